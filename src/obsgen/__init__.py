@@ -1,0 +1,3 @@
+"""obsgen: observability configuration-as-code compiler."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,104 @@
+"""Diagnostics are values: every phase returns them, only reporters print them."""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from enum import Enum
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Pos:
+    """A place in a spec file: 1-based line and column."""
+
+    file: str
+    line: int = 0
+    col: int = 0
+
+    def __str__(self) -> str:
+        if not self.line:
+            return self.file
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    severity: Severity
+    code: str
+    message: str
+    pos: Pos
+    hint: str | None = None
+
+    def sort_key(self) -> tuple:
+        return (self.pos.file, self.pos.line, self.pos.col, self.code, self.message)
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["severity"] = self.severity.value
+        out["file"], out["line"], out["col"] = self.pos.file, self.pos.line, self.pos.col
+        del out["pos"]
+        return out
+
+
+def error(code: str, message: str, pos: Pos, hint: str | None = None) -> Diagnostic:
+    return Diagnostic(Severity.ERROR, code, message, pos, hint)
+
+
+def warning(code: str, message: str, pos: Pos, hint: str | None = None) -> Diagnostic:
+    return Diagnostic(Severity.WARNING, code, message, pos, hint)
+
+
+def has_errors(diags: list[Diagnostic]) -> bool:
+    return any(d.severity is Severity.ERROR for d in diags)
+
+
+def normalise(diags: list[Diagnostic]) -> list[Diagnostic]:
+    """Sorted, without duplicates (a base-spec error is found once per environment)."""
+    return sorted(set(diags), key=Diagnostic.sort_key)
+
+
+def format_text(d: Diagnostic) -> str:
+    line = f"{d.pos}: {d.severity.value}[{d.code}]: {d.message}"
+    if d.hint:
+        line += f"\n  hint: {d.hint}"
+    return line
+
+
+def format_json(diags: list[Diagnostic]) -> str:
+    return json.dumps({"diagnostics": [d.to_dict() for d in diags]}, indent=2, sort_keys=True)
+
+
+class SpecError(Exception):
+    """Raised by the library API when a spec has errors; carries every diagnostic."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        super().__init__(f"{len(diagnostics)} problem(s) in the spec")
+        self.diagnostics = diagnostics
+
+
+# Stable codes. Never renumber: users silence and grep by code.
+CODES = {
+    "OBS001": "YAML syntax error",
+    "OBS002": "duplicate key in a mapping",
+    "OBS003": "tag not allowed (only plain YAML data)",
+    "OBS004": "aliases expand too far, or nesting too deep",
+    "OBS005": "file cannot be read, or is not UTF-8 text",
+    "OBS006": "a spec file's top level must be a mapping",
+    "OBS007": "apiVersion missing or unsupported",
+    "OBS010": "unknown key",
+    "OBS011": "wrong type or value",
+    "OBS012": "required key missing",
+    "OBS013": "literal secret in the spec",
+    "OBS020": "duplicate name",
+    "OBS021": "reference to something that does not exist",
+    "OBS022": "section defined in more than one file",
+    "OBS023": "no spec files found",
+    "OBS030": "PromQL expression does not parse",
+    "OBS031": "alert template does not parse",
+    "OBS032": "name not allowed",
+    "OBS033": "inconsistent setting",
+}

@@ -1,0 +1,210 @@
+"""Phase 1, load: YAML text -> plain data that remembers where every value came from.
+
+Only ruamel's composer is used (it gives a node graph with marks); the construction below is
+ours, so that it can refuse tags that build objects, keep `yes`/`no` and dates as strings,
+report every duplicate key, and bound what aliases expand to.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .diagnostics import Diagnostic, Pos, error
+
+# Aliases may repeat data, but a spec never needs more than this many values after expansion.
+MAX_EXPANDED_VALUES = 200_000
+MAX_DEPTH = 200
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+_CORE = "tag:yaml.org,2002:"
+_ALLOWED_TAGS = {f"{_CORE}{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge")}
+
+
+class YMap(dict):
+    """A mapping that knows where it and each of its keys and values stand."""
+
+    __slots__ = ("pos", "key_pos", "val_pos")
+
+    def __init__(self, pos: Pos):
+        super().__init__()
+        self.pos = pos
+        self.key_pos: dict[str, Pos] = {}
+        self.val_pos: dict[str, Pos] = {}
+
+
+class YSeq(list):
+    __slots__ = ("pos", "item_pos")
+
+    def __init__(self, pos: Pos):
+        super().__init__()
+        self.pos = pos
+        self.item_pos: list[Pos] = []
+
+
+class _Abort(Exception):
+    def __init__(self, diag: Diagnostic):
+        self.diag = diag
+
+
+def _mark_pos(file: str, mark) -> Pos:
+    return Pos(file, mark.line + 1, mark.column + 1)
+
+
+def _scalar(node: ScalarNode, file: str):
+    tag, text = node.tag, node.value
+    kind = tag[len(_CORE):] if tag.startswith(_CORE) else tag
+    try:
+        if kind == "null":
+            return None
+        if kind == "bool":
+            return text.lower() == "true"
+        if kind == "int":
+            clean = text.replace("_", "")
+            try:
+                return int(clean, 10)
+            except ValueError:
+                return int(clean, 0)
+        if kind == "float":
+            low = text.lower().lstrip("+")
+            if low in (".inf", "-.inf"):
+                return -math.inf if low.startswith("-") else math.inf
+            if low == ".nan":
+                return math.nan
+            return float(text.replace("_", ""))
+    except ValueError:
+        raise _Abort(error("OBS011", f"{text!r} is not a valid {kind}", _mark_pos(file, node.start_mark)))
+    # str, timestamp (kept as written: durations and dates are strings to us)
+    return text
+
+
+class _Builder:
+    def __init__(self, file: str):
+        self.file = file
+        self.diags: list[Diagnostic] = []
+        self.expanded = 0
+        self.seen: set[int] = set()
+
+    def pos(self, node: Node) -> Pos:
+        return _mark_pos(self.file, node.start_mark)
+
+    def build(self, node: Node, depth: int = 0):
+        if depth > MAX_DEPTH:
+            raise _Abort(error("OBS004", f"nesting deeper than {MAX_DEPTH} levels", self.pos(node)))
+        self.expanded += 1
+        if self.expanded > MAX_EXPANDED_VALUES:
+            raise _Abort(error(
+                "OBS004", f"the document expands to more than {MAX_EXPANDED_VALUES} values",
+                self.pos(node), hint="aliases (*name) that repeat large anchors multiply; write the data out"))
+        tag = node.tag if isinstance(node.tag, str) else getattr(node.tag, "value", str(node.tag))
+        if tag not in _ALLOWED_TAGS:
+            raise _Abort(error("OBS003", f"tag {tag.replace(_CORE, '!!')} is not allowed", self.pos(node),
+                               hint="a spec holds plain data: mappings, lists, strings, numbers, booleans"))
+        if isinstance(node, ScalarNode):
+            return _scalar(node, self.file)
+        if isinstance(node, SequenceNode):
+            seq = YSeq(self.pos(node))
+            for item in node.value:
+                seq.append(self.build(item, depth + 1))
+                seq.item_pos.append(self.pos(item))
+            return seq
+        if isinstance(node, MappingNode):
+            return self.mapping(node, depth)
+        raise _Abort(error("OBS001", "unsupported YAML node", self.pos(node)))  # pragma: no cover
+
+    def mapping(self, node: MappingNode, depth: int) -> YMap:
+        out = YMap(self.pos(node))
+        merges = []
+        for knode, vnode in node.value:
+            if knode.tag == f"{_CORE}merge":
+                merges.append(vnode)
+                continue
+            if not isinstance(knode, ScalarNode):
+                raise _Abort(error("OBS011", "mapping keys must be plain strings", self.pos(knode)))
+            key = _scalar(knode, self.file)
+            key = key if isinstance(key, str) else str(key).lower() if isinstance(key, bool) else str(key)
+            if key in out:
+                first = out.key_pos[key]
+                self.diags.append(error("OBS002", f"duplicate key {key!r} (first defined at line {first.line})",
+                                        self.pos(knode)))
+                continue
+            out[key] = self.build(vnode, depth + 1)
+            out.key_pos[key] = self.pos(knode)
+            out.val_pos[key] = self.pos(vnode)
+        for mnode in merges:  # `<<: *base` fills in keys not given explicitly
+            sources = mnode.value if isinstance(mnode, SequenceNode) else [mnode]
+            for src in sources:
+                built = self.build(src, depth + 1)
+                if not isinstance(built, YMap):
+                    raise _Abort(error("OBS011", "a merge key (<<) takes a mapping", self.pos(src)))
+                for key, value in built.items():
+                    if key not in out:
+                        out[key] = value
+                        out.key_pos[key] = built.key_pos[key]
+                        out.val_pos[key] = built.val_pos[key]
+        return out
+
+
+def load_text(text: str, file: str) -> tuple[object, list[Diagnostic]]:
+    """Parse one YAML document. Returns (data or None, diagnostics)."""
+    yaml = YAML(typ="rt")
+    try:
+        docs = list(yaml.compose_all(text))
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        pos = _mark_pos(file, mark) if mark is not None else Pos(file, 1, 1)
+        problem = exc.problem or exc.context or "invalid YAML"
+        return None, [error("OBS001", f"YAML syntax error: {problem}", pos)]
+    except RecursionError:
+        return None, [error("OBS004", "nesting too deep to read", Pos(file, 1, 1))]
+    except YAMLError as exc:
+        return None, [error("OBS001", f"YAML error: {exc}", Pos(file, 1, 1))]
+    docs = [d for d in docs if d is not None]
+    if not docs:
+        return None, [error("OBS006", "the file is empty; a spec file needs at least `apiVersion: obsgen/v1`",
+                            Pos(file, 1, 1))]
+    if len(docs) > 1:
+        return None, [error("OBS006", "one YAML document per spec file (found a second `---`)",
+                            _mark_pos(file, docs[1].start_mark), hint="split it into two files")]
+    builder = _Builder(file)
+    try:
+        data = builder.build(docs[0])
+    except _Abort as abort:
+        return None, builder.diags + [abort.diag]
+    except RecursionError:
+        return None, [error("OBS004", "nesting too deep to read", Pos(file, 1, 1))]
+    if not isinstance(data, YMap):
+        return None, builder.diags + [error(
+            "OBS006", f"the top level must be a mapping, not a {_kind(data)}", _mark_pos(file, docs[0].start_mark))]
+    return data, builder.diags
+
+
+def load_file(path: Path, display: str) -> tuple[object, list[Diagnostic]]:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, [error("OBS005", f"file is {size} bytes; spec files are limited to {MAX_FILE_BYTES}",
+                                Pos(display))]
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [error("OBS005", f"cannot read file: {exc.strerror or exc}", Pos(display))]
+    if b"\x00" in raw:
+        return None, [error("OBS005", "file is binary (contains NUL bytes), not YAML text", Pos(display, 1, 1))]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, [error("OBS005", "file is not UTF-8 text", Pos(display, line, col))]
+    return load_text(text, display)
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, list):
+        return "list"
+    if value is None:
+        return "null"
+    return type(value).__name__.replace("str", "string")

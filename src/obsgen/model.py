@@ -1,0 +1,66 @@
+"""The resolved model: one environment's spec, merged, defaulted, references checked.
+
+Targets receive a `Model` and may assume it is valid.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from . import naming
+from .spec import AlertSpec, DashboardSpec, ProjectSpec, ServiceSpec, TeamSpec
+
+
+@dataclass(frozen=True)
+class Alert:
+    spec: AlertSpec
+    service: str
+    team: str
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def labels(self) -> dict[str, str]:
+        out = dict(self.spec.labels)
+        out.update(severity=self.spec.severity, team=self.team, category=self.spec.category, service=self.service)
+        return dict(sorted(out.items()))
+
+    @property
+    def annotations(self) -> dict[str, str]:
+        out = dict(self.spec.annotations)
+        out["summary"] = self.spec.summary
+        out["description"] = self.spec.description
+        if self.spec.runbook_url:
+            out["runbook_url"] = self.spec.runbook_url
+        return dict(sorted(out.items()))
+
+
+@dataclass(frozen=True)
+class Model:
+    env: str
+    sources: tuple[str, ...]
+    spec: ProjectSpec
+    spec_files: tuple[str, ...] = field(default=())
+
+    @cached_property
+    def teams(self) -> dict[str, TeamSpec]:
+        return {t.name: t for t in sorted(self.spec.teams, key=lambda t: t.name)}
+
+    @cached_property
+    def services(self) -> list[ServiceSpec]:
+        return sorted(self.spec.services, key=lambda s: s.name)
+
+    @cached_property
+    def alerts(self) -> list[Alert]:
+        out = [Alert(a, s.name, a.team or s.team) for s in self.services for a in s.alerts]
+        return sorted(out, key=lambda a: (a.service, a.name))
+
+    @cached_property
+    def dashboards(self) -> list[tuple[str, DashboardSpec]]:
+        """(uid, dashboard), sorted by uid."""
+        return sorted(((d.uid or naming.slug(d.title), d) for d in self.spec.dashboards), key=lambda p: p[0])
+
+    def header(self) -> str:
+        return naming.HEADER.format(sources=", ".join(self.sources) or "no spec files")

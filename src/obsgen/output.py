@@ -1,0 +1,70 @@
+"""Deterministic serialisation: fixed key order as built, LF, final newline, a header comment."""
+from __future__ import annotations
+
+import io
+import re
+import json
+from dataclasses import dataclass
+
+from ruamel.yaml import YAML
+from ruamel.yaml.representer import RoundTripRepresenter
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One generated file: its path below the environment's folder, and its text."""
+
+    path: str
+    content: str
+
+
+class _Representer(RoundTripRepresenter):
+    pass
+
+
+# Plain scalars that YAML 1.1 readers (Prometheus and Alertmanager use go-yaml v2) would not read
+# back as strings: booleans like `yes`/`on`, nulls, numbers in any base, sexagesimals, dates.
+_YAML11_SPECIAL = re.compile(
+    r"(?i)(y|yes|n|no|true|false|on|off|null|~|[-+]?(0b[01_]+|0x[0-9a-f_]+|0[0-7_]+|[0-9][0-9_]*"
+    r"(:[0-5]?[0-9])+(\.[0-9_]*)?|[0-9][0-9_]*|[0-9_]*\.[0-9_]*([e][-+]?[0-9]+)?|\.inf|\.nan)"
+    r"|\d{4}-\d\d?-\d\d?([Tt ].*)?)")
+
+
+def _str(rep, data: str):
+    style = "|" if "\n" in data else "'" if _YAML11_SPECIAL.fullmatch(data) else None
+    return rep.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_Representer.add_representer(str, _str)
+
+
+def _yaml() -> YAML:
+    y = YAML(typ="rt")
+    y.Representer = _Representer
+    y.default_flow_style = False
+    y.width = 4096
+    y.indent(mapping=2, sequence=4, offset=2)
+    return y
+
+
+_YAML = _yaml()
+
+
+def comment_header(header: str) -> str:
+    return "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines())
+
+
+def to_yaml(data, header: str | None = None) -> str:
+    buf = io.StringIO()
+    _YAML.dump(data, buf)
+    text = buf.getvalue()
+    return (comment_header(header) if header else "") + text
+
+
+def to_yaml_documents(docs: list, header: str | None = None) -> str:
+    parts = [to_yaml(d).rstrip("\n") + "\n" for d in docs]
+    return (comment_header(header) if header else "") + "---\n".join(parts)
+
+
+def to_json(data) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,356 @@
+"""Phase 3, resolve: merge the files, apply each environment, check names and references.
+
+Each file is loaded on its own; this module merges their trees (list sections concatenate,
+mapping sections may be defined in one file only), applies an environment's overrides by deep
+merge, parses the result, and checks what pydantic cannot: duplicate names across files,
+references between teams, services, dashboards and routing, PromQL syntax, alert templates.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import promql_parser
+
+from . import naming
+from .diagnostics import Diagnostic, Pos, error, warning
+from .loader import YMap, YSeq
+from .model import Model
+from .parse import Parsed, did_you_mean, locate, parse_project
+from .spec import ENV_KEYS, FILE_KEYS, LIST_SECTIONS, SECTION_KEYS
+
+DEFAULT_ENV = "default"
+
+
+@dataclass
+class SpecFile:
+    name: str  # stable name used in generated headers (relative to the spec folder)
+    display: str  # what diagnostics print
+    tree: YMap
+
+
+def check_file(f: SpecFile) -> list[Diagnostic]:
+    """Top-level shape of one file: apiVersion and known sections."""
+    diags = []
+    tree = f.tree
+    if "apiVersion" not in tree:
+        diags.append(error("OBS007", f"missing `apiVersion: {naming.API_VERSION}`", tree.pos))
+    elif tree["apiVersion"] != naming.API_VERSION:
+        diags.append(error("OBS007", f"unsupported apiVersion {tree['apiVersion']!r}",
+                           tree.val_pos["apiVersion"], hint=f"this obsgen reads {naming.API_VERSION}"))
+    allowed = FILE_KEYS + SECTION_KEYS
+    for key in tree:
+        if key not in allowed:
+            diags.append(error("OBS010", f"unknown top-level key `{key}`", tree.key_pos[key],
+                               hint=did_you_mean(key, list(allowed)) or f"allowed: {', '.join(allowed)}"))
+    envs = tree.get("environments")
+    if envs is not None and not isinstance(envs, YMap):
+        diags.append(error("OBS011", "environments: should be a mapping of name to overrides",
+                           tree.val_pos["environments"]))
+    elif envs:
+        for name, body in envs.items():
+            try:
+                naming.check_name(name)
+            except ValueError as exc:
+                diags.append(error("OBS032", f"environment {name!r}: {exc}", envs.key_pos[name]))
+            if body is None:
+                continue
+            if not isinstance(body, YMap):
+                diags.append(error("OBS011", f"environments.{name}: should be a mapping", envs.val_pos[name]))
+                continue
+            for key in body:
+                if key not in ENV_KEYS:
+                    diags.append(error("OBS010", f"unknown key `environments.{name}.{key}`", body.key_pos[key],
+                                       hint=did_you_mean(key, list(ENV_KEYS)) or f"allowed: {', '.join(ENV_KEYS)}"))
+    return diags
+
+
+def merge_files(files: list[SpecFile]) -> tuple[YMap, dict[str, YMap], list[Diagnostic]]:
+    """One tree for all files, and the environments' override blocks by name."""
+    diags: list[Diagnostic] = []
+    root = YMap(Pos(files[0].display, 1, 1) if files else Pos("<none>"))
+    envs: dict[str, YMap] = {}
+    env_pos: dict[str, Pos] = {}
+    for f in sorted(files, key=lambda f: f.name):
+        tree = f.tree
+        for key in SECTION_KEYS:
+            if key not in tree:
+                continue
+            value = tree[key]
+            if key in LIST_SECTIONS and isinstance(value, YSeq):
+                if key not in root:
+                    root[key] = YSeq(tree.val_pos[key])
+                    root.key_pos[key], root.val_pos[key] = tree.key_pos[key], tree.val_pos[key]
+                root[key].extend(value)
+                root[key].item_pos.extend(value.item_pos)
+            elif key in root and key not in LIST_SECTIONS:
+                first = root.key_pos[key]
+                diags.append(error("OBS022", f"section `{key}` is already defined in {first.file} "
+                                             f"(line {first.line})", tree.key_pos[key],
+                                   hint="keep each of global, tracing and routing in one file"))
+            elif key in root:
+                # A list section that is not a list: let the parser report the type error here.
+                root[key] = value
+                root.key_pos[key], root.val_pos[key] = tree.key_pos[key], tree.val_pos[key]
+            else:
+                root[key] = value
+                root.key_pos[key], root.val_pos[key] = tree.key_pos[key], tree.val_pos[key]
+        env_block = tree.get("environments")
+        if isinstance(env_block, YMap):
+            for name, body in env_block.items():
+                if name in envs:
+                    first = env_pos[name]
+                    diags.append(error("OBS020", f"environment {name!r} is already defined in {first.file} "
+                                                 f"(line {first.line})", env_block.key_pos[name]))
+                    continue
+                envs[name] = body if isinstance(body, YMap) else YMap(env_block.val_pos[name])
+                env_pos[name] = env_block.key_pos[name]
+    return root, envs, diags
+
+
+def deep_merge(base, over):
+    """`over` on top of `base`: mappings merge key by key, anything else is replaced."""
+    if not (isinstance(base, YMap) and isinstance(over, YMap)):
+        return over
+    out = YMap(base.pos)
+    for src in (base, over):
+        for key, value in src.items():
+            if src is over and key in out:
+                out[key] = deep_merge(out[key], value)
+            else:
+                out[key] = value
+            out.key_pos[key], out.val_pos[key] = src.key_pos[key], src.val_pos[key]
+    return out
+
+
+def apply_environment(root: YMap, name: str, overrides: YMap) -> tuple[YMap, list[Diagnostic]]:
+    diags: list[Diagnostic] = []
+    out = YMap(root.pos)
+    out.update(root)
+    out.key_pos.update(root.key_pos)
+    out.val_pos.update(root.val_pos)
+    for key, value in overrides.items():
+        if key not in ENV_KEYS:
+            continue  # reported once by check_file
+        if key in LIST_SECTIONS:
+            if not isinstance(value, YMap):
+                diags.append(error("OBS011", f"environments.{name}.{key}: should be a mapping of "
+                                             f"{key[:-1]} name to overrides", overrides.val_pos[key]))
+                continue
+            base = root.get(key)
+            merged = YSeq(base.pos if isinstance(base, YSeq) else overrides.val_pos[key])
+            by_name = {}
+            if isinstance(base, YSeq):
+                for item, pos in zip(base, base.item_pos):
+                    merged.append(item)
+                    merged.item_pos.append(pos)
+                    if isinstance(item, YMap):
+                        by_name.setdefault(_item_name(key, item), len(merged) - 1)
+            for item_name, patch in value.items():
+                if item_name not in by_name:
+                    diags.append(error("OBS021", f"environment {name!r} overrides {key[:-1]} {item_name!r}, "
+                                                 f"which is not defined", value.key_pos[item_name],
+                                       hint=did_you_mean(item_name, list(by_name))))
+                    continue
+                i = by_name[item_name]
+                merged[i] = deep_merge(merged[i], patch)
+            out[key] = merged
+            out.key_pos[key] = root.key_pos.get(key, overrides.key_pos[key])
+            out.val_pos[key] = merged.pos
+        else:
+            out[key] = deep_merge(root.get(key), value)
+            out.key_pos[key], out.val_pos[key] = overrides.key_pos[key], overrides.val_pos[key]
+    return out, diags
+
+
+def _item_name(section: str, item: YMap):
+    if section == "dashboards":
+        return item.get("uid") or naming.slug(str(item.get("title", "")))
+    return item.get("name")
+
+
+# ----------------------------------------------------------------------------- semantic checks
+
+_GRAFANA_VARS = re.compile(r"\$(__rate_interval|__interval|__range)\b|\$\{(__rate_interval|__interval|__range)\}")
+
+
+def promql_error(expr: str) -> str | None:
+    try:
+        promql_parser.parse(expr)
+    except (ValueError, TypeError) as exc:
+        return str(exc) or "invalid PromQL"
+    return None
+
+
+_TEMPLATE = re.compile(r"\{\{-?(.*?)-?\}\}", re.S)
+
+
+def template_error(text: str) -> str | None:
+    """A light check of Go template syntax: every `{{` closed, no stray `}}`, actions not empty."""
+    stripped = _TEMPLATE.sub("", text)
+    if "{{" in stripped:
+        return "an opening `{{` is never closed"
+    if "}}" in stripped:
+        return "a `}}` has no opening `{{`"
+    for m in _TEMPLATE.finditer(text):
+        if not m.group(1).strip():
+            return "empty template action `{{ }}`"
+    return None
+
+
+class Checker:
+    """Checks across objects. Works on whatever parsed, so that one broken service does not hide
+    the problems of the others; list items keep their index in the merged tree."""
+
+    def __init__(self, tree: YMap, parsed: Parsed):
+        self.tree = tree
+        self.sections = parsed.sections
+        self.teams = parsed.items["teams"]
+        self.svcs = parsed.items["services"]
+        self.dash = parsed.items["dashboards"]
+        self.diags: list[Diagnostic] = []
+
+    def at(self, *loc) -> Pos:
+        return locate(self.tree, loc)[0]
+
+    def run(self) -> list[Diagnostic]:
+        teams = self.unique("teams", [(i, t.name) for i, t in self.teams], "team")
+        services = self.unique("services", [(i, s.name) for i, s in self.svcs], "service")
+        self.unique("dashboards", [(i, d.uid or naming.slug(d.title)) for i, d in self.dash], "dashboard uid", "uid")
+        self.references(teams, services)
+        self.services()
+        self.dashboards()
+        self.routing()
+        return self.diags
+
+    def unique(self, section: str, names: list[tuple[int, str]], what: str, field: str = "name") -> set[str]:
+        first: dict[str, int] = {}
+        for i, name in names:
+            if name in first:
+                prev = self.at(section, first[name], field)
+                self.diags.append(error("OBS020", f"duplicate {what} {name!r} (first defined at "
+                                                  f"{prev.file}:{prev.line})", self.at(section, i, field)))
+            else:
+                first[name] = i
+        return set(first) if len(names) == len(self.tree.get(section) or []) else _Everything(first)
+
+    def ref(self, name: str | None, known: set[str], what: str, *loc):
+        if name is not None and name not in known:
+            self.diags.append(error("OBS021", f"{what} {name!r} is not defined", self.at(*loc),
+                                    hint=did_you_mean(name, sorted(known)) or (
+                                        f"defined: {', '.join(sorted(known))}" if known else f"no {what}s defined")))
+
+    def references(self, teams: set[str], services: set[str]):
+        for i, s in self.svcs:
+            self.ref(s.team, teams, "team", "services", i, "team")
+            for j, a in enumerate(s.alerts):
+                self.ref(a.team, teams, "team", "services", i, "alerts", j, "team")
+        for i, d in self.dash:
+            self.ref(d.team, teams, "team", "dashboards", i, "team")
+        r = self.sections["routing"]
+        self.ref(r.default_team, teams, "team", "routing", "default_team")
+        for cat, c in r.categories.items():
+            self.ref(c.team, teams, "team", "routing", "categories", cat, "team")
+        tracing = self.sections.get("tracing")
+        if tracing:
+            for name in tracing.sampling.services:
+                self.ref(name, services, "service", "tracing", "sampling", "services", name, "[key]")
+
+    def services(self):
+        jobs: dict[str, str] = {}
+        for i, s in self.svcs:
+            if s.scrape:
+                job = s.scrape.job or s.name
+                if job in jobs:
+                    self.diags.append(error("OBS020", f"scrape job {job!r} is already used by service "
+                                                      f"{jobs[job]!r}", self.at("services", i, "scrape")))
+                jobs.setdefault(job, s.name)
+            metrics: set[str] = set()
+            for j, m in enumerate(s.metrics):
+                if m.name in metrics:
+                    self.diags.append(error("OBS020", f"metric {m.name!r} is declared twice in service {s.name!r}",
+                                            self.at("services", i, "metrics", j, "name")))
+                metrics.add(m.name)
+            alerts: set[str] = set()
+            for j, a in enumerate(s.alerts):
+                if a.name in alerts:
+                    self.diags.append(error("OBS020", f"alert {a.name!r} is defined twice in service {s.name!r}",
+                                            self.at("services", i, "alerts", j, "name")))
+                alerts.add(a.name)
+                problem = promql_error(a.expr)
+                if problem:
+                    self.diags.append(error("OBS030", f"alert {a.name}: expr is not valid PromQL ({problem})",
+                                            self.at("services", i, "alerts", j, "expr"),
+                                            hint="check brackets, `by (...)` placement and operators"))
+                for field in ("summary", "description"):
+                    bad = template_error(getattr(a, field))
+                    if bad:
+                        self.diags.append(error("OBS031", f"alert {a.name}: {field}: {bad}",
+                                                self.at("services", i, "alerts", j, field)))
+
+    def dashboards(self):
+        for i, d in self.dash:
+            for j, p in enumerate(d.panels):
+                for k, q in enumerate(p.queries):
+                    problem = promql_error(_GRAFANA_VARS.sub("5m", q.expr))
+                    if problem:
+                        self.diags.append(error(
+                            "OBS030", f"dashboard {d.title!r}, panel {p.title!r}: query is not valid PromQL "
+                                      f"({problem})", self.at("dashboards", i, "panels", j, "queries", k, "expr")))
+
+    def routing(self):
+        r = self.sections["routing"]
+        by_name = {t.name: t for _, t in self.teams}
+        for i, t in self.teams:
+            for sev, channels in t.channels.items():
+                for ch in channels:
+                    if getattr(t, ch) is None:
+                        self.diags.append(error("OBS033", f"team {t.name!r} routes {sev} alerts to {ch}, "
+                                                          f"but has no `{ch}` block", self.at("teams", i, "channels", sev)))
+        if any(t.email for _, t in self.teams) and r.smtp is None:
+            self.diags.append(error("OBS033", "teams have email channels, but routing.smtp is not set",
+                                    self.at("routing"), hint="set routing.smtp.smarthost and routing.smtp.from"))
+        seen: set[tuple[str, str]] = set()
+        for s_i, s in self.svcs:
+            for a_i, a in enumerate(s.alerts):
+                team = by_name.get(a.team or s.team)
+                if team is None or (team.name, a.severity) in seen:
+                    continue
+                seen.add((team.name, a.severity))
+                channels = team.channels.get(a.severity) or (
+                    r.severities[a.severity].channels if a.severity in r.severities else [])
+                if not any(getattr(team, ch) is not None for ch in channels):
+                    self.diags.append(warning(
+                        "OBS033", f"{a.severity} alerts of team {team.name!r} reach no one: the team has none of "
+                                  f"the channels {', '.join(channels) or '(none)'}",
+                        self.at("services", s_i, "alerts", a_i, "severity"),
+                        hint=f"add one of those blocks to team {team.name!r}, or set its `channels`"))
+
+
+class _Everything(set):
+    """The names known when some items failed to parse: references to anything are let through,
+    since the name may be that of an item whose own errors are already reported."""
+
+    def __contains__(self, item) -> bool:
+        return True
+
+
+def resolve(files: list[SpecFile]) -> tuple[list[Model], list[Diagnostic]]:
+    diags: list[Diagnostic] = []
+    for f in files:
+        diags += check_file(f)
+    root, envs, merge_diags = merge_files(files)
+    diags += merge_diags
+    if not envs:
+        envs = {DEFAULT_ENV: YMap(root.pos)}
+    sources = tuple(sorted(f.name for f in files))
+    models = []
+    for name in sorted(envs):
+        tree, env_diags = apply_environment(root, name, envs[name])
+        diags += env_diags
+        parsed, parse_diags = parse_project(tree)
+        diags += parse_diags
+        diags += Checker(tree, parsed).run()
+        if parsed.ok:
+            models.append(Model(env=name, sources=sources, spec=parsed.spec()))
+    return models, diags

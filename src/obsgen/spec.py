@@ -1,0 +1,422 @@
+"""The user-facing spec format, obsgen/v1, as pydantic models (phase 2, parse).
+
+Every model forbids unknown keys. Field descriptions and examples feed `obsgen schema`.
+These types describe what a user writes; `model.py` holds what the compiler works on.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from . import naming
+
+
+class Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _duration(v: str) -> str:
+    naming.duration_seconds(v)
+    return v
+
+
+def _regex(pattern, what: str):
+    def check(v: str) -> str:
+        if not pattern.match(v):
+            raise ValueError(f"{v!r} is not a valid {what}")
+        return v
+    return check
+
+
+Duration = Annotated[str, AfterValidator(_duration), Field(examples=["30s", "5m", "1h"])]
+Name = Annotated[str, AfterValidator(naming.check_name), Field(examples=["trading-api"])]
+LabelName = Annotated[str, AfterValidator(_regex(naming.LABEL_RE, "label name"))]
+MetricName = Annotated[str, AfterValidator(_regex(naming.METRIC_RE, "metric name"))]
+AlertName = Annotated[str, AfterValidator(_regex(naming.ALERT_RE, "alert name"))]
+SeverityName = Literal["critical", "warning", "info"]
+CategoryName = Literal["infrastructure", "application", "business", "security"]
+ChannelName = Literal["pagerduty", "slack", "email", "webhook", "sms"]
+FilePath = Annotated[str, Field(min_length=1, description="Path of a file the consuming tool reads at run time",
+                                examples=["/etc/alertmanager/secrets/slack-platform-url"])]
+
+
+# ----------------------------------------------------------------------------- global
+
+class Retention(Spec):
+    time: Duration | None = Field(None, description="--storage.tsdb.retention.time for the Prometheus server")
+    size: Annotated[str, Field(pattern=r"^\d+(B|KB|MB|GB|TB|PB|EB)$")] | None = Field(
+        None, description="--storage.tsdb.retention.size", examples=["100GB"])
+
+
+class Datasource(Spec):
+    type: str = Field("prometheus", description="Grafana datasource plugin type")
+    uid: Annotated[str, AfterValidator(_regex(naming.UID_RE, "datasource uid"))] = Field(
+        "prometheus", description="uid of the Grafana datasource dashboards query")
+
+
+class GlobalSpec(Spec):
+    scrape_interval: Duration = "15s"
+    scrape_timeout: Duration = "10s"
+    evaluation_interval: Duration = "15s"
+    external_labels: dict[LabelName, str] = Field(default_factory=dict, examples=[{"cluster": "prod-1"}])
+    alertmanagers: list[Annotated[str, Field(pattern=r"^[^\s/]+:\d+$")]] = Field(
+        default_factory=lambda: ["alertmanager:9093"], description="host:port of each Alertmanager")
+    retention: Retention | None = None
+    datasource: Datasource = Field(default_factory=Datasource)
+    rule_files_per: Literal["service", "team"] = Field(
+        "service", description="write one alert rule file per service (default) or per owning team")
+
+    @model_validator(mode="after")
+    def _timeout_within_interval(self):
+        if naming.duration_seconds(self.scrape_timeout) > naming.duration_seconds(self.scrape_interval):
+            raise ValueError("scrape_timeout must not be longer than scrape_interval")
+        return self
+
+
+# ----------------------------------------------------------------------------- teams
+
+class SlackChannel(Spec):
+    channel: Annotated[str, Field(pattern=r"^[#@]?[\w.-]+$")] = Field(examples=["#platform-alerts"])
+    api_url_file: FilePath = Field(description="file holding the Slack webhook URL (Alertmanager api_url_file)")
+
+
+class PagerDutyChannel(Spec):
+    routing_key_file: FilePath = Field(description="file holding the Events API v2 integration key")
+
+
+class EmailChannel(Spec):
+    to: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")] = Field(examples=["platform@example.com"])
+
+
+class WebhookChannel(Spec):
+    url: Annotated[str, Field(pattern=r"^https?://")] = Field(
+        description="endpoint without credentials; put a token in credentials_file", examples=["http://hook:8080/"])
+    credentials_file: FilePath | None = Field(None, description="bearer token file sent as Authorization header")
+
+
+class SmsChannel(Spec):
+    """SMS goes out through a gateway that accepts Alertmanager's webhook payload."""
+
+    gateway_url: Annotated[str, Field(pattern=r"^https?://")] = Field(examples=["http://sms-gateway:8080/alert"])
+    credentials_file: FilePath | None = None
+
+
+class TeamSpec(Spec):
+    name: Name
+    description: str | None = None
+    slack: SlackChannel | None = None
+    pagerduty: PagerDutyChannel | None = None
+    email: EmailChannel | None = None
+    webhook: WebhookChannel | None = None
+    sms: SmsChannel | None = None
+    channels: dict[SeverityName, list[ChannelName]] = Field(
+        default_factory=dict,
+        description="per-severity channels for this team, replacing routing.severities[...].channels",
+        examples=[{"critical": ["pagerduty", "slack", "sms"]}])
+
+
+# ----------------------------------------------------------------------------- services
+
+class MetricSpec(Spec):
+    name: MetricName
+    type: Literal["counter", "gauge", "histogram", "summary"]
+    help: str = Field(min_length=1)
+    unit: str | None = Field(None, examples=["seconds", "bytes", "aud"])
+    labels: list[LabelName] = Field(default_factory=list)
+    buckets: list[float] | None = Field(None, description="histogram bucket upper bounds, ascending")
+
+    @model_validator(mode="after")
+    def _buckets(self):
+        if self.buckets is not None:
+            if self.type != "histogram":
+                raise ValueError("buckets are only for histograms")
+            if list(self.buckets) != sorted(set(self.buckets)):
+                raise ValueError("buckets must be strictly ascending")
+        if self.type == "counter" and not self.name.endswith("_total"):
+            raise ValueError("counter names end in _total (Prometheus naming convention)")
+        if "le" in self.labels and self.type == "histogram":
+            raise ValueError("`le` is reserved for histogram buckets")
+        return self
+
+
+class KubernetesScrape(Spec):
+    role: Literal["node", "pod", "service", "endpoints", "endpointslice", "ingress"] = "endpoints"
+    preset: Literal["apiservers", "nodes", "cadvisor"] | None = Field(
+        None, description="well-known cluster jobs: the API servers, kubelets, or cAdvisor via the API server")
+    namespaces: list[str] = Field(default_factory=list)
+    annotated: bool = Field(False, description="keep only targets annotated prometheus.io/scrape: \"true\" "
+                                              "and honour prometheus.io/path and prometheus.io/port")
+    selector: dict[LabelName, str] = Field(
+        default_factory=dict, description="Kubernetes labels a target's service (or pod) must have",
+        examples=[{"app": "trading-api"}])
+    port: str | None = Field(None, description="name of the port to scrape", examples=["metrics"])
+
+
+EXPORTER_PORTS = {"node": 9100, "postgres": 9187, "redis": 9121, "kafka": 9308, "blackbox": 9115}
+
+
+class ExporterScrape(Spec):
+    kind: Literal["node", "postgres", "redis", "kafka", "blackbox"]
+    targets: list[str] = Field(min_length=1, description="exporter host[:port]; the exporter's default port "
+                                                         "is used when none is given",
+                               examples=[["postgres-exporter"]])
+    module: str = Field("http_2xx", description="blackbox only: the prober module")
+    probes: list[str] = Field(default_factory=list, description="blackbox only: URLs or hosts to probe")
+
+    @model_validator(mode="after")
+    def _blackbox(self):
+        if self.kind == "blackbox" and not self.probes:
+            raise ValueError("a blackbox exporter needs `probes`: the URLs or hosts it checks")
+        if self.kind != "blackbox" and self.probes:
+            raise ValueError("`probes` is only for the blackbox exporter")
+        return self
+
+
+class ScrapeSpec(Spec):
+    static: list[Annotated[str, Field(pattern=r"^[^\s/]+(:\d+)?$")]] | None = Field(
+        None, description="host:port targets", examples=[["api-1:8000"]])
+    kubernetes: KubernetesScrape | None = None
+    exporter: ExporterScrape | None = None
+    job: str | None = Field(None, description="job label (default: the service name)")
+    interval: Duration | None = None
+    timeout: Duration | None = None
+    metrics_path: Annotated[str, Field(pattern=r"^/")] = "/metrics"
+    scheme: Literal["http", "https"] = "http"
+    ca_file: FilePath | None = None
+    bearer_token_file: FilePath | None = None
+    labels: dict[LabelName, str] = Field(default_factory=dict, description="labels added to every target")
+
+    @model_validator(mode="after")
+    def _exactly_one(self):
+        given = [k for k in ("static", "kubernetes", "exporter") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of `static`, `kubernetes` or `exporter`"
+                             + (f" (found {', '.join(given)})" if given else ""))
+        if self.interval and self.timeout and (
+                naming.duration_seconds(self.timeout) > naming.duration_seconds(self.interval)):
+            raise ValueError("timeout must not be longer than interval")
+        return self
+
+
+class AlertSpec(Spec):
+    name: AlertName
+    expr: str = Field(min_length=1, description="PromQL; the alert fires while it returns series")
+    for_: Duration = Field("0s", alias="for")
+    keep_firing_for: Duration | None = None
+    severity: SeverityName
+    category: CategoryName
+    team: Name | None = Field(None, description="owning team (default: the service's)")
+    summary: str = Field(min_length=1)
+    description: str = Field(min_length=1)
+    runbook_url: Annotated[str, Field(pattern=r"^https?://")] | None = None
+    labels: dict[LabelName, str] = Field(default_factory=dict)
+    annotations: dict[LabelName, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _reserved(self):
+        clash = sorted(set(self.labels) & set(naming.ALERT_LABELS))
+        if clash:
+            raise ValueError(f"labels {', '.join(clash)} are set by obsgen from the alert's own fields")
+        clash = sorted(set(self.annotations) & {"summary", "description", "runbook_url"})
+        if clash:
+            raise ValueError(f"annotations {', '.join(clash)} come from the alert's own fields")
+        return self
+
+
+class ServiceSpec(Spec):
+    name: Name
+    team: Name
+    tier: int = Field(2, ge=1, le=4, description="1 is most critical")
+    description: str | None = None
+    scrape: ScrapeSpec | None = None
+    metrics: list[MetricSpec] = Field(default_factory=list)
+    alerts: list[AlertSpec] = Field(default_factory=list)
+
+
+# ----------------------------------------------------------------------------- dashboards
+
+class ThresholdStep(Spec):
+    value: float | None = Field(None, description="lower bound of this step; the first step has none")
+    color: str = Field(examples=["green", "red", "#FF9830"])
+
+
+class QuerySpec(Spec):
+    expr: str = Field(min_length=1)
+    legend: str | None = None
+    format: Literal["time_series", "table", "heatmap"] = "time_series"
+    instant: bool = False
+
+
+class PanelSpec(Spec):
+    title: str = Field(min_length=1)
+    type: Literal["timeseries", "stat", "gauge", "bargauge", "heatmap", "table"] = "timeseries"
+    description: str | None = None
+    queries: list[QuerySpec] = Field(min_length=1)
+    unit: str | None = Field(None, examples=["percent", "percentunit", "s", "bytes", "reqps"])
+    min: float | None = None
+    max: float | None = None
+    decimals: int | None = Field(None, ge=0, le=10)
+    thresholds: list[ThresholdStep] | None = None
+    width: int | None = Field(None, ge=1, le=24, description="grid columns (24 is full width)")
+    height: int | None = Field(None, ge=2, le=40)
+
+
+class TimeRange(Spec):
+    from_: str = Field("now-6h", alias="from")
+    to: str = "now"
+
+
+class DashboardSpec(Spec):
+    title: str = Field(min_length=1)
+    uid: Annotated[str, AfterValidator(_regex(naming.UID_RE, "dashboard uid"))] | None = Field(
+        None, description="stable Grafana uid (default: derived from the title)")
+    folder: str = "General"
+    team: Name | None = None
+    description: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    refresh: Duration | None = "1m"
+    time: TimeRange = Field(default_factory=TimeRange)
+    timezone: Literal["browser", "utc"] = "browser"
+    panels: list[PanelSpec] = Field(min_length=1)
+
+
+# ----------------------------------------------------------------------------- tracing
+
+class Resources(Spec):
+    cpu: str = Field(pattern=r"^\d+(\.\d+)?m?$")
+    memory: str = Field(pattern=r"^\d+(Ki|Mi|Gi|Ti|K|M|G|T)?$")
+
+
+class ResourceSpec(Spec):
+    requests: Resources = Field(default_factory=lambda: Resources(cpu="500m", memory="1Gi"))
+    limits: Resources = Field(default_factory=lambda: Resources(cpu="1", memory="2Gi"))
+
+
+class SecretRef(Spec):
+    """A key of a Kubernetes Secret; obsgen never sees the value."""
+
+    name: Name
+    key: str = Field(min_length=1)
+
+
+class ElasticsearchStorage(Spec):
+    urls: list[Annotated[str, Field(pattern=r"^https?://")]] = Field(min_length=1)
+    index_prefix: str | None = None
+    username: str | None = None
+    password_secret: SecretRef | None = None
+
+
+class StorageSpec(Spec):
+    type: Literal["memory", "elasticsearch", "badger"] = "memory"
+    elasticsearch: ElasticsearchStorage | None = None
+
+    @model_validator(mode="after")
+    def _backend(self):
+        if self.type == "elasticsearch" and self.elasticsearch is None:
+            raise ValueError("storage type elasticsearch needs an `elasticsearch` block")
+        if self.type != "elasticsearch" and self.elasticsearch is not None:
+            raise ValueError("an `elasticsearch` block needs `type: elasticsearch`")
+        return self
+
+
+class SamplingSpec(Spec):
+    default: float = Field(1.0, ge=0, le=1, description="probability of sampling a trace (0.01 is 1%)")
+    services: dict[Name, Annotated[float, Field(ge=0, le=1)]] = Field(default_factory=dict)
+    operations: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(
+        default_factory=dict, description="per-operation probabilities applied to every service",
+        examples=[{"/health": 0.0}])
+
+
+class JaegerSpec(Spec):
+    namespace: Name = "monitoring"
+    image: str = "jaegertracing/all-in-one:1.62.0"
+    replicas: int = Field(1, ge=1, le=1, description="the all-in-one image keeps state in memory: one replica")
+    storage: StorageSpec = Field(default_factory=StorageSpec)
+    resources: ResourceSpec = Field(default_factory=ResourceSpec)
+    otlp: bool = Field(True, description="accept OTLP over gRPC (4317) and HTTP (4318)")
+
+
+class TracingSpec(Spec):
+    jaeger: JaegerSpec = Field(default_factory=JaegerSpec)
+    sampling: SamplingSpec = Field(default_factory=SamplingSpec)
+
+
+# ----------------------------------------------------------------------------- routing
+
+class Timing(Spec):
+    group_wait: Duration | None = None
+    group_interval: Duration | None = None
+    repeat_interval: Duration | None = None
+
+
+class SeverityRouting(Timing):
+    channels: list[ChannelName]
+
+
+class CategoryRouting(Timing):
+    team: Name | None = Field(None, description="also notify this team of every alert in the category")
+
+
+class InhibitSpec(Spec):
+    source_severity: SeverityName
+    target_severity: list[SeverityName] = Field(min_length=1)
+    equal: list[LabelName] = Field(default_factory=lambda: ["alertname", "service", "instance"])
+
+
+class SmtpSpec(Spec):
+    smarthost: Annotated[str, Field(pattern=r"^[^\s:/]+:\d+$")]
+    from_: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")] = Field(alias="from")
+    auth_username: str | None = None
+    auth_password_file: FilePath | None = None
+    require_tls: bool = True
+
+
+def _default_severities() -> dict:
+    return {
+        "critical": SeverityRouting(channels=["pagerduty", "slack"], group_wait="5s", repeat_interval="5m"),
+        "warning": SeverityRouting(channels=["slack", "email"]),
+        "info": SeverityRouting(channels=["email"]),
+    }
+
+
+class RoutingSpec(Spec):
+    default_team: Name | None = Field(None, description="receives alerts that no team route matches")
+    group_by: list[LabelName] = Field(default_factory=lambda: ["alertname", "service", "severity"])
+    group_wait: Duration = "30s"
+    group_interval: Duration = "5m"
+    repeat_interval: Duration = "4h"
+    severities: dict[SeverityName, SeverityRouting] = Field(default_factory=_default_severities)
+    categories: dict[CategoryName, CategoryRouting] = Field(default_factory=dict)
+    inhibit: list[InhibitSpec] = Field(
+        default_factory=lambda: [InhibitSpec(source_severity="critical", target_severity=["warning"])])
+    smtp: SmtpSpec | None = None
+
+
+# ----------------------------------------------------------------------------- documents
+
+class ProjectSpec(Spec):
+    """One environment's view of the whole spec: all files merged, overrides applied."""
+
+    global_: GlobalSpec = Field(default_factory=GlobalSpec, alias="global")
+    teams: list[TeamSpec] = Field(default_factory=list)
+    services: list[ServiceSpec] = Field(default_factory=list)
+    dashboards: list[DashboardSpec] = Field(default_factory=list)
+    tracing: TracingSpec | None = None
+    routing: RoutingSpec = Field(default_factory=RoutingSpec)
+
+
+# Keys a spec file may have at the top, besides these sections.
+FILE_KEYS = ("apiVersion", "environments")
+SECTION_KEYS = ("global", "teams", "services", "dashboards", "tracing", "routing")
+LIST_SECTIONS = ("teams", "services", "dashboards")
+# What an environment may override: the mapping sections deeply, list items by name.
+ENV_KEYS = ("global", "tracing", "routing", "teams", "services", "dashboards")
+
+# Keys that would hold a secret in the tool's own config: a spec must point at a file instead.
+SECRET_KEYS = {
+    "api_url": "api_url_file", "routing_key": "routing_key_file", "service_key": "routing_key_file",
+    "auth_password": "auth_password_file", "password": "a SecretRef (password_secret) or a *_file path",
+    "token": "credentials_file", "bearer_token": "bearer_token_file", "credentials": "credentials_file",
+    "api_key": "an *_file path", "secret": "an *_file path",
+}

@@ -1,0 +1,45 @@
+"""Targets turn a valid model into artifacts. One small protocol, one registry.
+
+A target assumes the model is valid and never reports user errors; it returns files as
+(path, text) with paths relative to the environment's output folder.
+"""
+from __future__ import annotations
+
+from typing import Callable, Protocol
+
+from ..model import Model
+from ..output import Artifact
+
+
+class Target(Protocol):
+    name: str
+
+    def generate(self, model: Model) -> list[Artifact]: ...
+
+
+def _registry() -> dict[str, Callable[[], Target]]:
+    # Imported lazily: `obsgen validate` must not pay for grafanalib or jinja2.
+    def load(module: str, cls: str) -> Callable[[], Target]:
+        def make() -> Target:
+            import importlib
+
+            return getattr(importlib.import_module(f"{__name__}.{module}"), cls)()
+        return make
+
+    return {
+        "prometheus": load("prometheus", "PrometheusTarget"),
+        "rules": load("rules", "RulesTarget"),
+        "alertmanager": load("alertmanager", "AlertmanagerTarget"),
+        "grafana": load("grafana", "GrafanaTarget"),
+        "jaeger": load("jaeger", "JaegerTarget"),
+    }
+
+
+REGISTRY = _registry()
+
+
+def generate_all(model: Model, names: list[str] | None = None) -> list[Artifact]:
+    out: list[Artifact] = []
+    for name in names or list(REGISTRY):
+        out.extend(REGISTRY[name]().generate(model))
+    return sorted(out, key=lambda a: a.path)
