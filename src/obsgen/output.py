@@ -19,7 +19,9 @@ class Artifact:
 
 
 class _Representer(RoundTripRepresenter):
-    pass
+    def ignore_aliases(self, data) -> bool:
+        # Generated files are read by people and by go-yaml: never `&id001` anchors.
+        return True
 
 
 # Plain scalars that YAML 1.1 readers (Prometheus and Alertmanager use go-yaml v2) would not read

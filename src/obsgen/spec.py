@@ -34,6 +34,7 @@ Name = Annotated[str, AfterValidator(naming.check_name), Field(examples=["tradin
 LabelName = Annotated[str, AfterValidator(_regex(naming.LABEL_RE, "label name"))]
 MetricName = Annotated[str, AfterValidator(_regex(naming.METRIC_RE, "metric name"))]
 AlertName = Annotated[str, AfterValidator(_regex(naming.ALERT_RE, "alert name"))]
+Finite = Annotated[float, Field(allow_inf_nan=False)]
 SeverityName = Literal["critical", "warning", "info"]
 CategoryName = Literal["infrastructure", "application", "business", "security"]
 ChannelName = Literal["pagerduty", "slack", "email", "webhook", "sms"]
@@ -124,7 +125,7 @@ class MetricSpec(Spec):
     help: str = Field(min_length=1)
     unit: str | None = Field(None, examples=["seconds", "bytes", "aud"])
     labels: list[LabelName] = Field(default_factory=list)
-    buckets: list[float] | None = Field(None, description="histogram bucket upper bounds, ascending")
+    buckets: list[Finite] | None = Field(None, description="histogram bucket upper bounds, ascending")
 
     @model_validator(mode="after")
     def _buckets(self):
@@ -147,7 +148,8 @@ class KubernetesScrape(Spec):
     namespaces: list[str] = Field(default_factory=list)
     annotated: bool = Field(False, description="keep only targets annotated prometheus.io/scrape: \"true\" "
                                               "and honour prometheus.io/path and prometheus.io/port")
-    selector: dict[LabelName, str] = Field(
+    selector: dict[Annotated[str, Field(pattern=r"^([a-z0-9]([a-z0-9.-]*[a-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?$")],
+                   str] = Field(
         default_factory=dict, description="Kubernetes labels a target's service (or pod) must have",
         examples=[{"app": "trading-api"}])
     port: str | None = Field(None, description="name of the port to scrape", examples=["metrics"])
@@ -168,6 +170,8 @@ class ExporterScrape(Spec):
     def _blackbox(self):
         if self.kind == "blackbox" and not self.probes:
             raise ValueError("a blackbox exporter needs `probes`: the URLs or hosts it checks")
+        if self.kind == "blackbox" and len(self.targets) != 1:
+            raise ValueError("a blackbox job sends every probe through one exporter: give one target")
         if self.kind != "blackbox" and self.probes:
             raise ValueError("`probes` is only for the blackbox exporter")
         return self
@@ -237,14 +241,16 @@ class ServiceSpec(Spec):
 # ----------------------------------------------------------------------------- dashboards
 
 class ThresholdStep(Spec):
-    value: float | None = Field(None, description="lower bound of this step; the first step has none")
+    value: Finite | None = Field(None, description="lower bound of this step; the first step has none")
     color: str = Field(examples=["green", "red", "#FF9830"])
 
 
 class QuerySpec(Spec):
     expr: str = Field(min_length=1)
     legend: str | None = None
-    format: Literal["time_series", "table", "heatmap"] = "time_series"
+    format: Literal["time_series", "table", "heatmap"] | None = Field(
+        None, description="result format (default: what the panel type reads: heatmap for heatmaps, "
+                          "table for tables, time_series otherwise)")
     instant: bool = False
 
 
@@ -254,12 +260,26 @@ class PanelSpec(Spec):
     description: str | None = None
     queries: list[QuerySpec] = Field(min_length=1)
     unit: str | None = Field(None, examples=["percent", "percentunit", "s", "bytes", "reqps"])
-    min: float | None = None
-    max: float | None = None
+    min: Finite | None = None
+    max: Finite | None = None
     decimals: int | None = Field(None, ge=0, le=10)
     thresholds: list[ThresholdStep] | None = None
     width: int | None = Field(None, ge=1, le=24, description="grid columns (24 is full width)")
     height: int | None = Field(None, ge=2, le=40)
+
+    @model_validator(mode="after")
+    def _thresholds(self):
+        steps = self.thresholds or []
+        if steps and steps[0].value is not None:
+            raise ValueError("the first threshold step is the base colour: give it no `value`")
+        values = [s.value for s in steps[1:]]
+        if any(v is None for v in values):
+            raise ValueError("every threshold step after the first needs a `value`")
+        if values != sorted(values) or len(set(values)) != len(values):
+            raise ValueError("threshold values must be strictly ascending")
+        if self.min is not None and self.max is not None and self.min >= self.max:
+            raise ValueError("min must be below max")
+        return self
 
 
 class TimeRange(Spec):

@@ -1,0 +1,190 @@
+"""`obsgen check`: run the real tools (promtool, amtool) and obsgen's structural checks over a built tree.
+
+Results are values; the CLI reports them.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+INSTALL_HINT = (
+    "install them with `apt-get install prometheus prometheus-alertmanager` (Debian/Ubuntu), "
+    "or put promtool and amtool from the Prometheus and Alertmanager release archives on PATH")
+_NO_K8S_SD = re.compile(r"field kubernetes_sd_configs not found")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    file: str
+    check: str
+    ok: bool
+    detail: str = ""
+    note: str = ""
+
+
+class ToolMissing(Exception):
+    def __init__(self, tools: list[str]):
+        super().__init__(f"{' and '.join(tools)} not found on PATH; {INSTALL_HINT}")
+        self.tools = tools
+
+
+def find_tools() -> dict[str, str]:
+    tools = {name: shutil.which(name) for name in ("promtool", "amtool")}
+    missing = [n for n, p in tools.items() if p is None]
+    if missing:
+        raise ToolMissing(missing)
+    return {n: p for n, p in tools.items() if p}
+
+
+def _run(cmd: list[str], cwd: Path | None = None) -> tuple[bool, str]:
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "NO_COLOR": "1"})
+    return proc.returncode == 0, (proc.stdout + proc.stderr).strip()
+
+
+def check_tree(root: Path) -> list[CheckResult]:
+    tools = find_tools()
+    results: list[CheckResult] = []
+    rel = lambda p: p.relative_to(root).as_posix()  # noqa: E731
+    for rules in sorted(root.rglob("prometheus/rules/*.yml")):
+        ok, out = _run([tools["promtool"], "check", "rules", str(rules)])
+        results.append(CheckResult(rel(rules), "promtool check rules", ok, "" if ok else out))
+    for config in sorted(root.rglob("prometheus/prometheus.yml")):
+        results.append(check_prometheus_config(config, rel(config), tools["promtool"]))
+    for config in sorted(root.rglob("alertmanager/alertmanager.yml")):
+        ok, out = _run([tools["amtool"], "check-config", str(config)])
+        results.append(CheckResult(rel(config), "amtool check-config", ok, "" if ok else out))
+    for dash in sorted(root.rglob("grafana/dashboards/**/*.json")):
+        problems = dashboard_problems(dash)
+        results.append(CheckResult(rel(dash), "dashboard structure", not problems, "\n".join(problems)))
+    for manifest in sorted(root.rglob("jaeger/*.yaml")):
+        problems = manifest_problems(manifest)
+        results.append(CheckResult(rel(manifest), "kubernetes manifest structure", not problems, "\n".join(problems)))
+    for strategies in sorted(root.rglob("jaeger/sampling-strategies.json")):
+        problems = sampling_problems(strategies)
+        results.append(CheckResult(rel(strategies), "sampling strategies", not problems, "\n".join(problems)))
+    return results
+
+
+def check_prometheus_config(config: Path, name: str, promtool: str) -> CheckResult:
+    ok, out = _run([promtool, "check", "config", str(config)])
+    if ok or not _NO_K8S_SD.search(out):
+        return CheckResult(name, "promtool check config", ok, "" if ok else out)
+    # This promtool was built without Kubernetes service discovery (Debian's is). Check the rest
+    # with promtool and the Kubernetes jobs with our own structural rules, and say so.
+    doc = YAML(typ="safe").load(config.read_text(encoding="utf-8"))
+    jobs = doc.get("scrape_configs") or []
+    k8s = [j for j in jobs if "kubernetes_sd_configs" in j]
+    doc["scrape_configs"] = [j for j in jobs if "kubernetes_sd_configs" not in j]
+    doc["rule_files"] = [str(config.parent / f) for f in doc.get("rule_files") or []]
+    with tempfile.TemporaryDirectory(prefix="obsgen-check-") as tmp:
+        stripped = Path(tmp) / "prometheus.yml"
+        with open(stripped, "w", encoding="utf-8") as fh:
+            YAML(typ="safe").dump(doc, fh)
+        ok, out = _run([promtool, "check", "config", str(stripped)])
+    problems = [p for j in k8s for p in kubernetes_job_problems(j)]
+    note = (f"{len(k8s)} job(s) with kubernetes_sd_configs ({', '.join(j['job_name'] for j in k8s)}) were checked "
+            f"structurally only: this promtool is built without Kubernetes service discovery")
+    detail = "\n".join(([] if ok else [out]) + problems)
+    return CheckResult(name, "promtool check config", ok and not problems, detail, note)
+
+
+_ROLES = {"node", "pod", "service", "endpoints", "endpointslice", "ingress"}
+_ACTIONS = {"replace", "keep", "drop", "keepequal", "dropequal", "hashmod", "labelmap", "labeldrop", "labelkeep",
+            "lowercase", "uppercase"}
+
+
+def kubernetes_job_problems(job: dict) -> list[str]:
+    name = job.get("job_name", "?")
+    problems = []
+    for sd in job.get("kubernetes_sd_configs") or []:
+        if sd.get("role") not in _ROLES:
+            problems.append(f"job {name}: kubernetes_sd_configs role {sd.get('role')!r} is not one of "
+                            f"{', '.join(sorted(_ROLES))}")
+    for i, rc in enumerate(job.get("relabel_configs") or []):
+        action = rc.get("action", "replace")
+        if action not in _ACTIONS:
+            problems.append(f"job {name}: relabel_configs[{i}]: unknown action {action!r}")
+        try:
+            re.compile(rc.get("regex", "(.*)"))
+        except re.error as exc:
+            problems.append(f"job {name}: relabel_configs[{i}]: regex does not compile: {exc}")
+        if action in ("keep", "drop") and not rc.get("source_labels"):
+            problems.append(f"job {name}: relabel_configs[{i}]: {action} needs source_labels")
+        if action == "replace" and not rc.get("target_label"):
+            problems.append(f"job {name}: relabel_configs[{i}]: replace needs target_label")
+    return problems
+
+
+def dashboard_problems(path: Path) -> list[str]:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return [f"not readable JSON: {exc}"]
+    problems = []
+    for key, kind in (("uid", str), ("title", str), ("schemaVersion", int), ("panels", list)):
+        if not isinstance(doc.get(key), kind):
+            problems.append(f"`{key}` missing or not a {kind.__name__}")
+    ids = []
+    for i, panel in enumerate(doc.get("panels") or []):
+        ids.append(panel.get("id"))
+        ds = panel.get("datasource")
+        if not (isinstance(ds, dict) and {"type", "uid"} <= set(ds)):
+            problems.append(f"panels[{i}]: datasource must be a {{type, uid}} object")
+        for j, target in enumerate(panel.get("targets") or []):
+            if not isinstance(target.get("datasource"), dict):
+                problems.append(f"panels[{i}].targets[{j}]: datasource must be a {{type, uid}} object")
+        grid = panel.get("gridPos") or {}
+        if not all(isinstance(grid.get(k), int) for k in ("x", "y", "w", "h")) or grid.get("x", 0) + grid.get(
+                "w", 0) > 24:
+            problems.append(f"panels[{i}]: gridPos must be integers x, y, w, h within 24 columns")
+    if len(ids) != len(set(ids)):
+        problems.append("panel ids are not unique")
+    return problems
+
+
+def manifest_problems(path: Path) -> list[str]:
+    try:
+        docs = [d for d in YAML(typ="safe").load_all(path.read_text(encoding="utf-8")) if d is not None]
+    except (OSError, YAMLError) as exc:
+        return [f"not readable YAML: {exc}"]
+    problems = []
+    for i, doc in enumerate(docs):
+        where = f"document {i + 1}"
+        if not isinstance(doc, dict):
+            problems.append(f"{where}: not a mapping")
+            continue
+        for key in ("apiVersion", "kind"):
+            if not isinstance(doc.get(key), str):
+                problems.append(f"{where}: `{key}` missing")
+        if not isinstance((doc.get("metadata") or {}).get("name"), str):
+            problems.append(f"{where}: metadata.name missing")
+        if doc.get("kind") == "Deployment":
+            spec = doc.get("spec") or {}
+            selector = (spec.get("selector") or {}).get("matchLabels") or {}
+            labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
+            if not selector or any(labels.get(k) != v for k, v in selector.items()):
+                problems.append(f"{where}: Deployment selector does not match its pod template labels")
+    return problems
+
+
+def sampling_problems(path: Path) -> list[str]:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return [f"not readable JSON: {exc}"]
+    problems = []
+    strategies = [doc.get("default_strategy") or {}] + list(doc.get("service_strategies") or [])
+    for s in strategies:
+        if s.get("type") == "probabilistic" and not 0 <= float(s.get("param", -1)) <= 1:
+            problems.append(f"probabilistic sampling param {s.get('param')!r} is not between 0 and 1")
+    return problems

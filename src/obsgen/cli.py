@@ -1,0 +1,183 @@
+"""The command line: turns flags into calls to the library API and reports results.
+
+Exit codes: 0 success, 1 the spec has errors or a check failed, 2 wrong usage or a missing tool.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import __version__
+
+app = typer.Typer(
+    name="obsgen", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    help="Compile one declarative observability spec into Prometheus, Alertmanager, Grafana and Jaeger config.",
+    context_settings={"help_option_names": ["-h", "--help"]}, rich_markup_mode=None)
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+
+
+SpecPaths = Annotated[Optional[list[Path]], typer.Argument(
+    help="spec files or folders (default: specs/)", show_default=False)]
+FormatOpt = Annotated[Format, typer.Option("--format", help="how to print diagnostics")]
+StrictOpt = Annotated[bool, typer.Option("--strict", help="treat warnings as errors")]
+
+
+def _err(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def _load(paths: list[Path] | None, fmt: Format, strict: bool):
+    from .api import DEFAULT_SPECS, load_project
+    from .diagnostics import Severity, format_json, format_text
+
+    project = load_project(paths or [Path(DEFAULT_SPECS)])
+    diags = project.diagnostics
+    failed = not project.ok or (strict and any(d.severity is Severity.WARNING for d in diags))
+    if fmt is Format.json:
+        print(format_json(diags))
+    else:
+        for d in diags:
+            _err(format_text(d))
+        errors = sum(d.severity is Severity.ERROR for d in diags)
+        warnings = len(diags) - errors
+        if diags:
+            _err(f"{errors} error(s), {warnings} warning(s)")
+    return project, failed
+
+
+@app.command()
+def validate(paths: SpecPaths = None, fmt: FormatOpt = Format.text, strict: StrictOpt = False) -> None:
+    """Check the spec and report every problem; writes nothing.
+
+    Examples:\n
+      obsgen validate\n
+      obsgen validate specs/ extra/team-quant.yaml --format json
+    """
+    project, failed = _load(paths, fmt, strict)
+    if failed:
+        raise typer.Exit(1)
+    if fmt is Format.text:
+        models = project.models
+        services = len(models[0].services) if models else 0
+        alerts = len(models[0].alerts) if models else 0
+        _err(f"ok: {len(models)} environment(s), {services} service(s), {alerts} alert(s)")
+
+
+@app.command()
+def build(paths: SpecPaths = None,
+          out: Annotated[Path, typer.Option("--out", "-o", help="output folder")] = Path("generated"),
+          check: Annotated[bool, typer.Option(
+              "--check", help="write nothing; exit 1 and list the files that differ when the output is stale")] = False,
+          fmt: FormatOpt = Format.text, strict: StrictOpt = False) -> None:
+    """Validate the spec and write every environment's configuration under --out.
+
+    Examples:\n
+      obsgen build\n
+      obsgen build specs/ --out /tmp/out\n
+      obsgen build --check        # in CI: is generated/ up to date?
+    """
+    project, failed = _load(paths, fmt, strict)
+    if failed:
+        _err("nothing written")
+        raise typer.Exit(1)
+    from .api import generate
+    from .writer import diff_tree, write_tree
+
+    files = generate(project)
+    if check:
+        changes = diff_tree(out, files)
+        if changes.any:
+            for label, items in (("changed", changes.changed), ("missing", changes.added),
+                                 ("would be removed", changes.removed)):
+                for item in items:
+                    _err(f"stale: {out / item} ({label})")
+            _err(f"{out} is stale: run `obsgen build` and commit the result")
+            raise typer.Exit(1)
+        _err(f"{out} is up to date ({len(files)} files)")
+        return
+    changes = write_tree(out, files)
+    _err(f"wrote {out}: {len(files)} files ({len(changes.added)} added, {len(changes.changed)} changed, "
+         f"{len(changes.removed)} removed)")
+
+
+@app.command()
+def check(root: Annotated[Path, typer.Argument(help="a built output folder")] = Path("generated"),
+          fmt: FormatOpt = Format.text) -> None:
+    """Run promtool, amtool and obsgen's structural checks over a built tree.
+
+    Examples:\n
+      obsgen check\n
+      obsgen check /tmp/out --format json
+    """
+    from .check import ToolMissing, check_tree
+
+    if not root.is_dir():
+        _err(f"obsgen check: {root} is not a folder; run `obsgen build` first")
+        raise typer.Exit(2)
+    try:
+        results = check_tree(root)
+    except ToolMissing as exc:
+        _err(f"obsgen check: {exc}")
+        raise typer.Exit(2)
+    failed = [r for r in results if not r.ok]
+    if fmt is Format.json:
+        print(json.dumps({"results": [r.__dict__ for r in results], "failed": len(failed)}, indent=2))
+    else:
+        for r in results:
+            print(f"{'ok  ' if r.ok else 'FAIL'}  {r.file}  [{r.check}]")
+            if r.note:
+                print(f"      note: {r.note}")
+            for line in r.detail.splitlines():
+                print(f"      {line}")
+        print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    if failed or not results:
+        if not results:
+            _err(f"obsgen check: nothing to check under {root}")
+        raise typer.Exit(1)
+
+
+@app.command()
+def init(directory: Annotated[Path, typer.Argument(help="folder for the new project")] = Path(".")) -> None:
+    """Create a commented starter project: DIRECTORY/specs/*.yaml.
+
+    Example:\n
+      obsgen init demo/ && cd demo && obsgen build
+    """
+    from .scaffold import write_starter
+
+    try:
+        written = write_starter(directory)
+    except FileExistsError as exc:
+        _err(f"obsgen init: {exc} already exists; not overwriting")
+        raise typer.Exit(1)
+    for path in written:
+        _err(f"created {path}")
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"obsgen {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                help="print the version")] = False) -> None:
+    pass
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

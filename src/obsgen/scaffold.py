@@ -1,0 +1,20 @@
+"""`obsgen init`: a commented starter project that validates and builds as it is."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .resources import templates_dir
+
+
+def write_starter(directory: Path) -> list[Path]:
+    source = templates_dir() / "init"
+    specs = directory / "specs"
+    files = sorted(source.glob("*.yaml"))
+    targets = [specs / f.name for f in files]
+    for target in targets:
+        if target.exists():
+            raise FileExistsError(str(target))
+    specs.mkdir(parents=True, exist_ok=True)
+    for f, target in zip(files, targets):
+        target.write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    return targets
