@@ -90,7 +90,7 @@ def build(paths: SpecPaths = None,
         _err("nothing written")
         raise typer.Exit(1)
     from .api import generate
-    from .writer import diff_tree, write_tree
+    from .writer import MANIFEST, diff_tree, write_tree
 
     files = generate(project)
     if check:
@@ -99,14 +99,16 @@ def build(paths: SpecPaths = None,
             for label, items in (("changed", changes.changed), ("missing", changes.added),
                                  ("would be removed", changes.removed)):
                 for item in items:
-                    _err(f"stale: {out / item} ({label})")
+                    if item != MANIFEST:
+                        _err(f"stale: {out / item} ({label})")
             _err(f"{out} is stale: run `obsgen build` and commit the result")
             raise typer.Exit(1)
         _err(f"{out} is up to date ({len(files)} files)")
         return
     changes = write_tree(out, files)
-    _err(f"wrote {out}: {len(files)} files ({len(changes.added)} added, {len(changes.changed)} changed, "
-         f"{len(changes.removed)} removed)")
+    count = lambda items: sum(1 for p in items if p != MANIFEST)  # noqa: E731
+    _err(f"wrote {out}: {len(files)} files ({count(changes.added)} added, {count(changes.changed)} changed, "
+         f"{count(changes.removed)} removed)")
 
 
 @app.command()

@@ -34,7 +34,7 @@ def merge_timing(*sources: Timing | None) -> dict[str, str]:
             value = getattr(src, key)
             if value and (key not in out or naming.duration_seconds(value) < naming.duration_seconds(out[key])):
                 out[key] = value
-    return out
+    return {key: out[key] for key in TIMING if key in out}
 
 
 def team_channels(model: Model, team: TeamSpec, severity: str) -> list[str]:
@@ -57,8 +57,11 @@ _TEXT = ('{{ range .Alerts }}*{{ .Annotations.summary }}*\n{{ .Annotations.descr
          '{{ if .Annotations.runbook_url }}Runbook: {{ .Annotations.runbook_url }}\n{{ end }}{{ end }}')
 
 
-def integrations(model: Model, team: TeamSpec, severity: str) -> dict:
+def integrations(model: Model, team: TeamSpec, severity: str, fixed: bool = True) -> dict:
+    """Receiver body for `team`'s channels at `severity`. `fixed` is False for the default receiver,
+    which gets alerts of any severity: its texts then read the severity from the alerts."""
     out: dict = {}
+    tag = severity.upper() if fixed else "{{ .CommonLabels.severity | toUpper }}"
     for ch in team_channels(model, team, severity):
         if ch == "pagerduty":
             assert team.pagerduty
@@ -78,7 +81,7 @@ def integrations(model: Model, team: TeamSpec, severity: str) -> dict:
         elif ch == "email":
             assert team.email
             out["email_configs"] = [{"to": team.email.to, "send_resolved": severity != "info",
-                                     "headers": {"Subject": f"[{severity.upper()}] " + _TITLE}}]
+                                     "headers": {"Subject": f"[{tag}] " + _TITLE}}]
         else:
             hook = team.webhook if ch == "webhook" else None
             url = hook.url if hook else team.sms.gateway_url  # type: ignore[union-attr]
@@ -119,7 +122,7 @@ class AlertmanagerTarget:
         r = model.spec.routing
         default: dict = {"name": DEFAULT_RECEIVER}
         if r.default_team:
-            default.update(integrations(model, model.teams[r.default_team], "warning"))
+            default.update(integrations(model, model.teams[r.default_team], "warning", fixed=False))
         out = [default]
         for team in model.teams.values():
             for sev in naming.SEVERITIES:

@@ -1,0 +1,31 @@
+"""Developer sessions. They run in the current environment (install with `pip install -e '.[test]'`)
+so that the Debian-packaged promtool/amtool and the installed obsgen are the ones tested."""
+from __future__ import annotations
+
+import glob
+
+import nox
+
+nox.options.sessions = ["tests"]
+SHARED = "../shared"
+
+
+@nox.session(python=False)
+def tests(session: nox.Session) -> None:
+    """The whole test suite."""
+    session.run("python", "-m", "pytest", *session.posargs)
+
+
+@nox.session(python=False)
+def check(session: nox.Session) -> None:
+    """generated/ is current, passes promtool/amtool, and its dashboards pass Grafana's schema."""
+    session.run("obsgen", "build", "--check")
+    session.run("obsgen", "check", "generated")
+    dashboards = sorted(glob.glob("generated/*/grafana/dashboards"))
+    session.run("python", f"{SHARED}/tools/check-grafana-dashboards", *dashboards)
+
+
+@nox.session(python=False)
+def bench(session: nox.Session) -> None:
+    """Time obsgen as whole processes (see benchmarks/README.md)."""
+    session.run("python", "benchmarks/run.py", *session.posargs)
