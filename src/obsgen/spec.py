@@ -3,8 +3,6 @@
 Every model forbids unknown keys. Field descriptions and examples feed `obsgen schema`.
 These types describe what a user writes; `model.py` holds what the compiler works on.
 """
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
