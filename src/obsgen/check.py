@@ -125,12 +125,17 @@ def kubernetes_job_problems(job: dict) -> list[str]:
     return problems
 
 
-def dashboard_problems(path: Path) -> list[str]:
+def _read_json(path: Path) -> tuple[object, list[str]]:
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8")), []
     except (OSError, ValueError) as exc:
-        return [f"not readable JSON: {exc}"]
-    problems = []
+        return None, [f"not readable JSON: {exc}"]
+
+
+def dashboard_problems(path: Path) -> list[str]:
+    doc, problems = _read_json(path)
+    if not isinstance(doc, dict):
+        return problems or ["a dashboard must be a JSON object"]
     for key, kind in (("uid", str), ("title", str), ("schemaVersion", int), ("panels", list)):
         if not isinstance(doc.get(key), kind):
             problems.append(f"`{key}` missing or not a {kind.__name__}")
@@ -178,11 +183,9 @@ def manifest_problems(path: Path) -> list[str]:
 
 
 def sampling_problems(path: Path) -> list[str]:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        return [f"not readable JSON: {exc}"]
-    problems = []
+    doc, problems = _read_json(path)
+    if not isinstance(doc, dict):
+        return problems or ["sampling strategies must be a JSON object"]
     strategies = [doc.get("default_strategy") or {}] + list(doc.get("service_strategies") or [])
     for s in strategies:
         if s.get("type") == "probabilistic" and not 0 <= float(s.get("param", -1)) <= 1:
