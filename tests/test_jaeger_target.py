@@ -112,10 +112,9 @@ def env(m: Model) -> dict[str, dict]:
     return {e["name"]: e for e in container(m)["env"]}
 
 
-def every_model():
-    for case, text in CASES.items():
-        for name, m in models(text).items():
-            yield pytest.param(m, id=f"{case}-{name}")
+def every_model() -> list:
+    return [pytest.param(m, id=f"{case}-{name}")
+            for case, text in CASES.items() for name, m in models(text).items()]
 
 
 # ----------------------------------------------------------------------------- artifacts
