@@ -53,7 +53,7 @@ def test_json_format_lists_the_diagnostics(tmp_path):
     proc = obsgen("validate", bad, "--format", "json")
     assert proc.returncode == 1
     diags = json.loads(proc.stdout)["diagnostics"]
-    assert [(d["code"], d["line"], d["col"]) for d in diags] == [("OBS011", 3, 11)]
+    assert [(d["code"], d["line"], d["col"]) for d in diags] == [("OBS032", 3, 11)]
 
 
 def test_build_writes_every_environment_and_a_manifest(tmp_path):

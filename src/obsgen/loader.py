@@ -87,7 +87,8 @@ class _Builder:
         self.file = file
         self.diags: list[Diagnostic] = []
         self.expanded = 0
-        self.seen: set[int] = set()
+        self.built: set[int] = set()  # nodes built once already: reaching one again is an alias
+        self.in_place: list[Node] = []  # the nodes on the current path that are written in place
 
     def pos(self, node: Node) -> Pos:
         return _mark_pos(self.file, node.start_mark)
@@ -97,9 +98,22 @@ class _Builder:
             raise _Abort(error("OBS004", f"nesting deeper than {MAX_DEPTH} levels", self.pos(node)))
         self.expanded += 1
         if self.expanded > MAX_EXPANDED_VALUES:
+            # Point at the innermost value written in place: the one whose aliases blow up.
+            where = self.in_place[-1] if self.in_place else node
             raise _Abort(error(
                 "OBS004", f"the document expands to more than {MAX_EXPANDED_VALUES} values",
-                self.pos(node), hint="aliases (*name) that repeat large anchors multiply; write the data out"))
+                self.pos(where), hint="aliases (*name) that repeat large anchors multiply; write the data out"))
+        fresh = id(node) not in self.built
+        if fresh:
+            self.built.add(id(node))
+            self.in_place.append(node)
+        try:
+            return self._build(node, depth)
+        finally:
+            if fresh:
+                self.in_place.pop()
+
+    def _build(self, node: Node, depth: int):
         tag = node.tag if isinstance(node.tag, str) else getattr(node.tag, "value", str(node.tag))
         if tag not in _ALLOWED_TAGS:
             raise _Abort(error("OBS003", f"tag {tag.replace(_CORE, '!!')} is not allowed", self.pos(node),
@@ -184,6 +198,11 @@ def _compose(text: str) -> list:
     return list(YAML(typ="safe", pure=True).compose_all(text))
 
 
+def _empty(node) -> bool:
+    """No document, or an explicit `---` with nothing after it."""
+    return node is None or (isinstance(node, ScalarNode) and node.tag == f"{_CORE}null" and node.value == "")
+
+
 def load_text(text: str, file: str) -> tuple[object, list[Diagnostic]]:
     """Parse one YAML document. Returns (data or None, diagnostics)."""
     try:
@@ -197,7 +216,7 @@ def load_text(text: str, file: str) -> tuple[object, list[Diagnostic]]:
         return None, [error("OBS004", "nesting too deep to read", Pos(file, 1, 1))]
     except YAMLError as exc:
         return None, [error("OBS001", f"YAML error: {exc}", Pos(file, 1, 1))]
-    docs = [d for d in docs if d is not None]
+    docs = [d for d in docs if not _empty(d)]
     if not docs:
         return None, [error("OBS006", "the file is empty; a spec file needs at least `apiVersion: obsgen/v1`",
                             Pos(file, 1, 1))]
@@ -232,7 +251,8 @@ def load_file(path: Path, display: str) -> tuple[object, list[Diagnostic]]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        col = len(raw[line_start:exc.start].decode("utf-8", errors="replace")) + 1  # characters, like YAML marks
         return None, [error("OBS005", "file is not UTF-8 text", Pos(display, line, col))]
     return load_text(text, display)
 

@@ -41,13 +41,18 @@ def slug(text: str, limit: int = 40) -> str:
     return s[:limit].rstrip("-") or "dashboard"
 
 
+class NameNotAllowed(ValueError):
+    pass
+
+
 def check_name(value: str) -> str:
+    """Raises NameNotAllowed (a ValueError) for a name that may not become a file or folder name."""
     if not NAME_RE.match(value):
-        raise ValueError(
-            "names used in file paths must be lowercase letters, digits and dashes, "
+        raise NameNotAllowed(
+            f"{value!r}: names used in file paths must be lowercase letters, digits and dashes, "
             "start and end with a letter or digit, at most 63 characters")
     if value in RESERVED_NAMES:
-        raise ValueError(f"{value!r} is a reserved file name on some systems")
+        raise NameNotAllowed(f"{value!r} is a reserved file name on some systems")
     return value
 
 

@@ -110,17 +110,21 @@ def allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
     return []
 
 
-def did_you_mean(word: str, options: list[str]) -> str | None:
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+def did_you_mean(word, options: list) -> str | None:
+    if not isinstance(word, str):
+        return None
+    close = difflib.get_close_matches(word, [o for o in options if isinstance(o, str)], n=1, cutoff=0.6)
     return f"did you mean `{close[0]}`?" if close else None
 
 
-def translate(exc: ValidationError, root: YMap, model: type[BaseModel], prefix: tuple = ()) -> list[Diagnostic]:
-    """Pydantic's errors as diagnostics; `model` was validated from the node at `prefix` in `root`."""
+def translate(exc: ValidationError, root: YMap, model: type[BaseModel], prefix: tuple = (),
+              shown: tuple | None = None) -> list[Diagnostic]:
+    """Pydantic's errors as diagnostics; `model` was validated from the node at `prefix` in `root`.
+    `shown` is the prefix as messages name it (an item's index within its own file)."""
     diags = []
     for err in exc.errors(include_url=False):
         loc, kind = tuple(err["loc"]), err["type"]
-        where = dotted(prefix + loc)
+        where = dotted((prefix if shown is None else shown) + loc)
         if kind == "extra_forbidden":
             key = loc[-1]
             pos = key_pos(root, prefix + loc)
@@ -132,6 +136,10 @@ def translate(exc: ValidationError, root: YMap, model: type[BaseModel], prefix: 
             hint = did_you_mean(str(key), options) or (
                 f"allowed here: {', '.join(options)}" if options else None)
             diags.append(error("OBS010", f"unknown key `{where}`", pos, hint=hint))
+        elif kind == "name_not_allowed":
+            pos, _ = locate(root, prefix + loc)
+            diags.append(error("OBS032", f"{where}: {err['msg']}", pos,
+                               hint="names become file and folder names, so they are DNS labels"))
         elif kind == "missing":
             pos, _ = locate(root, prefix + loc[:-1])
             diags.append(error("OBS012", f"`{where}` is required", pos))
@@ -139,14 +147,14 @@ def translate(exc: ValidationError, root: YMap, model: type[BaseModel], prefix: 
             pos, _ = locate(root, prefix + loc)
             msg = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
             if kind in _PLAIN:
-                msg = f"should be {_PLAIN[kind]}, not {_describe(err.get('input'))}"
+                msg = f"should be {_PLAIN[kind]}, not {describe(err.get('input'))}"
             elif kind == "string_pattern_mismatch":
                 msg = f"{err.get('input')!r} does not have the expected form ({err['ctx']['pattern']})"
             diags.append(error("OBS011", f"{where}: {msg}" if where else msg, pos))
     return diags
 
 
-def _describe(value) -> str:
+def describe(value) -> str:
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
@@ -195,15 +203,18 @@ def parse_project(tree: YMap) -> Parsed:
                 items[key] = []
                 continue
             if not isinstance(value, list):
-                diags.append(error("OBS011", f"{key}: should be a list, not {_describe(value)}", tree.val_pos[key]))
+                diags.append(error("OBS011", f"{key}: should be a list, not {describe(value)}", tree.val_pos[key]))
                 items[key] = []
                 continue
             pairs = []
+            per_file: dict[str, int] = {}
             for i, raw in enumerate(value):
+                file = value.item_pos[i].file
+                local = per_file[file] = per_file.get(file, -1) + 1  # its index in its own file
                 try:
                     pairs.append((i, item_type.model_validate(raw)))
                 except ValidationError as exc:
-                    diags += translate(exc, tree, item_type, (key, i))
+                    diags += translate(exc, tree, item_type, (key, i), (key, local))
             items[key] = pairs
         else:
             try:

@@ -16,7 +16,7 @@ from . import naming
 from .diagnostics import Diagnostic, Pos, error, warning
 from .loader import YMap, YSeq
 from .model import Model
-from .parse import Parsed, did_you_mean, locate, parse_project
+from .parse import Parsed, describe, did_you_mean, key_pos, locate, parse_project
 from .spec import ENV_KEYS, FILE_KEYS, LIST_SECTIONS, SECTION_KEYS
 
 DEFAULT_ENV = "default"
@@ -77,21 +77,23 @@ def merge_files(files: list[SpecFile]) -> tuple[YMap, dict[str, YMap], list[Diag
             if key not in tree:
                 continue
             value = tree[key]
-            if key in LIST_SECTIONS and isinstance(value, YSeq):
+            if key in LIST_SECTIONS:
+                if value is None:
+                    continue  # `teams:` with every item commented out
+                if not isinstance(value, YSeq):
+                    diags.append(error("OBS011", f"{key}: should be a list, not {describe(value)}",
+                                       tree.val_pos[key]))
+                    continue
                 if key not in root:
                     root[key] = YSeq(tree.val_pos[key])
                     root.key_pos[key], root.val_pos[key] = tree.key_pos[key], tree.val_pos[key]
                 root[key].extend(value)
                 root[key].item_pos.extend(value.item_pos)
-            elif key in root and key not in LIST_SECTIONS:
+            elif key in root:
                 first = root.key_pos[key]
                 diags.append(error("OBS022", f"section `{key}` is already defined in {first.file} "
                                              f"(line {first.line})", tree.key_pos[key],
                                    hint="keep each of global, tracing and routing in one file"))
-            elif key in root:
-                # A list section that is not a list: let the parser report the type error here.
-                root[key] = value
-                root.key_pos[key], root.val_pos[key] = tree.key_pos[key], tree.val_pos[key]
             else:
                 root[key] = value
                 root.key_pos[key], root.val_pos[key] = tree.key_pos[key], tree.val_pos[key]
@@ -144,8 +146,9 @@ def apply_environment(root: YMap, name: str, overrides: YMap) -> tuple[YMap, lis
                 for item, pos in zip(base, base.item_pos):
                     merged.append(item)
                     merged.item_pos.append(pos)
-                    if isinstance(item, YMap):
-                        by_name.setdefault(_item_name(key, item), len(merged) - 1)
+                    name_of = _item_name(key, item) if isinstance(item, YMap) else None
+                    if isinstance(name_of, str):
+                        by_name.setdefault(name_of, len(merged) - 1)
             for item_name, patch in value.items():
                 if item_name not in by_name:
                     diags.append(error("OBS021", f"environment {name!r} overrides {key[:-1]} {item_name!r}, "
@@ -163,10 +166,11 @@ def apply_environment(root: YMap, name: str, overrides: YMap) -> tuple[YMap, lis
     return out, diags
 
 
-def _item_name(section: str, item: YMap):
+def _item_name(section: str, item: YMap) -> str | None:
     if section == "dashboards":
-        return item.get("uid") or naming.slug(str(item.get("title", "")))
-    return item.get("name")
+        uid, title = item.get("uid"), item.get("title")
+        return _str(uid) or (naming.slug(title) if isinstance(title, str) and uid is None else None)
+    return _str(item.get("name"))
 
 
 # ----------------------------------------------------------------------------- semantic checks
@@ -182,79 +186,108 @@ def promql_error(expr: str) -> str | None:
     return None
 
 
-_TEMPLATE = re.compile(r"\{\{-?(.*?)-?\}\}", re.S)
-
-
 def template_error(text: str) -> str | None:
-    """A light check of Go template syntax: every `{{` closed, no stray `}}`, actions not empty."""
-    stripped = _TEMPLATE.sub("", text)
-    if "{{" in stripped:
+    """A light check of Go template syntax: every `{{` closed before the next one opens, no stray
+    `}}`, no empty action. (The full parse is Go's; this catches what people actually mistype.)"""
+    depth_open = None
+    i = 0
+    while i < len(text):
+        if text.startswith("{{", i):
+            if depth_open is not None:
+                return "an opening `{{` is never closed (another `{{` starts before its `}}`)"
+            depth_open = i
+            i += 2
+        elif text.startswith("}}", i):
+            if depth_open is None:
+                return "a `}}` has no opening `{{`"
+            if not text[depth_open + 2:i].strip(" -\t\n"):
+                return "empty template action `{{ }}`"
+            depth_open = None
+            i += 2
+        else:
+            i += 1
+    if depth_open is not None:
         return "an opening `{{` is never closed"
-    if "}}" in stripped:
-        return "a `}}` has no opening `{{`"
-    for m in _TEMPLATE.finditer(text):
-        if not m.group(1).strip():
-            return "empty template action `{{ }}`"
     return None
 
 
+def _str(value) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 class Checker:
-    """Checks across objects. Works on whatever parsed, so that one broken service does not hide
-    the problems of the others; list items keep their index in the merged tree."""
+    """Checks across objects. Names, references and expressions are read from the raw tree, so
+    that a service with a type error elsewhere still has its team and PromQL checked; the checks
+    that need defaults (routing) use what parsed. List items keep their index in the merged tree."""
 
     def __init__(self, tree: YMap, parsed: Parsed):
         self.tree = tree
         self.sections = parsed.sections
         self.teams = parsed.items["teams"]
         self.svcs = parsed.items["services"]
-        self.dash = parsed.items["dashboards"]
         self.diags: list[Diagnostic] = []
 
     def at(self, *loc) -> Pos:
         return locate(self.tree, loc)[0]
 
+    def items(self, section: str) -> list[tuple[int, YMap]]:
+        value = self.tree.get(section)
+        return [(i, item) for i, item in enumerate(value) if isinstance(item, YMap)] if isinstance(value, YSeq) else []
+
     def run(self) -> list[Diagnostic]:
-        teams = self.unique("teams", [(i, t.name) for i, t in self.teams], "team")
-        services = self.unique("services", [(i, s.name) for i, s in self.svcs], "service")
-        self.unique("dashboards", [(i, d.uid or naming.slug(d.title)) for i, d in self.dash], "dashboard uid", "uid")
+        teams = self.unique("teams", [(i, _str(t.get("name"))) for i, t in self.items("teams")], "team")
+        services = self.unique("services", [(i, _str(s.get("name"))) for i, s in self.items("services")], "service")
+        self.unique("dashboards", [(i, _item_name("dashboards", d)) for i, d in self.items("dashboards")],
+                    "dashboard uid", "uid")
         self.references(teams, services)
         self.services()
         self.dashboards()
         self.routing()
         return self.diags
 
-    def unique(self, section: str, names: list[tuple[int, str]], what: str, field: str = "name") -> set[str]:
+    def unique(self, section: str, names: list[tuple[int, str | None]], what: str, field: str = "name") -> set[str]:
         first: dict[str, int] = {}
         for i, name in names:
+            if name is None:
+                continue
             if name in first:
                 prev = self.at(section, first[name], field)
                 self.diags.append(error("OBS020", f"duplicate {what} {name!r} (first defined at "
                                                   f"{prev.file}:{prev.line})", self.at(section, i, field)))
             else:
                 first[name] = i
-        return set(first) if len(names) == len(self.tree.get(section) or []) else _Everything(first)
+        return set(first)
 
-    def ref(self, name: str | None, known: set[str], what: str, *loc):
-        if name is not None and name not in known:
+    def ref(self, name, known: set[str], what: str, *loc):
+        if isinstance(name, str) and name not in known:
             self.diags.append(error("OBS021", f"{what} {name!r} is not defined", self.at(*loc),
                                     hint=did_you_mean(name, sorted(known)) or (
                                         f"defined: {', '.join(sorted(known))}" if known else f"no {what}s defined")))
 
     def references(self, teams: set[str], services: set[str]):
-        for i, s in self.svcs:
-            self.ref(s.team, teams, "team", "services", i, "team")
-            for j, a in enumerate(s.alerts):
-                self.ref(a.team, teams, "team", "services", i, "alerts", j, "team")
-        for i, d in self.dash:
-            self.ref(d.team, teams, "team", "dashboards", i, "team")
-        r = self.sections["routing"]
-        self.ref(r.default_team, teams, "team", "routing", "default_team")
-        for cat, c in r.categories.items():
-            self.ref(c.team, teams, "team", "routing", "categories", cat, "team")
-        tracing = self.sections.get("tracing")
-        if tracing:
-            for name in tracing.sampling.services:
+        for i, s in self.items("services"):
+            self.ref(s.get("team"), teams, "team", "services", i, "team")
+            for j, a in self.alerts(s):
+                self.ref(a.get("team"), teams, "team", "services", i, "alerts", j, "team")
+        for i, d in self.items("dashboards"):
+            self.ref(d.get("team"), teams, "team", "dashboards", i, "team")
+        routing = self.tree.get("routing")
+        if isinstance(routing, YMap):
+            self.ref(routing.get("default_team"), teams, "team", "routing", "default_team")
+            categories = routing.get("categories")
+            if isinstance(categories, YMap):
+                for cat, c in categories.items():
+                    if isinstance(c, YMap):
+                        self.ref(c.get("team"), teams, "team", "routing", "categories", cat, "team")
+        sampling = (self.tree.get("tracing") or {}).get("sampling") if isinstance(self.tree.get("tracing"), YMap) else None
+        if isinstance(sampling, YMap) and isinstance(sampling.get("services"), YMap):
+            for name in sampling["services"]:
                 self.ref(name, services, "service", "tracing", "sampling", "services", name, "[key]")
+
+    @staticmethod
+    def alerts(service: YMap) -> list[tuple[int, YMap]]:
+        alerts = service.get("alerts")
+        return [(j, a) for j, a in enumerate(alerts) if isinstance(a, YMap)] if isinstance(alerts, YSeq) else []
 
     def services(self):
         jobs: dict[str, str] = {}
@@ -265,38 +298,50 @@ class Checker:
                     self.diags.append(error("OBS020", f"scrape job {job!r} is already used by service "
                                                       f"{jobs[job]!r}", self.at("services", i, "scrape")))
                 jobs.setdefault(job, s.name)
-            metrics: set[str] = set()
-            for j, m in enumerate(s.metrics):
-                if m.name in metrics:
-                    self.diags.append(error("OBS020", f"metric {m.name!r} is declared twice in service {s.name!r}",
+        for i, s in self.items("services"):
+            name = _str(s.get("name")) or f"#{i + 1}"
+            metrics = s.get("metrics")
+            seen: set[str] = set()
+            for j, m in enumerate(metrics if isinstance(metrics, YSeq) else []):
+                metric = _str(m.get("name")) if isinstance(m, YMap) else None
+                if metric in seen:
+                    self.diags.append(error("OBS020", f"metric {metric!r} is declared twice in service {name!r}",
                                             self.at("services", i, "metrics", j, "name")))
-                metrics.add(m.name)
+                if metric:
+                    seen.add(metric)
             alerts: set[str] = set()
-            for j, a in enumerate(s.alerts):
-                if a.name in alerts:
-                    self.diags.append(error("OBS020", f"alert {a.name!r} is defined twice in service {s.name!r}",
+            for j, a in self.alerts(s):
+                alert = _str(a.get("name"))
+                if alert in alerts:
+                    self.diags.append(error("OBS020", f"alert {alert!r} is defined twice in service {name!r}",
                                             self.at("services", i, "alerts", j, "name")))
-                alerts.add(a.name)
-                problem = promql_error(a.expr)
+                if alert:
+                    alerts.add(alert)
+                expr = _str(a.get("expr"))
+                problem = promql_error(expr) if expr and expr.strip() else None
                 if problem:
-                    self.diags.append(error("OBS030", f"alert {a.name}: expr is not valid PromQL ({problem})",
+                    self.diags.append(error("OBS030", f"alert {alert}: expr is not valid PromQL ({problem})",
                                             self.at("services", i, "alerts", j, "expr"),
                                             hint="check brackets, `by (...)` placement and operators"))
                 for field in ("summary", "description"):
-                    bad = template_error(getattr(a, field))
+                    text = _str(a.get(field))
+                    bad = template_error(text) if text else None
                     if bad:
-                        self.diags.append(error("OBS031", f"alert {a.name}: {field}: {bad}",
+                        self.diags.append(error("OBS031", f"alert {alert}: {field}: {bad}",
                                                 self.at("services", i, "alerts", j, field)))
 
     def dashboards(self):
-        for i, d in self.dash:
-            for j, p in enumerate(d.panels):
-                for k, q in enumerate(p.queries):
-                    problem = promql_error(_GRAFANA_VARS.sub("5m", q.expr))
+        for i, d in self.items("dashboards"):
+            panels = d.get("panels")
+            for j, p in enumerate(panels if isinstance(panels, YSeq) else []):
+                queries = p.get("queries") if isinstance(p, YMap) else None
+                for k, q in enumerate(queries if isinstance(queries, YSeq) else []):
+                    expr = _str(q.get("expr")) if isinstance(q, YMap) else None
+                    problem = promql_error(_GRAFANA_VARS.sub("5m", expr)) if expr and expr.strip() else None
                     if problem:
                         self.diags.append(error(
-                            "OBS030", f"dashboard {d.title!r}, panel {p.title!r}: query is not valid PromQL "
-                                      f"({problem})", self.at("dashboards", i, "panels", j, "queries", k, "expr")))
+                            "OBS030", f"dashboard {d.get('title')!r}, panel {p.get('title')!r}: query is not valid "
+                                      f"PromQL ({problem})", self.at("dashboards", i, "panels", j, "queries", k, "expr")))
 
     def routing(self):
         r = self.sections["routing"]
@@ -307,9 +352,11 @@ class Checker:
                     if getattr(t, ch) is None:
                         self.diags.append(error("OBS033", f"team {t.name!r} routes {sev} alerts to {ch}, "
                                                           f"but has no `{ch}` block", self.at("teams", i, "channels", sev)))
-        if any(t.email for _, t in self.teams) and r.smtp is None:
+        with_email = [i for i, t in self.teams if t.email]
+        if with_email and r.smtp is None:
             self.diags.append(error("OBS033", "teams have email channels, but routing.smtp is not set",
-                                    self.at("routing"), hint="set routing.smtp.smarthost and routing.smtp.from"))
+                                    key_pos(self.tree, ("teams", with_email[0], "email")),
+                                    hint="set routing.smtp.smarthost and routing.smtp.from"))
         seen: set[tuple[str, str]] = set()
         for s_i, s in self.svcs:
             for a_i, a in enumerate(s.alerts):
@@ -325,14 +372,6 @@ class Checker:
                                   f"the channels {', '.join(channels) or '(none)'}",
                         self.at("services", s_i, "alerts", a_i, "severity"),
                         hint=f"add one of those blocks to team {team.name!r}, or set its `channels`"))
-
-
-class _Everything(set):
-    """The names known when some items failed to parse: references to anything are let through,
-    since the name may be that of an item whose own errors are already reported."""
-
-    def __contains__(self, item) -> bool:
-        return True
 
 
 def resolve(files: list[SpecFile]) -> tuple[list[Model], list[Diagnostic]]:

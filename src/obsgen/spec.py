@@ -6,12 +6,20 @@ These types describe what a user writes; `model.py` holds what the compiler work
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from . import naming
 
 
 class Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _name(v: str) -> str:
+    try:
+        return naming.check_name(v)
+    except naming.NameNotAllowed as exc:
+        raise PydanticCustomError("name_not_allowed", str(exc)) from None
 
 
 def _duration(v: str) -> str:
@@ -28,7 +36,7 @@ def _regex(pattern, what: str):
 
 
 Duration = Annotated[str, AfterValidator(_duration), Field(examples=["30s", "5m", "1h"])]
-Name = Annotated[str, AfterValidator(naming.check_name), Field(examples=["trading-api"])]
+Name = Annotated[str, AfterValidator(_name), Field(examples=["trading-api"])]
 LabelName = Annotated[str, AfterValidator(_regex(naming.LABEL_RE, "label name"))]
 MetricName = Annotated[str, AfterValidator(_regex(naming.METRIC_RE, "metric name"))]
 AlertName = Annotated[str, AfterValidator(_regex(naming.ALERT_RE, "alert name"))]
