@@ -58,6 +58,12 @@ class Model:
         return sorted(out, key=lambda a: (a.service, a.name))
 
     @cached_property
+    def slos(self) -> list:
+        from .slo import SLO
+
+        return [SLO(s, o, o.alerting.team or s.team) for s in self.services for o in sorted(s.slos, key=lambda o: o.name)]
+
+    @cached_property
     def dashboards(self) -> list[tuple[str, DashboardSpec]]:
         """(uid, dashboard), sorted by uid."""
         return sorted(((d.uid or naming.slug(d.title), d) for d in self.spec.dashboards), key=lambda p: p[0])

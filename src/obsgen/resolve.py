@@ -291,7 +291,15 @@ class Checker:
 
     def services(self):
         jobs: dict[str, str] = {}
+        g = self.sections["global"]
         for i, s in self.svcs:
+            if s.scrape and s.scrape.timeout:
+                interval = s.scrape.interval or g.scrape_interval
+                if naming.duration_seconds(s.scrape.timeout) > naming.duration_seconds(interval):
+                    self.diags.append(error(
+                        "OBS033", f"service {s.name!r}: scrape timeout {s.scrape.timeout} is longer than its scrape "
+                                  f"interval {interval}", self.at("services", i, "scrape", "timeout"),
+                        hint="Prometheus refuses that; set `interval` too, or a shorter timeout"))
             if s.scrape:
                 job = s.scrape.job or s.name
                 if job in jobs:
@@ -323,12 +331,16 @@ class Checker:
                     self.diags.append(error("OBS030", f"alert {alert}: expr is not valid PromQL ({problem})",
                                             self.at("services", i, "alerts", j, "expr"),
                                             hint="check brackets, `by (...)` placement and operators"))
-                for field in ("summary", "description"):
-                    text = _str(a.get(field))
-                    bad = template_error(text) if text else None
+                # Prometheus expands templates in every label and annotation value.
+                texts = [((field,), a.get(field)) for field in ("summary", "description", "runbook_url")]
+                for block in ("labels", "annotations"):
+                    if isinstance(a.get(block), YMap):
+                        texts += [((block, k), v) for k, v in a[block].items()]
+                for loc, text in texts:
+                    bad = template_error(text) if isinstance(text, str) else None
                     if bad:
-                        self.diags.append(error("OBS031", f"alert {alert}: {field}: {bad}",
-                                                self.at("services", i, "alerts", j, field)))
+                        self.diags.append(error("OBS031", f"alert {alert}: {'.'.join(loc)}: {bad}",
+                                                self.at("services", i, "alerts", j, *loc)))
 
     def dashboards(self):
         for i, d in self.items("dashboards"):

@@ -27,17 +27,35 @@ def _duration(v: str) -> str:
     return v
 
 
+def _positive(v: str) -> str:
+    if naming.duration_seconds(v) <= 0:
+        raise ValueError("must be longer than zero")
+    return v
+
+
 def _regex(pattern, what: str):
     def check(v: str) -> str:
-        if not pattern.match(v):
+        if not pattern.fullmatch(v):
             raise ValueError(f"{v!r} is not a valid {what}")
         return v
     return check
 
 
 Duration = Annotated[str, AfterValidator(_duration), Field(examples=["30s", "5m", "1h"])]
+PositiveDuration = Annotated[str, AfterValidator(_duration), AfterValidator(_positive),
+                             Field(examples=["15s", "5m", "1h"])]
 Name = Annotated[str, AfterValidator(_name), Field(examples=["trading-api"])]
-LabelName = Annotated[str, AfterValidator(_regex(naming.LABEL_RE, "label name"))]
+
+
+def _label_name(v: str) -> str:
+    if not naming.LABEL_RE.fullmatch(v):
+        raise ValueError(f"{v!r} is not a valid label name")
+    if v.startswith("__"):
+        raise ValueError(f"{v!r}: label names starting with __ are reserved for Prometheus")
+    return v
+
+
+LabelName = Annotated[str, AfterValidator(_label_name)]
 MetricName = Annotated[str, AfterValidator(_regex(naming.METRIC_RE, "metric name"))]
 AlertName = Annotated[str, AfterValidator(_regex(naming.ALERT_RE, "alert name"))]
 Finite = Annotated[float, Field(allow_inf_nan=False)]
@@ -63,9 +81,9 @@ class Datasource(Spec):
 
 
 class GlobalSpec(Spec):
-    scrape_interval: Duration = "15s"
-    scrape_timeout: Duration = "10s"
-    evaluation_interval: Duration = "15s"
+    scrape_interval: PositiveDuration = "15s"
+    scrape_timeout: PositiveDuration = "10s"
+    evaluation_interval: PositiveDuration = "15s"
     external_labels: dict[LabelName, str] = Field(default_factory=dict, examples=[{"cluster": "prod-1"}])
     alertmanagers: list[Annotated[str, Field(pattern=r"^[^\s/]+:\d+$")]] = Field(
         default_factory=lambda: ["alertmanager:9093"], description="host:port of each Alertmanager")
@@ -166,9 +184,9 @@ EXPORTER_PORTS = {"node": 9100, "postgres": 9187, "redis": 9121, "kafka": 9308, 
 
 class ExporterScrape(Spec):
     kind: Literal["node", "postgres", "redis", "kafka", "blackbox"]
-    targets: list[str] = Field(min_length=1, description="exporter host[:port]; the exporter's default port "
-                                                         "is used when none is given",
-                               examples=[["postgres-exporter"]])
+    targets: list[Annotated[str, Field(pattern=r"^[^\s/:]+(:\d+)?$")]] = Field(
+        min_length=1, description="exporter host[:port]; the exporter's default port is used when none is given",
+        examples=[["postgres-exporter"]])
     module: str = Field("http_2xx", description="blackbox only: the prober module")
     probes: list[str] = Field(default_factory=list, description="blackbox only: URLs or hosts to probe")
 
@@ -189,8 +207,8 @@ class ScrapeSpec(Spec):
     kubernetes: KubernetesScrape | None = None
     exporter: ExporterScrape | None = None
     job: str | None = Field(None, description="job label (default: the service name)")
-    interval: Duration | None = None
-    timeout: Duration | None = None
+    interval: PositiveDuration | None = None
+    timeout: PositiveDuration | None = None
     metrics_path: Annotated[str, Field(pattern=r"^/")] = "/metrics"
     scheme: Literal["http", "https"] = "http"
     ca_file: FilePath | None = None
@@ -234,6 +252,113 @@ class AlertSpec(Spec):
         return self
 
 
+# ----------------------------------------------------------------------------- SLOs
+
+Selector = Annotated[str, Field(min_length=1, description="a PromQL series selector",
+                                examples=['http_requests_total{job="api",code!~"5.."}'])]
+
+
+class RatioSLI(Spec):
+    """Events: good (or bad) over total, each a counter selector; obsgen takes their rates."""
+
+    good: Selector | None = None
+    bad: Selector | None = None
+    total: Selector
+
+    @model_validator(mode="after")
+    def _one_side(self):
+        if (self.good is None) == (self.bad is None):
+            raise ValueError("give exactly one of `good` or `bad`, beside `total`")
+        return self
+
+
+class LatencySLI(Spec):
+    """Requests faster than `threshold` seconds are good: the histogram bucket with that `le`."""
+
+    histogram: MetricName = Field(description="the histogram's name, without _bucket",
+                                  examples=["http_request_duration_seconds"])
+    threshold: Annotated[Finite, Field(gt=0)] = Field(description="seconds; must be one of the histogram's buckets")
+    matchers: str | None = Field(None, description="label matchers added to every selector",
+                                 examples=['job="api", route!="/health"'])
+
+
+class FreshnessSLI(Spec):
+    """A gauge that must stay at or under `max` (e.g. lag in seconds): the SLI is the fraction of
+    time it does, taking the worst series."""
+
+    gauge: Selector
+    max: Finite
+
+
+class RawSLI(Spec):
+    error_ratio: str = Field(description="PromQL for the ratio of bad events, with {{window}} where the range goes",
+                             examples=["sum(rate(errors_total[{{window}}])) / sum(rate(requests_total[{{window}}]))"])
+
+    @model_validator(mode="after")
+    def _window(self):
+        if "{{window}}" not in self.error_ratio.replace(" ", ""):
+            raise ValueError("error_ratio needs a {{window}} placeholder where the range goes")
+        return self
+
+
+class SLISpec(Spec):
+    ratio: RatioSLI | None = None
+    latency: LatencySLI | None = None
+    freshness: FreshnessSLI | None = None
+    raw: RawSLI | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self):
+        given = [k for k in ("ratio", "latency", "freshness", "raw") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one SLI kind: ratio, latency, freshness or raw"
+                             + (f" (found {', '.join(given)})" if given else ""))
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in ("ratio", "latency", "freshness", "raw") if getattr(self, k) is not None)
+
+
+class SLOTier(Spec):
+    enabled: bool = True
+    severity: SeverityName
+    labels: dict[LabelName, str] = Field(default_factory=dict)
+
+
+class SLOAlerting(Spec):
+    name: AlertName | None = Field(None, description="base of the alert names (default: from service and SLO)")
+    page: SLOTier = Field(default_factory=lambda: SLOTier(severity="critical"))
+    ticket: SLOTier = Field(default_factory=lambda: SLOTier(severity="warning"))
+    team: Name | None = Field(None, description="who is paged (default: the service's team)")
+    category: CategoryName = "application"
+    runbook_url: Annotated[str, Field(pattern=r"^https?://")] | None = None
+    min_traffic: Annotated[Finite, Field(ge=0)] | None = Field(
+        None, description="events per second, averaged over an alert's long window, below which it does not fire")
+    budget_alerts: bool = Field(False, description="also alert when 50% (warning) and 90% (critical) of the "
+                                                   "period's error budget is spent")
+    annotations: dict[LabelName, str] = Field(default_factory=dict)
+
+
+class SLOSpec(Spec):
+    name: Name
+    objective: float = Field(gt=0, lt=100, description="percent of good events (or time)", examples=[99.9])
+    period: Duration = "30d"
+    description: str | None = None
+    sli: SLISpec
+    alerting: SLOAlerting = Field(default_factory=SLOAlerting)
+    labels: dict[LabelName, str] = Field(default_factory=dict, description="added to every SLO series and alert")
+
+    @model_validator(mode="after")
+    def _period(self):
+        if naming.duration_seconds(self.period) < 3600:
+            raise ValueError("an SLO period shorter than 1h leaves no room for burn-rate windows")
+        clash = sorted(set(self.labels) & {"service", "slo", *naming.ALERT_LABELS, "slo_tier"})
+        if clash:
+            raise ValueError(f"labels {', '.join(clash)} are set by obsgen")
+        return self
+
+
 class ServiceSpec(Spec):
     name: Name
     team: Name
@@ -242,6 +367,7 @@ class ServiceSpec(Spec):
     scrape: ScrapeSpec | None = None
     metrics: list[MetricSpec] = Field(default_factory=list)
     alerts: list[AlertSpec] = Field(default_factory=list)
+    slos: list[SLOSpec] = Field(default_factory=list)
 
 
 # ----------------------------------------------------------------------------- dashboards
@@ -372,8 +498,8 @@ class TracingSpec(Spec):
 
 class Timing(Spec):
     group_wait: Duration | None = None
-    group_interval: Duration | None = None
-    repeat_interval: Duration | None = None
+    group_interval: PositiveDuration | None = None
+    repeat_interval: PositiveDuration | None = None
 
 
 class SeverityRouting(Timing):
@@ -410,13 +536,19 @@ class RoutingSpec(Spec):
     default_team: Name | None = Field(None, description="receives alerts that no team route matches")
     group_by: list[LabelName] = Field(default_factory=lambda: ["alertname", "service", "severity"])
     group_wait: Duration = "30s"
-    group_interval: Duration = "5m"
-    repeat_interval: Duration = "4h"
+    group_interval: PositiveDuration = "5m"
+    repeat_interval: PositiveDuration = "4h"
     severities: dict[SeverityName, SeverityRouting] = Field(default_factory=_default_severities)
     categories: dict[CategoryName, CategoryRouting] = Field(default_factory=dict)
     inhibit: list[InhibitSpec] = Field(
         default_factory=lambda: [InhibitSpec(source_severity="critical", target_severity=["warning"])])
     smtp: SmtpSpec | None = None
+
+    @model_validator(mode="after")
+    def _group_by(self):
+        if len(set(self.group_by)) != len(self.group_by):
+            raise ValueError("group_by lists a label twice")
+        return self
 
 
 # ----------------------------------------------------------------------------- documents

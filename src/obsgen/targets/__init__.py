@@ -29,6 +29,7 @@ def _registry() -> dict[str, Callable[[], Target]]:
     return {
         "prometheus": load("prometheus", "PrometheusTarget"),
         "rules": load("rules", "RulesTarget"),
+        "slo": load("slo", "SLOTarget"),
         "alertmanager": load("alertmanager", "AlertmanagerTarget"),
         "grafana": load("grafana", "GrafanaTarget"),
         "jaeger": load("jaeger", "JaegerTarget"),

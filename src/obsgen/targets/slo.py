@@ -1,0 +1,132 @@
+"""SLO rules per service, and promtool unit tests that prove each SLO's alerts behave.
+
+The tests feed the recorded SLI (bad and total events per second; for raw SLIs, the window
+ratios) and check three stories: healthy traffic fires nothing, a full outage pages within the
+time the budget maths says, and a slow burn opens a ticket without paging.
+"""
+from __future__ import annotations
+
+import math
+
+from ..model import Model
+from ..output import Artifact, to_yaml
+from ..slo import BASE_WINDOW, SLO, alert_rules, fmt_duration, fmt_number, ratio_name, rule_groups
+
+TOTAL_RATE = 100.0  # events per second in the synthetic traffic
+STEP = 60  # seconds between samples and evaluations in the tests
+
+
+def rules_path(service: str) -> str:
+    return f"prometheus/rules/{service}.slo.rules.yml"
+
+
+def tests_path(service: str) -> str:
+    return f"prometheus/tests/{service}.slo.test.yml"
+
+
+class SLOTarget:
+    name = "slo"
+
+    def generate(self, model: Model) -> list[Artifact]:
+        out = []
+        by_service: dict[str, list[SLO]] = {}
+        for s in model.slos:
+            by_service.setdefault(s.service.name, []).append(s)
+        for service, slos in sorted(by_service.items()):
+            out.append(Artifact(rules_path(service), to_yaml({"groups": rule_groups(slos)}, model.header())))
+            tests = [t for s in slos for t in slo_tests(s)]
+            if tests:
+                doc = {"rule_files": [f"../rules/{service}.slo.rules.yml"],
+                       "evaluation_interval": fmt_duration(STEP), "tests": tests}
+                out.append(Artifact(tests_path(service), to_yaml(doc, model.header())))
+        return out
+
+
+def _series(slo: SLO, segments: list[tuple[float, int]]) -> list[dict]:
+    """Input series for a scenario: (error ratio, minutes) segments, at TOTAL_RATE events/s."""
+    labels = ",".join(f'{k}="{v}"' for k, v in slo.labels().items())
+
+    def values(fn) -> str:
+        return " ".join(f"{fmt_number(fn(ratio))}+0x{minutes}" for ratio, minutes in segments)
+
+    if slo.spec.sli.kind == "raw":
+        # Raw SLIs record each window straight from the user's query: feed every window's ratio
+        # (except the period, which obsgen derives from the 5m ratio itself).
+        windows = [w for w in slo.record_windows() if w == BASE_WINDOW or w != slo.period]
+        return [{"series": f"{ratio_name(w)}{{{labels}}}", "values": values(lambda r: r)} for w in windows]
+    return [{"series": f"slo:sli_bad:rate5m{{{labels}}}", "values": values(lambda r: r * TOTAL_RATE)},
+            {"series": f"slo:sli_total:rate5m{{{labels}}}", "values": values(lambda r: TOTAL_RATE)}]
+
+
+def _expected(rule: dict) -> dict:
+    return {"exp_labels": {**rule["labels"], "alertname": rule["alert"]}, "exp_annotations": rule["annotations"]}
+
+
+def _story(slo: SLO, title: str, segments: list[tuple[float, int]], checks: list[dict]) -> dict:
+    return {"name": f"{slo.service.name}/{slo.spec.name}: {title}", "interval": fmt_duration(STEP),
+            "input_series": _series(slo, segments), "alert_rule_test": checks}
+
+
+def _check(minute: int, rule: dict, fires: bool) -> dict:
+    return {"eval_time": fmt_duration(minute * STEP), "alertname": rule["alert"],
+            "exp_alerts": [_expected(rule)] if fires else []}
+
+
+def slo_tests(slo: SLO) -> list[dict]:
+    """The stories each SLO's alerts must tell; each is a promtool test case."""
+    rules = alert_rules(slo)
+    by_tier = {r["labels"]["slo_tier"]: r for r in rules}
+    page, ticket = by_tier.get("page"), by_tier.get("ticket")
+    if not rules:
+        return []
+    b = slo.budget
+    healthy = 0.1 * b  # a tenth of the sustainable error rate
+    minutes = lambda seconds: math.ceil(seconds / STEP)  # noqa: E731
+    longest = minutes(max(w.long for w in slo.windows))
+    raw = slo.spec.sli.kind == "raw"  # raw SLIs are fed window ratios: no story about time passing
+    tests = [_story(slo, "healthy traffic fires nothing", [(healthy, longest + 60)],
+                    [_check(t, r, False) for r in rules for t in (60, longest + 30)])]
+    pages = sorted((w for w in slo.windows if w.tier == "page"), key=lambda w: w.factor)
+    tickets = sorted((w for w in slo.windows if w.tier == "ticket"), key=lambda w: w.factor)
+    if page and pages:
+        if not raw:
+            # Under a 100% error ratio a window of W passes factor*budget after factor*budget*W;
+            # the fastest tier decides, plus two evaluations of slack for sample alignment.
+            need = min(minutes(w.factor * b * w.long) for w in pages) + 2
+            base = minutes(max(w.long for w in pages))
+            tests.append(_story(slo, f"a full outage pages within {need} minutes",
+                                [(healthy, base), (1.0, need + 10)],
+                                [_check(base, page, False), _check(base + need, page, True)]))
+            fast = max(pages, key=lambda w: w.factor)
+            if fast is not pages[0]:
+                # A burst just over the fastest tier's burn rate, as long as its long window, after a
+                # healthy stretch as long as every page window: only the fastest tier can see it.
+                burst = minutes(fast.long)
+                tests.append(_story(slo, f"a {fmt_duration(fast.long)} burst over burn rate "
+                                         f"{fmt_number(round(fast.factor, 3))} pages",
+                                    [(healthy, base), (min(1.0, 1.2 * fast.factor * b), burst + 5)],
+                                    [_check(base + burst, page, True)]))
+        slow = pages[0]
+        at = minutes(max(w.short for w in pages)) + 5
+        for scale, fires in ((0.8, False), (1.25, True)):
+            if scale * slow.factor * b < 1:
+                tests.append(_story(slo, f"a steady burn at {scale:g}x the page threshold "
+                                         f"({fmt_number(round(scale * slow.factor, 3))}) "
+                                         f"{'pages' if fires else 'does not page'}",
+                                    [(scale * slow.factor * b, at + 5)], [_check(at, page, fires)]))
+    if ticket and tickets:
+        slow = tickets[0]
+        at = minutes(max(w.short for w in tickets)) + 5
+        faster = min(w.factor for w in slo.windows if w != slow)
+        for scale, fires in ((0.8, False), (1.25, True)):
+            burn = scale * slow.factor
+            if burn * b >= 1 or (fires and burn >= faster):
+                continue
+            checks = [_check(at, ticket, fires)]
+            if page and fires:
+                checks.append(_check(at, page, False))
+            tests.append(_story(slo, f"a slow burn at {scale:g}x the ticket threshold "
+                                     f"({fmt_number(round(burn, 3))}) "
+                                     f"{'opens a ticket and does not page' if fires else 'stays quiet'}",
+                                [(burn * b, at + 5)], checks))
+    return tests
