@@ -36,13 +36,6 @@ from obsgen.check import check_tree
 from obsgen.diagnostics import Severity
 from obsgen.writer import write_tree
 
-# When a property fails, hypothesis's pytest plugin imports libcst to print an `@example` patch, and
-# importing libcst warns (mypy_extensions.TypedDict); under filterwarnings=error that turns the
-# report of the failure into an INTERNALERROR. Import it here, quietly, first.
-with warnings.catch_warnings(), contextlib.suppress(ImportError):
-    warnings.simplefilter("ignore", DeprecationWarning)
-    import libcst  # noqa: F401
-
 TOOLS_MISSING = [t for t in ("promtool", "amtool") if shutil.which(t) is None]
 needs_tools = pytest.mark.skipif(
     bool(TOOLS_MISSING), reason=f"{' and '.join(TOOLS_MISSING)} not on PATH (Debian packages prometheus and "

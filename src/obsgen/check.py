@@ -58,6 +58,10 @@ def check_tree(root: Path) -> list[CheckResult]:
     for rules in sorted(root.rglob("prometheus/rules/*.yml")):
         ok, out = _run([tools["promtool"], "check", "rules", str(rules)])
         results.append(CheckResult(rel(rules), "promtool check rules", ok, "" if ok else out))
+    for tests in sorted(root.rglob("prometheus/tests/*.yml")):
+        # Test files name their rule files relative to themselves.
+        ok, out = _run([tools["promtool"], "test", "rules", tests.name], cwd=tests.parent)
+        results.append(CheckResult(rel(tests), "promtool test rules", ok, "" if ok else out))
     for config in sorted(root.rglob("prometheus/prometheus.yml")):
         results.append(check_prometheus_config(config, rel(config), tools["promtool"]))
     for config in sorted(root.rglob("alertmanager/alertmanager.yml")):

@@ -67,9 +67,9 @@ def validate(paths: SpecPaths = None, fmt: FormatOpt = Format.text, strict: Stri
         raise typer.Exit(1)
     if fmt is Format.text:
         models = project.models
-        services = len(models[0].services) if models else 0
-        alerts = len(models[0].alerts) if models else 0
-        _err(f"ok: {len(models)} environment(s), {services} service(s), {alerts} alert(s)")
+        m = models[0] if models else None
+        services, alerts, slos = (len(m.services), len(m.alerts), len(m.slos)) if m else (0, 0, 0)
+        _err(f"ok: {len(models)} environment(s), {services} service(s), {alerts} alert(s), {slos} SLO(s)")
 
 
 @app.command()

@@ -101,4 +101,6 @@ CODES = {
     "OBS031": "alert template does not parse",
     "OBS032": "name not allowed",
     "OBS033": "inconsistent setting",
+    "OBS034": "SLO does not match the metric catalog",
+    "OBS035": "SLO alerting cannot work as declared",
 }

@@ -65,8 +65,16 @@ class Model:
 
     @cached_property
     def dashboards(self) -> list[tuple[str, DashboardSpec]]:
-        """(uid, dashboard), sorted by uid."""
-        return sorted(((d.uid or naming.slug(d.title), d) for d in self.spec.dashboards), key=lambda p: p[0])
+        """(uid, dashboard), sorted by uid: the spec's, and one per service with SLOs."""
+        from .slo import dashboard
+
+        out = [(d.uid or naming.slug(d.title), d) for d in self.spec.dashboards]
+        for service in self.services:
+            slos = [s for s in self.slos if s.service is service]
+            if slos:
+                d = dashboard(service, slos)
+                out.append((d.uid, d))
+        return sorted(out, key=lambda p: p[0])
 
     def header(self) -> str:
         return naming.HEADER.format(sources=", ".join(self.sources) or "no spec files")

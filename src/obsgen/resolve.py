@@ -16,10 +16,13 @@ from . import naming
 from .diagnostics import Diagnostic, Pos, error, warning
 from .loader import YMap, YSeq
 from .model import Model
+from .slo import dashboard_uid
 from .parse import Parsed, describe, did_you_mean, key_pos, locate, parse_project
 from .spec import ENV_KEYS, FILE_KEYS, LIST_SECTIONS, SECTION_KEYS
 
 DEFAULT_ENV = "default"
+# prometheus_client's (and client_golang's) default histogram buckets.
+DEFAULT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0)
 
 
 @dataclass
@@ -237,10 +240,16 @@ class Checker:
     def run(self) -> list[Diagnostic]:
         teams = self.unique("teams", [(i, _str(t.get("name"))) for i, t in self.items("teams")], "team")
         services = self.unique("services", [(i, _str(s.get("name"))) for i, s in self.items("services")], "service")
-        self.unique("dashboards", [(i, _item_name("dashboards", d)) for i, d in self.items("dashboards")],
-                    "dashboard uid", "uid")
+        uids = self.unique("dashboards", [(i, _item_name("dashboards", d)) for i, d in self.items("dashboards")],
+                           "dashboard uid", "uid")
+        for i, s in self.svcs:
+            if s.slos and dashboard_uid(s.name) in uids:
+                self.diags.append(error("OBS020", f"dashboard uid {dashboard_uid(s.name)!r} is taken by the SLO "
+                                                  f"dashboard of service {s.name!r}", self.at("services", i, "slos"),
+                                        hint="give the other dashboard another uid"))
         self.references(teams, services)
         self.services()
+        self.slos(teams)
         self.dashboards()
         self.routing()
         return self.diags
@@ -341,6 +350,51 @@ class Checker:
                     if bad:
                         self.diags.append(error("OBS031", f"alert {alert}: {'.'.join(loc)}: {bad}",
                                                 self.at("services", i, "alerts", j, *loc)))
+
+    def slos(self, teams: set[str]):
+        from .slo import SLO, warnings_for
+
+        for i, s in self.items("services"):
+            slos = s.get("slos")
+            for j, o in enumerate(slos if isinstance(slos, YSeq) else []):
+                alerting = o.get("alerting") if isinstance(o, YMap) else None
+                if isinstance(alerting, YMap):
+                    self.ref(alerting.get("team"), teams, "team", "services", i, "slos", j, "alerting", "team")
+        for i, s in self.svcs:
+            names: set[str] = set()
+            alert_names = {a.name for a in s.alerts}
+            catalog = {m.name: m for m in s.metrics}
+            for j, o in enumerate(s.slos):
+                at = ("services", i, "slos", j)
+                if o.name in names:
+                    self.diags.append(error("OBS020", f"SLO {o.name!r} is defined twice in service {s.name!r}",
+                                            self.at(*at, "name")))
+                names.add(o.name)
+                for rule_name in (f"{SLO(s, o, s.team).alert_base}BudgetBurn{t}" for t in ("Page", "Ticket")):
+                    if rule_name in alert_names:
+                        self.diags.append(error("OBS020", f"SLO {o.name!r} would generate alert {rule_name!r}, which "
+                                                          f"service {s.name!r} already defines", self.at(*at, "name"),
+                                                hint="set the SLO's alerting.name to another base name"))
+                lat = o.sli.latency
+                if lat is not None:
+                    metric = catalog.get(lat.histogram)
+                    where = self.at(*at, "sli", "latency", "histogram")
+                    if metric is None or metric.type != "histogram":
+                        self.diags.append(error("OBS034", f"SLO {o.name!r}: {lat.histogram!r} is not a histogram in "
+                                                          f"the metric catalog of service {s.name!r}", where,
+                                                hint=did_you_mean(lat.histogram, [m for m, d in catalog.items()
+                                                                                  if d.type == "histogram"])))
+                    else:
+                        buckets = metric.buckets or DEFAULT_BUCKETS
+                        if not any(abs(b - lat.threshold) < 1e-9 for b in buckets):
+                            self.diags.append(error(
+                                "OBS034", f"SLO {o.name!r}: no bucket of {lat.histogram} has le={lat.threshold:g}, so "
+                                          f"the share of requests under it cannot be counted",
+                                self.at(*at, "sli", "latency", "threshold"),
+                                hint=f"buckets: {', '.join(f'{b:g}' for b in buckets)}"))
+                for problem in warnings_for(o):
+                    self.diags.append(warning("OBS035", f"SLO {o.name!r}: {problem}", self.at(*at, "objective"),
+                                              hint="lower the objective or lengthen the period"))
 
     def dashboards(self):
         for i, d in self.items("dashboards"):

@@ -218,8 +218,9 @@ def _tier_expr(slo: SLO, tier: str) -> str:
         if w.tier != tier:
             continue
         threshold = fmt_number(w.factor * slo.budget)
-        cond = (f"(\n  {ratio_name(w.long)}{{{sel}}} > {threshold}\n"
-                f"  and {ratio_name(w.short)}{{{sel}}} > {threshold}")
+        cond = f"(\n  {ratio_name(w.long)}{{{sel}}} > {threshold}"
+        if w.short != w.long:
+            cond += f"\n  and {ratio_name(w.short)}{{{sel}}} > {threshold}"
         if slo.spec.alerting.min_traffic is not None:
             cond += (f"\n  and avg_over_time(slo:sli_total:rate5m{{{sel}}}[{fmt_duration(w.long)}])"
                      f" >= {fmt_number(slo.spec.alerting.min_traffic)}")
@@ -288,3 +289,45 @@ def warnings_for(slo: SLOSpec) -> list[str]:
             out.append(f"the {w.tier} alert over {fmt_duration(w.long)} needs an error ratio above "
                        f"{w.factor * budget:.0%} (burn rate {w.factor:.3g} x budget {budget:.3g}), which can never happen")
     return out
+
+
+def dashboard_uid(service: str) -> str:
+    return f"slo-{service}"[:40].rstrip("-")
+
+
+def dashboard(service: ServiceSpec, slos: list[SLO]):
+    """One dashboard per service: per SLO, the SLI against its objective, the budget left, and
+    the burn rate over each alert window with the page and ticket thresholds drawn in."""
+    from .spec import DashboardSpec, PanelSpec, QuerySpec, ThresholdStep
+
+    panels = []
+    for s in slos:
+        sel = s.selector()
+        title = f"{s.spec.name} ({fmt_number(s.spec.objective)}% over {s.spec.period})"
+        panels.append(PanelSpec(
+            title=f"{title}: SLI", type="timeseries", unit="percentunit", width=12,
+            description=s.spec.description or f"Good share of {s.spec.sli.kind} SLI {s.spec.name}",
+            queries=[QuerySpec(expr=f"1 - {ratio_name(BASE_WINDOW)}{{{sel}}}", legend="SLI (5m)"),
+                     QuerySpec(expr=f"1 - {ratio_name(3600 if 3600 in s.record_windows() else s.windows[0].long)}"
+                                    f"{{{sel}}}", legend="SLI (1h)" if 3600 in s.record_windows() else
+                               f"SLI ({fmt_duration(s.windows[0].long)})"),
+                     QuerySpec(expr=f"slo:objective:ratio{{{sel}}}", legend="objective")]))
+        panels.append(PanelSpec(
+            title=f"{title}: error budget left", type="stat", unit="percentunit", width=4,
+            description=f"Share of the {s.spec.period} error budget not yet spent",
+            queries=[QuerySpec(expr=f"slo:period_error_budget_remaining:ratio{{{sel}}}")],
+            thresholds=[ThresholdStep(color="red"), ThresholdStep(value=0.1, color="orange"),
+                        ThresholdStep(value=0.5, color="green")]))
+        factors = sorted({round(w.factor, 3) for w in s.windows})
+        windows = sorted({w for bw in s.windows for w in (bw.long, bw.short)})
+        panels.append(PanelSpec(
+            title=f"{title}: burn rate", type="timeseries", width=8,
+            description="Error ratio over each alert window, in multiples of the budget; lines at the alert "
+                        "thresholds (" + ", ".join(fmt_number(f) for f in factors) + ")",
+            queries=[QuerySpec(expr=f"{ratio_name(w)}{{{sel}}} / on (service, slo) slo:error_budget:ratio{{{sel}}}",
+                               legend=fmt_duration(w)) for w in windows],
+            thresholds=[ThresholdStep(color="green")] + [
+                ThresholdStep(value=f, color="orange" if i < len(factors) - 1 else "red")
+                for i, f in enumerate(factors)]))
+    return DashboardSpec(title=f"SLOs: {service.name}", uid=dashboard_uid(service.name), folder="SLOs",
+                         team=service.team, tags=["slo", service.name], panels=panels)

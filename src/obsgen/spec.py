@@ -353,6 +353,11 @@ class SLOSpec(Spec):
     def _period(self):
         if naming.duration_seconds(self.period) < 3600:
             raise ValueError("an SLO period shorter than 1h leaves no room for burn-rate windows")
+        if self.sli.raw is not None and self.alerting.min_traffic is not None:
+            raise ValueError("alerting.min_traffic needs an event rate, which a raw SLI does not give; "
+                             "use a ratio or latency SLI")
+        if self.sli.freshness is not None and self.alerting.min_traffic is not None:
+            raise ValueError("alerting.min_traffic is for event SLIs; a freshness SLI has no traffic")
         clash = sorted(set(self.labels) & {"service", "slo", *naming.ALERT_LABELS, "slo_tier"})
         if clash:
             raise ValueError(f"labels {', '.join(clash)} are set by obsgen")

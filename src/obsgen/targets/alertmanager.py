@@ -115,6 +115,11 @@ class AlertmanagerTarget:
                                 else matcher("severity", "|".join(i.target_severity), "=~")],
             "equal": list(i.equal),
         } for i in r.inhibit]
+        if any(s.spec.alerting.page.enabled and s.spec.alerting.ticket.enabled for s in model.slos):
+            # An SLO's ticket says nothing new while its page fires.
+            doc["inhibit_rules"].append({"source_matchers": [matcher("slo_tier", "page")],
+                                         "target_matchers": [matcher("slo_tier", "ticket")],
+                                         "equal": ["service", "slo"]})
         doc["receivers"] = receivers
         return [Artifact("alertmanager/alertmanager.yml", to_yaml(doc, model.header()))]
 
@@ -146,6 +151,8 @@ class AlertmanagerTarget:
                 # for the categories this team's alerts of this severity use (the file stays readable;
                 # an alert from elsewhere still routes right, with the severity's timing).
                 used = {a.spec.category for a in model.alerts if a.team == team and a.spec.severity == sev}
+                used |= {s.spec.alerting.category for s in model.slos if s.team == team and sev in (
+                    s.spec.alerting.page.severity, s.spec.alerting.ticket.severity, "warning", "critical")}
                 for c_name, c_cfg in sorted(r.categories.items()):
                     if c_name not in used:
                         continue

@@ -88,23 +88,24 @@ def slo_tests(slo: SLO) -> list[dict]:
                     [_check(t, r, False) for r in rules for t in (60, longest + 30)])]
     pages = sorted((w for w in slo.windows if w.tier == "page"), key=lambda w: w.factor)
     tickets = sorted((w for w in slo.windows if w.tier == "ticket"), key=lambda w: w.factor)
-    if page and pages:
+    fireable = [w for w in pages if w.factor * b < 1]  # a tier needing a ratio over 100% never fires
+    if page and fireable:
         if not raw:
             # Under a 100% error ratio a window of W passes factor*budget after factor*budget*W;
             # the fastest tier decides, plus two evaluations of slack for sample alignment.
-            need = min(minutes(w.factor * b * w.long) for w in pages) + 2
+            need = min(minutes(w.factor * b * w.long) for w in fireable) + 2
             base = minutes(max(w.long for w in pages))
             tests.append(_story(slo, f"a full outage pages within {need} minutes",
                                 [(healthy, base), (1.0, need + 10)],
                                 [_check(base, page, False), _check(base + need, page, True)]))
             fast = max(pages, key=lambda w: w.factor)
-            if fast is not pages[0]:
+            if fast is not pages[0] and 1.2 * fast.factor * b < 1:
                 # A burst just over the fastest tier's burn rate, as long as its long window, after a
                 # healthy stretch as long as every page window: only the fastest tier can see it.
                 burst = minutes(fast.long)
                 tests.append(_story(slo, f"a {fmt_duration(fast.long)} burst over burn rate "
                                          f"{fmt_number(round(fast.factor, 3))} pages",
-                                    [(healthy, base), (min(1.0, 1.2 * fast.factor * b), burst + 5)],
+                                    [(healthy, base), (1.2 * fast.factor * b, burst + 5)],
                                     [_check(base + burst, page, True)]))
         slow = pages[0]
         at = minutes(max(w.short for w in pages)) + 5
