@@ -147,6 +147,52 @@ def check(root: Annotated[Path, typer.Argument(help="a built output folder")] = 
         raise typer.Exit(1)
 
 
+import_app = typer.Typer(help="Turn other tools' SLO files into an obsgen spec (printed, or written with -o).",
+                         no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(import_app, name="import")
+
+ImportFiles = Annotated[list[Path], typer.Argument(help="files or folders to import", show_default=False)]
+OutOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="write the spec here instead of stdout")]
+TeamOpt = Annotated[str, typer.Option("--team", help="team for services whose input names none")]
+
+
+def _import(kind: str, files: list[Path], output: Path | None, team: str) -> None:
+    from .diagnostics import format_text
+    from .importers import import_openslo, import_sloth
+
+    text, diags = (import_sloth if kind == "sloth" else import_openslo)(files, team=team)
+    for d in diags:
+        _err(format_text(d))
+    if text is None:
+        _err("nothing imported")
+        raise typer.Exit(1)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        _err(f"wrote {output}")
+    else:
+        sys.stdout.write(text)
+
+
+@import_app.command("sloth")
+def import_sloth_cmd(files: ImportFiles, output: OutOpt = None, team: TeamOpt = "slo-owners") -> None:
+    """Sloth `prometheus/v1` SLO files and `PrometheusServiceLevel` resources.
+
+    Example:\n
+      obsgen import sloth slos/*.yaml -o specs/slos.yaml
+    """
+    _import("sloth", files, output, team)
+
+
+@import_app.command("openslo")
+def import_openslo_cmd(files: ImportFiles, output: OutOpt = None, team: TeamOpt = "slo-owners") -> None:
+    """OpenSLO v1 documents (SLO, SLI, Service, DataSource).
+
+    Example:\n
+      obsgen import openslo openslo/ -o specs/slos.yaml
+    """
+    _import("openslo", files, output, team)
+
+
 @app.command()
 def init(directory: Annotated[Path, typer.Argument(help="folder for the new project")] = Path(".")) -> None:
     """Create a commented starter project: DIRECTORY/specs/*.yaml.

@@ -103,4 +103,7 @@ CODES = {
     "OBS033": "inconsistent setting",
     "OBS034": "SLO does not match the metric catalog",
     "OBS035": "SLO alerting cannot work as declared",
+    "OBS040": "cannot be expressed in obsgen (import)",
+    "OBS041": "not a valid Sloth or OpenSLO document",
+    "OBS042": "imported as an approximation",
 }

@@ -320,10 +320,20 @@ class SLISpec(Spec):
         return next(k for k in ("ratio", "latency", "freshness", "raw") if getattr(self, k) is not None)
 
 
+SLO_ALERT_LABELS = ("service", "slo", "slo_tier", *naming.ALERT_LABELS)
+
+
 class SLOTier(Spec):
     enabled: bool = True
     severity: SeverityName
     labels: dict[LabelName, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _reserved(self):
+        clash = sorted(set(self.labels) & set(SLO_ALERT_LABELS))
+        if clash:
+            raise ValueError(f"labels {', '.join(clash)} are set by obsgen (severity: use `severity`)")
+        return self
 
 
 class SLOAlerting(Spec):
@@ -338,6 +348,13 @@ class SLOAlerting(Spec):
     budget_alerts: bool = Field(False, description="also alert when 50% (warning) and 90% (critical) of the "
                                                    "period's error budget is spent")
     annotations: dict[LabelName, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _own_annotations(self):
+        clash = sorted(set(self.annotations) & {"summary", "description", "runbook_url"})
+        if clash:
+            raise ValueError(f"annotations {', '.join(clash)} are written by obsgen (runbook: use `runbook_url`)")
+        return self
 
 
 class SLOSpec(Spec):
@@ -358,7 +375,7 @@ class SLOSpec(Spec):
                              "use a ratio or latency SLI")
         if self.sli.freshness is not None and self.alerting.min_traffic is not None:
             raise ValueError("alerting.min_traffic is for event SLIs; a freshness SLI has no traffic")
-        clash = sorted(set(self.labels) & {"service", "slo", *naming.ALERT_LABELS, "slo_tier"})
+        clash = sorted(set(self.labels) & set(SLO_ALERT_LABELS))
         if clash:
             raise ValueError(f"labels {', '.join(clash)} are set by obsgen")
         return self

@@ -157,13 +157,20 @@ class Node:
     def strings(self, key: str) -> dict[str, Val]:
         """A map of string to string (labels, annotations)."""
         m = self.map(key)
+        return m.string_values() if m else {}
+
+    def string_values(self, skip=lambda value: False) -> dict[str, Val]:
+        """This mapping's values as strings; other scalars are errors (YAML would turn `2` or `yes`
+        into a number or a boolean, which label values are not), except those `skip` takes."""
         out: dict[str, Val] = {}
-        for k in (m.m if m else {}):
-            v = m.get(k, str)
-            if v is None and m.m[k] is None:
-                m.ctx.invalid(f"{m.where(k)}: should be a string, not empty", m.val_pos(k), hint='write "" for an empty value')
-            elif v is not None:
-                out[k] = Val(v, m.val_pos(k), m.key_pos(k), m.where(k))
+        for k, value in self.m.items():
+            if skip(value):
+                continue
+            if isinstance(value, str):
+                out[k] = Val(value, self.val_pos(k), self.key_pos(k), self.where(k))
+            else:
+                self.ctx.invalid(f"{self.where(k)}: should be a string, not {_describe(value)}", self.val_pos(k),
+                                 hint=None if isinstance(value, (YMap, YSeq)) else "quote it")
         return out
 
 
@@ -336,7 +343,6 @@ class ImportedSLO:
 @dataclass
 class ImportedService:
     name: str
-    pos: Pos
     team: Val | None = None  # the service's own team label, if any
     description: str | None = None
     slos: list[ImportedSLO] = field(default_factory=list)
@@ -354,7 +360,7 @@ class Build:
         checked = check_name(self.ctx, name, "service name")
         if checked is None:
             return None
-        svc = self.services.setdefault(checked, ImportedService(checked, name.pos))
+        svc = self.services.setdefault(checked, ImportedService(checked))
         svc.team = merge_team(self.ctx, svc.team, team)
         if description and svc.description and description != svc.description:
             self.ctx.cannot(f"{name.path}: service {checked!r} is described differently in two places; "

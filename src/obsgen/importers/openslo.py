@@ -62,10 +62,10 @@ def import_openslo(paths: list[Path], team: str = DEFAULT_TEAM) -> tuple[str | N
     used: set[str] = set()
     for doc, name in docs["SLO"]:
         _slo(doc, name, slis, sources, used, build)
-    for sli_name, (doc, name) in slis.items():
+    for sli_name, (_, name) in slis.items():
         if sli_name not in used:
             ctx.note(f"{name.pos}: SLI {sli_name!r} is used by no SLO: not imported")
-    for src_name, (doc, name) in sources.items():
+    for src_name, (_, name) in sources.items():
         ctx.note(f"{name.pos}: DataSource {src_name!r}: obsgen's rules run on the Prometheus that loads them; "
                  f"its connection details are not imported")
     return finish(build, team, "OpenSLO")
@@ -115,14 +115,13 @@ def _by_name(ctx: Ctx, docs: list[tuple[Node, Val]], what: str) -> dict[str, tup
 def _labels(meta: Node | None) -> dict[str, Val]:
     """metadata.labels: OpenSLO allows a list of strings as a value, Prometheus does not."""
     m = meta.map("labels") if meta else None
-    out: dict[str, Val] = {}
-    for key in (m.m if m else {}):
-        if isinstance(m.m[key], list):
+    if m is None:
+        return {}
+    for key, value in m.m.items():
+        if isinstance(value, list):
             m.ctx.cannot(f"{m.where(key)}: a label with a list of values cannot be a Prometheus label", m.val_pos(key),
                          hint="give it one string value")
-        elif (v := m.get(key, str)) is not None:
-            out[key] = Val(v, m.val_pos(key), m.key_pos(key), m.where(key))
-    return out
+    return m.string_values(skip=lambda value: isinstance(value, list))
 
 
 def _describe(head: list[str | None], extras: list[tuple[str, str | None]] = ()) -> str | None:
@@ -198,9 +197,9 @@ def _slo(doc: Node, name: Val, slis: dict, sources: dict, used: set[str], build:
     if description:
         out["description"] = description
     out["sli"] = sli
-    alerting = {**({"runbook_url": runbook} if runbook else {}), **({"annotations": annotations} if annotations else {})}
-    if alerting:
-        out["alerting"] = alerting
+    alerting = {"runbook_url": runbook, "annotations": annotations}
+    if runbook or annotations:
+        out["alerting"] = {k: v for k, v in alerting.items() if v}
     if labels:
         out["labels"] = labels
     build.add(ImportedSLO(service, out, doc.pos, team))

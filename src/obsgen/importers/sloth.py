@@ -114,15 +114,14 @@ def _document(doc: Node, build: Build) -> None:
 
 
 def _plugins(node: Node, key: str) -> None:
-    """Plugin chains rewrite Sloth's generated rules; obsgen has no such hook."""
-    chain = node.map(key)
-    if chain is not None and (chain.m.get("chain") or chain.m.get("overridePrevious")):
+    """Plugin chains rewrite Sloth's generated rules; obsgen has no such hook. (An empty block
+    changes nothing and is accepted.)"""
+    if node.m.get(key):
         node.ctx.cannot(f"{node.where(key)}: Sloth SLO plugins change the rules Sloth generates; obsgen has no "
                         f"plugins", node.key_pos(key), hint="remove the chain, and check obsgen's rules do what it did")
 
 
 def _service_level(spec: Node, d: Dialect, build: Build) -> None:
-    ctx = spec.ctx
     spec.only(d.service_keys)
     service = spec.val("service", str, required=True)
     labels = spec.strings("labels")
@@ -276,9 +275,9 @@ def _alerting(slo: Node, d: Dialect, slo_label_values: dict[str, str]) -> tuple[
     elif category is not None:
         out["category"] = category.value
     for tier, default in TIERS:
-        t, disabled, labels = tiers[tier]
+        _, disabled, labels = tiers[tier]
         out[tier] = _tier(slo, labels, disabled, default, slo_label_values)
-    annotations, runbook = alert_annotations(ctx, {**a.strings("annotations"), **_tier_annotations(a, tiers)})
+    annotations, runbook = alert_annotations(ctx, _annotations(a, tiers))
     if runbook:
         out["runbook_url"] = runbook
     if annotations:
@@ -330,20 +329,22 @@ def _tier(slo: Node, labels: dict[str, Val], disabled: bool, default: str, slo_l
     return out
 
 
-def _tier_annotations(a: Node, tiers: dict) -> dict[str, Val]:
-    """obsgen's annotations are shared by both tiers: a tier's own annotation is kept when the
-    other tier is disabled or has the same one."""
-    found: dict[str, dict[str, Val]] = {}
-    for tier, (t, disabled, _) in tiers.items():
-        found[tier] = t.strings("annotations") if t is not None else {}
-    out: dict[str, Val] = {}
-    for tier, items in found.items():
-        for key, v in items.items():
-            others = [(o, found[o].get(key)) for o, (_, disabled, _) in tiers.items() if o != tier and not disabled]
-            if all(w is not None and w.value == v.value for _, w in others):
-                out.setdefault(key, v)
-            elif not tiers[tier][1]:
+def _annotations(a: Node, tiers: dict) -> dict[str, Val]:
+    """Sloth gives each alert alerting.annotations plus its tier's own. obsgen's annotations are
+    shared by both tiers, so a tier's own annotation must be what the other tier gets too (a
+    disabled tier generates no alert, so its annotations do not matter)."""
+    common = a.strings("annotations")
+    own = {tier: t.strings("annotations") if t is not None else {} for tier, (t, _, _) in tiers.items()}
+    enabled = [tier for tier, (_, disabled, _) in tiers.items() if not disabled]
+    effective = {tier: {**common, **own[tier]} for tier in enabled}
+    out = dict(common)
+    for tier in enabled:
+        for key, v in own[tier].items():
+            others = [o for o in enabled if o != tier]
+            if all(key in effective[o] and effective[o][key].value == v.value for o in others):
+                out[key] = v
+            else:
                 a.ctx.cannot(f"{v.path}: obsgen's SLO alert annotations are shared by both tiers, and the "
-                             f"{others[0][0]} alert has no such annotation", v.key_pos,
+                             f"{others[0]} alert does not get the same `{key}`", v.key_pos,
                              hint="move it to alerting.annotations, or give both tiers the same one")
     return out
