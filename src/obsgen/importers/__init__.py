@@ -28,7 +28,7 @@ from ..diagnostics import Diagnostic, Pos, Severity, error, has_errors, normalis
 from ..loader import MAX_FILE_BYTES, YMap, YSeq, load_text
 from ..output import to_yaml
 from ..parse import did_you_mean
-from ..spec import SLOSpec
+from ..spec import SLO_ALERT_LABELS, SLOSpec
 
 DEFAULT_TEAM = "slo-owners"
 NOT_EXPRESSIBLE = "OBS040"  # the input is valid, but obsgen's spec cannot say it
@@ -37,7 +37,7 @@ APPROXIMATED = "OBS042"  # imported, but only approximately (a warning)
 YAML_SUFFIXES = (".yaml", ".yml")
 
 # Labels obsgen sets itself on SLO series and alerts; `team` is mapped, not refused.
-RESERVED_LABELS = ("service", "slo", "severity", "category", "slo_tier")
+RESERVED_LABELS = tuple(label for label in SLO_ALERT_LABELS if label != "team")
 OBSGEN_ANNOTATIONS = ("summary", "description")
 RUNBOOK_KEYS = ("runbook_url", "runbook")
 _URL = re.compile(r"^https?://")
