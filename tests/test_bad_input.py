@@ -133,6 +133,10 @@ ELSEWHERE = {
     "OBS040": "importers only: tests/test_importers.py",
     "OBS041": "importers only: tests/test_importers.py",
     "OBS042": "importers only, a warning: tests/test_importers.py",
+    **{f"OBS0{n}": "lint: tests/test_lint.py (each code tripped and not tripped, position asserted)"
+       for n in range(50, 64)},
+    "OBS070": "objectives: tests/test_explain.py",
+    "OBS071": "objectives: tests/test_explain.py",
 }
 
 

@@ -16,6 +16,7 @@ class Alert:
     spec: AlertSpec
     service: str
     team: str
+    added_labels: tuple[str, ...] = ("team", "category", "service")
 
     @property
     def name(self) -> str:
@@ -24,14 +25,18 @@ class Alert:
     @property
     def labels(self) -> dict[str, str]:
         out = dict(self.spec.labels)
-        out.update(severity=self.spec.severity, team=self.team, category=self.spec.category, service=self.service)
+        out["severity"] = self.spec.severity
+        own = {"team": self.team, "category": self.spec.category, "service": self.service}
+        out.update({k: v for k, v in own.items() if k in self.added_labels and v is not None})
         return dict(sorted(out.items()))
 
     @property
     def annotations(self) -> dict[str, str]:
         out = dict(self.spec.annotations)
-        out["summary"] = self.spec.summary
-        out["description"] = self.spec.description
+        if self.spec.summary:
+            out["summary"] = self.spec.summary
+        if self.spec.description:
+            out["description"] = self.spec.description
         if self.spec.runbook_url:
             out["runbook_url"] = self.spec.runbook_url
         return dict(sorted(out.items()))
@@ -43,6 +48,7 @@ class Model:
     sources: tuple[str, ...]
     spec: ProjectSpec
     spec_files: tuple[str, ...] = field(default=())
+    silenced: tuple = field(default=())  # silence.Silenced records: checks the spec silenced, with reasons
 
     @cached_property
     def teams(self) -> dict[str, TeamSpec]:
@@ -54,7 +60,8 @@ class Model:
 
     @cached_property
     def alerts(self) -> list[Alert]:
-        out = [Alert(a, s.name, a.team or s.team) for s in self.services for a in s.alerts]
+        out = [Alert(a, s.name, a.team or s.team, tuple(s.rule_group.alert_labels))
+               for s in self.services for a in s.alerts]
         return sorted(out, key=lambda a: (a.service, a.name))
 
     @cached_property

@@ -8,12 +8,12 @@ references between teams, services, dashboards and routing, PromQL syntax, alert
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import promql_parser
 
-from . import naming
-from .diagnostics import Diagnostic, Pos, error, warning
+from . import lint, naming, objectives, silence
+from .diagnostics import Diagnostic, Pos, error, has_errors, warning
 from .loader import YMap, YSeq
 from .model import Model
 from .slo import dashboard_uid
@@ -300,6 +300,7 @@ class Checker:
 
     def services(self):
         jobs: dict[str, str] = {}
+        groups: dict[str, str] = {}
         g = self.sections["global"]
         for i, s in self.svcs:
             if s.scrape and s.scrape.timeout:
@@ -309,6 +310,13 @@ class Checker:
                         "OBS033", f"service {s.name!r}: scrape timeout {s.scrape.timeout} is longer than its scrape "
                                   f"interval {interval}", self.at("services", i, "scrape", "timeout"),
                         hint="Prometheus refuses that; set `interval` too, or a shorter timeout"))
+            group = s.rule_group.name or s.name
+            if group in groups:
+                self.diags.append(error("OBS020", f"rule group {group!r} is already used by service {groups[group]!r}",
+                                        self.at("services", i, "rule_group", "name") if s.rule_group.name
+                                        else self.at("services", i, "name"),
+                                        hint="set rule_group.name to tell the groups apart"))
+            groups.setdefault(group, s.name)
             if s.scrape:
                 job = s.scrape.job or s.name
                 if job in jobs:
@@ -326,6 +334,14 @@ class Checker:
                                             self.at("services", i, "metrics", j, "name")))
                 if metric:
                     seen.add(metric)
+            records = s.get("recording_rules")
+            for j, r in enumerate(records if isinstance(records, YSeq) else []):
+                expr = _str(r.get("expr")) if isinstance(r, YMap) else None
+                problem = promql_error(expr) if expr and expr.strip() else None
+                if problem:
+                    self.diags.append(error("OBS030", f"recording rule {r.get('record')}: expr is not valid PromQL "
+                                                      f"({problem})", self.at("services", i, "recording_rules", j, "expr"),
+                                            hint="check brackets, `by (...)` placement and operators"))
             alerts: set[str] = set()
             for j, a in self.alerts(s):
                 alert = _str(a.get("name"))
@@ -450,12 +466,22 @@ def resolve(files: list[SpecFile]) -> tuple[list[Model], list[Diagnostic]]:
         envs = {DEFAULT_ENV: YMap(root.pos)}
     sources = tuple(sorted(f.name for f in files))
     models = []
+    trees, used = [], set()
     for name in sorted(envs):
         tree, env_diags = apply_environment(root, name, envs[name])
         diags += env_diags
         parsed, parse_diags = parse_project(tree)
         diags += parse_diags
-        diags += Checker(tree, parsed).run()
-        if parsed.ok:
-            models.append(Model(env=name, sources=sources, spec=parsed.spec()))
+        checked = Checker(tree, parsed).run()
+        diags += checked
+        trees.append(tree)
+        if parsed.ok and not has_errors(checked):
+            model = Model(env=name, sources=sources, spec=parsed.spec())
+            findings = lint.run(tree, parsed, model) + objectives.findings(tree, parsed, model)
+            left, silenced, env_used = silence.apply(tree, findings)
+            diags += left
+            used |= env_used
+            models.append(replace(model, silenced=tuple(silenced)))
+    if len(models) == len(trees):  # every environment was linted: unused silences are known
+        diags += silence.unused(trees, used)
     return models, diags

@@ -64,6 +64,11 @@ CategoryName = Literal["infrastructure", "application", "business", "security"]
 ChannelName = Literal["pagerduty", "slack", "email", "webhook", "sms"]
 FilePath = Annotated[str, Field(min_length=1, description="Path of a file the consuming tool reads at run time",
                                 examples=["/etc/alertmanager/secrets/slack-platform-url"])]
+CheckCode = Annotated[str, Field(pattern=r"^OBS\d{3}$")]
+Silences = Annotated[dict[CheckCode, Annotated[str, Field(min_length=1)]], Field(
+    description="checks silenced on this object: {code: reason}. The reason is kept in the output "
+                "(silenced.yaml); a silence that silences nothing is reported",
+    examples=[{"OBS050": "exported by the vendor's sidecar, which has no catalog"}])]
 
 
 # ----------------------------------------------------------------------------- global
@@ -80,6 +85,25 @@ class Datasource(Spec):
         "prometheus", description="uid of the Grafana datasource dashboards query")
 
 
+CoverageAspect = Literal["owner", "scrape", "alerts", "slo", "dashboard"]
+
+
+class CoverageObjective(Spec):
+    min_percent: Annotated[Finite, Field(ge=0, le=100)] = Field(
+        description="share of services that have every aspect in `require`", examples=[95])
+    require: list[CoverageAspect] = Field(
+        default_factory=lambda: ["owner", "scrape", "alerts", "slo", "dashboard"],
+        description="what a service needs to count as covered")
+
+
+class Objectives(Spec):
+    time_to_notify: dict[SeverityName, PositiveDuration] = Field(
+        default_factory=dict, description="worst-case time from an alert's condition becoming true to its first "
+                                          "notification, per severity; `validate` reports alerts over it",
+        examples=[{"critical": "5m", "warning": "15m"}])
+    coverage: CoverageObjective | None = None
+
+
 class GlobalSpec(Spec):
     scrape_interval: PositiveDuration = "15s"
     scrape_timeout: PositiveDuration = "10s"
@@ -89,6 +113,8 @@ class GlobalSpec(Spec):
         default_factory=lambda: ["alertmanager:9093"], description="host:port of each Alertmanager")
     retention: Retention | None = None
     datasource: Datasource = Field(default_factory=Datasource)
+    objectives: Objectives = Field(default_factory=Objectives, description="the monitoring's own targets, "
+                                   "checked by `obsgen validate` and shown by `obsgen explain`")
     rule_files_per: Literal["service", "team"] = Field(
         "service", description="write one alert rule file per service (default) or per owning team")
 
@@ -139,6 +165,7 @@ class TeamSpec(Spec):
         default_factory=dict,
         description="per-severity channels for this team, replacing routing.severities[...].channels",
         examples=[{"critical": ["pagerduty", "slack", "sms"]}])
+    silence: Silences = Field(default_factory=dict)
 
 
 # ----------------------------------------------------------------------------- services
@@ -150,6 +177,7 @@ class MetricSpec(Spec):
     unit: str | None = Field(None, examples=["seconds", "bytes", "aud"])
     labels: list[LabelName] = Field(default_factory=list)
     buckets: list[Finite] | None = Field(None, description="histogram bucket upper bounds, ascending")
+    silence: Silences = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _buckets(self):
@@ -233,13 +261,16 @@ class AlertSpec(Spec):
     for_: Duration = Field("0s", alias="for")
     keep_firing_for: Duration | None = None
     severity: SeverityName
-    category: CategoryName
+    category: CategoryName | None = Field(None, description="routes by category (routing.categories); "
+                                                            "no `category` label when unset")
     team: Name | None = Field(None, description="owning team (default: the service's)")
-    summary: str = Field(min_length=1)
-    description: str = Field(min_length=1)
+    summary: Annotated[str, Field(min_length=1)] | None = Field(None, description="one line for the notification "
+                                                                               "title; lint warns when missing")
+    description: Annotated[str, Field(min_length=1)] | None = None
     runbook_url: Annotated[str, Field(pattern=r"^https?://")] | None = None
     labels: dict[LabelName, str] = Field(default_factory=dict)
     annotations: dict[LabelName, str] = Field(default_factory=dict)
+    silence: Silences = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _reserved(self):
@@ -250,6 +281,26 @@ class AlertSpec(Spec):
         if clash:
             raise ValueError(f"annotations {', '.join(clash)} come from the alert's own fields")
         return self
+
+
+class RecordingRuleSpec(Spec):
+    record: Annotated[str, AfterValidator(_regex(naming.METRIC_RE, "metric name"))] = Field(
+        description="the new series' name (level:metric:operations)", examples=["job:http_requests:rate5m"])
+    expr: str = Field(min_length=1)
+    labels: dict[LabelName, str] = Field(default_factory=dict)
+    silence: Silences = Field(default_factory=dict)
+
+
+class RuleGroupSpec(Spec):
+    name: Annotated[str, Field(min_length=1)] | None = Field(None, description="rule group name (default: the "
+                                                                                "service name)")
+    interval: PositiveDuration | None = Field(None, description="evaluation interval of this group "
+                                                                "(default: global.evaluation_interval)")
+    limit: int | None = Field(None, ge=0, description="Prometheus' per-group series limit (0: none)")
+    alert_labels: list[Literal["team", "category", "service"]] = Field(
+        default_factory=lambda: ["team", "category", "service"],
+        description="labels obsgen adds to this service's alerts for routing; `obsgen import rules` "
+                    "clears it so imported rules build back unchanged")
 
 
 # ----------------------------------------------------------------------------- SLOs
@@ -365,6 +416,7 @@ class SLOSpec(Spec):
     sli: SLISpec
     alerting: SLOAlerting = Field(default_factory=SLOAlerting)
     labels: dict[LabelName, str] = Field(default_factory=dict, description="added to every SLO series and alert")
+    silence: Silences = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _period(self):
@@ -389,7 +441,10 @@ class ServiceSpec(Spec):
     scrape: ScrapeSpec | None = None
     metrics: list[MetricSpec] = Field(default_factory=list)
     alerts: list[AlertSpec] = Field(default_factory=list)
+    recording_rules: list[RecordingRuleSpec] = Field(default_factory=list)
+    rule_group: RuleGroupSpec = Field(default_factory=RuleGroupSpec)
     slos: list[SLOSpec] = Field(default_factory=list)
+    silence: Silences = Field(default_factory=dict)
 
 
 # ----------------------------------------------------------------------------- dashboards
@@ -420,6 +475,7 @@ class PanelSpec(Spec):
     thresholds: list[ThresholdStep] | None = None
     width: int | None = Field(None, ge=1, le=24, description="grid columns (24 is full width)")
     height: int | None = Field(None, ge=2, le=40)
+    silence: Silences = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _thresholds(self):
@@ -453,6 +509,7 @@ class DashboardSpec(Spec):
     time: TimeRange = Field(default_factory=TimeRange)
     timezone: Literal["browser", "utc"] = "browser"
     panels: list[PanelSpec] = Field(min_length=1)
+    silence: Silences = Field(default_factory=dict)
 
 
 # ----------------------------------------------------------------------------- tracing
