@@ -123,4 +123,5 @@ CODES = {
     "OBS063": "silence that is invalid or silences nothing",
     "OBS070": "alert notifies later than the time-to-notify objective",
     "OBS071": "monitoring coverage below the objective",
+    "OBS080": "setting needs a newer Alertmanager than the spec targets",
 }

@@ -425,9 +425,46 @@ class Checker:
                             "OBS030", f"dashboard {d.get('title')!r}, panel {p.get('title')!r}: query is not valid "
                                       f"PromQL ({problem})", self.at("dashboards", i, "panels", j, "queries", k, "expr")))
 
+    # Settings that need a newer Alertmanager than the oldest obsgen writes for: (what, version, where found).
+    def am_features(self) -> list[tuple[str, tuple[int, int], tuple]]:
+        r = self.sections["routing"]
+        out: list[tuple[str, tuple[int, int], tuple]] = []
+        for i, t in self.teams:
+            if t.webhook and t.webhook.url_file:
+                out.append(("webhook url_file", (0, 26), ("teams", i, "webhook", "url_file")))
+            if t.pagerduty:
+                out.append(("PagerDuty routing_key_file", (0, 25), ("teams", i, "pagerduty", "routing_key_file")))
+            if t.sms and t.sms.sns:
+                out.append(("SNS notifications", (0, 23), ("teams", i, "sms", "sns")))
+        if r.time_intervals:
+            out.append(("time_intervals and active_time_intervals", (0, 24), ("routing", "time_intervals")))
+        return out
+
     def routing(self):
         r = self.sections["routing"]
         by_name = {t.name: t for _, t in self.teams}
+        version = tuple(int(p) for p in r.alertmanager_version.split("."))
+        for what, needed, loc in self.am_features():
+            if version < needed:
+                self.diags.append(error(
+                    "OBS080", f"{what} needs Alertmanager {needed[0]}.{needed[1]} or later, and the spec targets "
+                              f"{r.alertmanager_version} (routing.alertmanager_version)", self.at(*loc),
+                    hint="upgrade Alertmanager and raise routing.alertmanager_version, or use a setting it has"))
+        intervals = set(r.time_intervals)
+        routing_tree = self.tree.get("routing")
+        for block in ("severities", "categories"):
+            entries = routing_tree.get(block) if isinstance(routing_tree, YMap) else None
+            for key, cfg in (entries.items() if isinstance(entries, YMap) else []):
+                for field in ("mute_during", "active_during"):
+                    names = cfg.get(field) if isinstance(cfg, YMap) else None
+                    for k, name in enumerate(names if isinstance(names, YSeq) else []):
+                        self.ref(name, intervals, "time interval", "routing", block, key, field, k)
+        for i, t in self.teams:
+            for kind, text in t.templates.items():
+                bad = template_error(text)
+                if bad:
+                    self.diags.append(error("OBS031", f"team {t.name!r}: templates.{kind}: {bad}",
+                                            self.at("teams", i, "templates", kind)))
         for i, t in self.teams:
             for sev, channels in t.channels.items():
                 for ch in channels:

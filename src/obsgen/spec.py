@@ -3,6 +3,7 @@
 Every model forbids unknown keys. Field descriptions and examples feed `obsgen schema`.
 These types describe what a user writes; `model.py` holds what the compiler works on.
 """
+import re
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -140,17 +141,69 @@ class EmailChannel(Spec):
     to: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")] = Field(examples=["platform@example.com"])
 
 
+_SECRET_URL = re.compile(
+    r"//[^/@\s]*:[^/@\s]*@"  # user:password@host
+    r"|[?&](?:token|access_token|api_key|apikey|key|secret|sig|signature|password|auth)=[^&\s]"
+    r"|hooks\.slack\.com/(?:services|workflows)/"  # Slack webhook URLs are themselves the secret
+    r"|events\.pagerduty\.com/.*[0-9a-f]{32}", re.IGNORECASE)
+
+
+def _no_secret_in_url(v: str) -> str:
+    if _SECRET_URL.search(v):
+        raise PydanticCustomError("literal_secret", "this URL carries a credential")
+    return v
+
+
+SafeURL = Annotated[str, Field(pattern=r"^https?://"), AfterValidator(_no_secret_in_url)]
+
+
 class WebhookChannel(Spec):
-    url: Annotated[str, Field(pattern=r"^https?://")] = Field(
-        description="endpoint without credentials; put a token in credentials_file", examples=["http://hook:8080/"])
+    url: SafeURL | None = Field(
+        None, description="endpoint without credentials; put a token in credentials_file", examples=["http://hook:8080/"])
+    url_file: FilePath | None = Field(None, description="file holding the endpoint URL, for URLs that are "
+                                                        "themselves secret (needs Alertmanager 0.26)")
     credentials_file: FilePath | None = Field(None, description="bearer token file sent as Authorization header")
+
+    @model_validator(mode="after")
+    def _one_url(self):
+        if (self.url is None) == (self.url_file is None):
+            raise ValueError("give exactly one of url and url_file")
+        return self
+
+
+class SnsTarget(Spec):
+    """Amazon SNS, with credentials from the AWS SDK's default chain (instance role, environment)."""
+
+    region: Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")] = Field(examples=["eu-west-1"])
+    topic_arn: Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:sns:")] | None = None
+    phone_number: Annotated[str, Field(pattern=r"^\+\d{6,15}$")] | None = None
+    role_arn: Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:iam::")] | None = Field(
+        None, description="role to assume for publishing")
+
+    @model_validator(mode="after")
+    def _one_destination(self):
+        if (self.topic_arn is None) == (self.phone_number is None):
+            raise ValueError("give exactly one of topic_arn and phone_number")
+        return self
 
 
 class SmsChannel(Spec):
-    """SMS goes out through a gateway that accepts Alertmanager's webhook payload."""
+    """SMS goes out through a gateway that accepts Alertmanager's webhook payload, or through SNS."""
 
-    gateway_url: Annotated[str, Field(pattern=r"^https?://")] = Field(examples=["http://sms-gateway:8080/alert"])
+    gateway_url: SafeURL | None = Field(None, examples=["http://sms-gateway:8080/alert"])
     credentials_file: FilePath | None = None
+    sns: SnsTarget | None = None
+
+    @model_validator(mode="after")
+    def _one_path(self):
+        if (self.gateway_url is None) == (self.sns is None):
+            raise ValueError("give exactly one of gateway_url and sns")
+        if self.sns is not None and self.credentials_file:
+            raise ValueError("credentials_file is for the gateway; SNS uses the AWS credential chain")
+        return self
+
+
+TemplateKind = Literal["slack_title", "slack_text", "email_subject", "email_html", "pagerduty_description"]
 
 
 class TeamSpec(Spec):
@@ -165,6 +218,10 @@ class TeamSpec(Spec):
         default_factory=dict,
         description="per-severity channels for this team, replacing routing.severities[...].channels",
         examples=[{"critical": ["pagerduty", "slack", "sms"]}])
+    templates: dict[TemplateKind, Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=dict, description="this team's notification texts, as Alertmanager (Go) templates, "
+                                          "replacing obsgen's (templates/alertmanager/*.j2)",
+        examples=[{"slack_title": "{{ .CommonLabels.alertname }} on {{ .CommonLabels.service }}"}])
     silence: Silences = Field(default_factory=dict)
 
 
@@ -579,6 +636,61 @@ class Timing(Spec):
     group_wait: Duration | None = None
     group_interval: PositiveDuration | None = None
     repeat_interval: PositiveDuration | None = None
+    mute_during: list[Name] = Field(default_factory=list, description="time intervals (routing.time_intervals) "
+                                                                      "when these notifications are muted")
+    active_during: list[Name] = Field(default_factory=list, description="time intervals outside which these "
+                                                                        "notifications are muted")
+
+
+_CLOCK = r"([01]\d|2[0-3]):[0-5]\d|24:00"
+_WEEKDAY = r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+_MONTH = (r"(january|february|march|april|may|june|july|august|september|october|november|december"
+          r"|[1-9]|1[0-2])")
+
+
+def _range_of(item: str, example: str):
+    pattern = re.compile(rf"^{item}(:{item})?$")
+
+    def check(v: str) -> str:
+        if not pattern.fullmatch(v):
+            raise ValueError(f"{v!r} is not a value or range like {example}")
+        return v
+    return AfterValidator(check)
+
+
+def _zone(v: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(v)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {v!r} (an IANA name like Europe/Amsterdam)") from None
+    return v
+
+
+class TimeRangeOfDay(Spec):
+    start: Annotated[str, Field(pattern=f"^({_CLOCK})$")] = Field(examples=["09:00"])
+    end: Annotated[str, Field(pattern=f"^({_CLOCK})$")] = Field(examples=["17:30"])
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.start >= self.end:
+            raise ValueError("start must be before end (split ranges that cross midnight in two)")
+        return self
+
+
+class TimeIntervalSpec(Spec):
+    """When a time interval holds: every field given must match (Alertmanager's time_intervals)."""
+
+    times: list[TimeRangeOfDay] = Field(default_factory=list)
+    weekdays: list[Annotated[str, _range_of(_WEEKDAY, "monday:friday")]] = Field(
+        default_factory=list, examples=[["monday:friday"]])
+    days_of_month: list[Annotated[str, _range_of(r"-?([1-9]|[12]\d|3[01])", "1:7 or -1")]] = Field(
+        default_factory=list, examples=[["1:7", "-1"]])
+    months: list[Annotated[str, _range_of(_MONTH, "january:march or 1:3")]] = Field(default_factory=list)
+    years: list[Annotated[str, _range_of(r"\d{4}", "2026:2027")]] = Field(default_factory=list)
+    location: Annotated[str, AfterValidator(_zone)] | None = Field(
+        None, description="IANA time zone of the times (default UTC)", examples=["Europe/Amsterdam"])
 
 
 class SeverityRouting(Timing):
@@ -622,6 +734,13 @@ class RoutingSpec(Spec):
     inhibit: list[InhibitSpec] = Field(
         default_factory=lambda: [InhibitSpec(source_severity="critical", target_severity=["warning"])])
     smtp: SmtpSpec | None = None
+    time_intervals: dict[Name, list[TimeIntervalSpec]] = Field(
+        default_factory=dict, description="named time intervals that severities and categories mute or "
+                                          "activate notifications with",
+        examples=[{"business-hours": [{"weekdays": ["monday:friday"], "times": [{"start": "09:00", "end": "17:00"}],
+                                        "location": "Europe/Amsterdam"}]}])
+    alertmanager_version: Annotated[str, Field(pattern=r"^\d+\.\d+$")] = Field(
+        "0.25", description="the Alertmanager version the config targets; settings it lacks are refused")
 
     @model_validator(mode="after")
     def _group_by(self):

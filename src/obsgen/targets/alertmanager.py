@@ -7,14 +7,20 @@ The tree, top to bottom:
   `<team>-<severity>`, which holds the team's channels for that severity.
 Timing: a route takes the values set explicitly for its severity and for its category; where
 both set one, the more urgent (shorter) wins; anything unset falls back to the root's.
+Time intervals: a route's notifications are muted during the `mute_during` intervals and outside
+the `active_during` ones of its severity and of its category (both apply).
+Texts come from Alertmanager templates rendered from templates/alertmanager/*.j2, with a team's
+own texts (teams[].templates) replacing obsgen's for that team's receivers.
 Secrets only ever appear as `*_file` paths. Matchers use the `matchers` syntax, never `match`.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from .. import naming
 from ..model import Model
 from ..output import Artifact, to_yaml
-from ..spec import SeverityRouting, TeamSpec, Timing
+from ..spec import SeverityRouting, TeamSpec, TimeIntervalSpec, Timing
 
 TIMING = ("group_wait", "group_interval", "repeat_interval")
 DEFAULT_RECEIVER = "obsgen-default"
@@ -51,25 +57,69 @@ def receiver_name(team: str, severity: str) -> str:
     return f"{team}-{severity}"
 
 
-_TITLE = '[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] ' \
-         '{{ .CommonLabels.alertname }} ({{ .CommonLabels.service }})'
-_TEXT = ('{{ range .Alerts }}*{{ .Annotations.summary }}*\n{{ .Annotations.description }}\n'
-         '{{ if .Annotations.runbook_url }}Runbook: {{ .Annotations.runbook_url }}\n{{ end }}{{ end }}')
+# Template kinds (spec) -> the name of obsgen's Alertmanager template for it.
+TEMPLATE_NAMES = {"slack_title": "slack.title", "slack_text": "slack.text", "email_subject": "email.subject",
+                  "email_html": "email.html", "pagerduty_description": "pagerduty.description"}
+TEMPLATE_GLOB = "templates/*.tmpl"
 
 
-def integrations(model: Model, team: TeamSpec, severity: str, fixed: bool = True) -> dict:
-    """Receiver body for `team`'s channels at `severity`. `fixed` is False for the default receiver,
-    which gets alerts of any severity: its texts then read the severity from the alerts."""
+def template_ref(team: TeamSpec, kind: str) -> str:
+    """The Go template call a receiver field holds: the team's own text if it has one."""
+    name = f"obsgen.team.{team.name}.{TEMPLATE_NAMES[kind]}" if kind in team.templates else \
+        f"obsgen.{TEMPLATE_NAMES[kind]}"
+    return '{{ template "%s" . }}' % name
+
+
+@lru_cache(maxsize=1)
+def _jinja():
+    import jinja2
+
+    from ..resources import templates_dir
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir() / "alertmanager")), autoescape=False,
+        variable_start_string="[[", variable_end_string="]]", block_start_string="[%", block_end_string="%]",
+        comment_start_string="[#", comment_end_string="#]", keep_trailing_newline=True, trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined)
+
+
+def template_files(model: Model) -> list[Artifact]:
+    env = _jinja()
+    out = [Artifact("alertmanager/templates/obsgen.tmpl",
+                    env.get_template("notifications.tmpl.j2").render(environment=model.env))]
+    for team in model.teams.values():
+        if team.templates:
+            overrides = [(TEMPLATE_NAMES[k], v) for k, v in sorted(team.templates.items())]
+            out.append(Artifact(f"alertmanager/templates/team-{team.name}.tmpl",
+                                env.get_template("team.tmpl.j2").render(team=team.name, overrides=overrides)))
+    return out
+
+
+def time_interval(spec: TimeIntervalSpec) -> dict:
     out: dict = {}
-    tag = severity.upper() if fixed else "{{ .CommonLabels.severity | toUpper }}"
+    if spec.times:
+        out["times"] = [{"start_time": t.start, "end_time": t.end} for t in spec.times]
+    for key in ("weekdays", "days_of_month", "months", "years"):
+        if getattr(spec, key):
+            out[key] = list(getattr(spec, key))
+    if spec.location:
+        out["location"] = spec.location
+    return out
+
+
+def integrations(model: Model, team: TeamSpec, severity: str) -> dict:
+    """Receiver body for `team`'s channels at `severity`."""
+    out: dict = {}
     for ch in team_channels(model, team, severity):
         if ch == "pagerduty":
             assert team.pagerduty
             out["pagerduty_configs"] = [{
                 "routing_key_file": team.pagerduty.routing_key_file,
                 "send_resolved": True,
-                "severity": severity,
-                "description": "{{ .CommonLabels.alertname }}: {{ .CommonAnnotations.summary }}",
+                "severity": "{{ if .CommonLabels.severity }}{{ .CommonLabels.severity }}{{ else }}%s{{ end }}"
+                            % severity,
+                "description": template_ref(team, "pagerduty_description"),
                 "details": {"team": team.name, "service": "{{ .CommonLabels.service }}",
                             "runbook_url": "{{ .CommonAnnotations.runbook_url }}",
                             "firing": "{{ .Alerts.Firing | len }}"},
@@ -77,57 +127,94 @@ def integrations(model: Model, team: TeamSpec, severity: str, fixed: bool = True
         elif ch == "slack":
             assert team.slack
             out["slack_configs"] = [{"api_url_file": team.slack.api_url_file, "channel": team.slack.channel,
-                                     "send_resolved": True, "title": _TITLE, "text": _TEXT}]
+                                     "send_resolved": True, "title": template_ref(team, "slack_title"),
+                                     "text": template_ref(team, "slack_text")}]
         elif ch == "email":
             assert team.email
             out["email_configs"] = [{"to": team.email.to, "send_resolved": severity != "info",
-                                     "headers": {"Subject": f"[{tag}] " + _TITLE}}]
+                                     "headers": {"Subject": template_ref(team, "email_subject")},
+                                     "html": template_ref(team, "email_html")}]
+        elif ch == "sms" and team.sms and team.sms.sns:
+            sns = team.sms.sns
+            cfg: dict = {"send_resolved": False, "sigv4": {"region": sns.region}}
+            if sns.role_arn:
+                cfg["sigv4"]["role_arn"] = sns.role_arn
+            if sns.topic_arn:
+                cfg["topic_arn"] = sns.topic_arn
+            else:
+                cfg["phone_number"] = sns.phone_number
+            cfg["subject"] = template_ref(team, "email_subject")
+            cfg["message"] = template_ref(team, "slack_title")
+            out["sns_configs"] = [cfg]
         else:
             hook = team.webhook if ch == "webhook" else None
-            url = hook.url if hook else team.sms.gateway_url  # type: ignore[union-attr]
+            url, url_file = (hook.url, hook.url_file) if hook else (team.sms.gateway_url, None)  # type: ignore[union-attr]
             cred = hook.credentials_file if hook else team.sms.credentials_file  # type: ignore[union-attr]
-            cfg: dict = {"url": url, "send_resolved": ch == "webhook"}
+            cfg = {"url_file": url_file} if url_file else {"url": url}
+            cfg["send_resolved"] = ch == "webhook"
             if cred:
                 cfg["http_config"] = {"authorization": {"credentials_file": cred}}
             out.setdefault("webhook_configs", []).append(cfg)
     return out
 
 
+def interval_settings(*sources: Timing | None) -> dict[str, list[str]]:
+    mute = sorted({n for src in sources if src for n in src.mute_during})
+    active = sorted({n for src in sources if src for n in src.active_during})
+    out: dict[str, list[str]] = {}
+    if mute:
+        out["mute_time_intervals"] = mute
+    if active:
+        out["active_time_intervals"] = active
+    return out
+
+
+def config(model: Model) -> dict:
+    """The alertmanager.yml document."""
+    r = model.spec.routing
+    doc: dict = {"global": {"resolve_timeout": "5m"}}
+    if r.smtp:
+        smtp = {"smtp_smarthost": r.smtp.smarthost, "smtp_from": r.smtp.from_}
+        if r.smtp.auth_username:
+            smtp["smtp_auth_username"] = r.smtp.auth_username
+        if r.smtp.auth_password_file:
+            smtp["smtp_auth_password_file"] = r.smtp.auth_password_file
+        smtp["smtp_require_tls"] = r.smtp.require_tls
+        doc["global"].update(smtp)
+    doc["templates"] = [TEMPLATE_GLOB]
+    receivers = AlertmanagerTarget.receivers(model)
+    doc["route"] = AlertmanagerTarget.route(model, {rc["name"] for rc in receivers})
+    doc["inhibit_rules"] = [{
+        "source_matchers": [matcher("severity", i.source_severity)],
+        "target_matchers": [matcher("severity", i.target_severity[0]) if len(i.target_severity) == 1
+                            else matcher("severity", "|".join(i.target_severity), "=~")],
+        "equal": list(i.equal),
+    } for i in r.inhibit]
+    if any(s.spec.alerting.page.enabled and s.spec.alerting.ticket.enabled for s in model.slos):
+        # An SLO's ticket says nothing new while its page fires.
+        doc["inhibit_rules"].append({"source_matchers": [matcher("slo_tier", "page")],
+                                     "target_matchers": [matcher("slo_tier", "ticket")],
+                                     "equal": ["service", "slo"]})
+    doc["receivers"] = receivers
+    if r.time_intervals:
+        doc["time_intervals"] = [{"name": name, "time_intervals": [time_interval(t) for t in spans]}
+                                 for name, spans in sorted(r.time_intervals.items())]
+    return doc
+
+
 class AlertmanagerTarget:
     name = "alertmanager"
 
     def generate(self, model: Model) -> list[Artifact]:
-        r = model.spec.routing
-        doc: dict = {"global": {"resolve_timeout": "5m"}}
-        if r.smtp:
-            smtp = {"smtp_smarthost": r.smtp.smarthost, "smtp_from": r.smtp.from_}
-            if r.smtp.auth_username:
-                smtp["smtp_auth_username"] = r.smtp.auth_username
-            if r.smtp.auth_password_file:
-                smtp["smtp_auth_password_file"] = r.smtp.auth_password_file
-            smtp["smtp_require_tls"] = r.smtp.require_tls
-            doc["global"].update(smtp)
-        receivers = self.receivers(model)
-        doc["route"] = self.route(model, {rc["name"] for rc in receivers})
-        doc["inhibit_rules"] = [{
-            "source_matchers": [matcher("severity", i.source_severity)],
-            "target_matchers": [matcher("severity", i.target_severity[0]) if len(i.target_severity) == 1
-                                else matcher("severity", "|".join(i.target_severity), "=~")],
-            "equal": list(i.equal),
-        } for i in r.inhibit]
-        if any(s.spec.alerting.page.enabled and s.spec.alerting.ticket.enabled for s in model.slos):
-            # An SLO's ticket says nothing new while its page fires.
-            doc["inhibit_rules"].append({"source_matchers": [matcher("slo_tier", "page")],
-                                         "target_matchers": [matcher("slo_tier", "ticket")],
-                                         "equal": ["service", "slo"]})
-        doc["receivers"] = receivers
-        return [Artifact("alertmanager/alertmanager.yml", to_yaml(doc, model.header()))]
+        return [Artifact("alertmanager/alertmanager.yml", to_yaml(config(model), model.header())),
+                *template_files(model)]
 
-    def receivers(self, model: Model) -> list[dict]:
+    @staticmethod
+    def receivers(model: Model) -> list[dict]:
         r = model.spec.routing
         default: dict = {"name": DEFAULT_RECEIVER}
         if r.default_team:
-            default.update(integrations(model, model.teams[r.default_team], "warning", fixed=False))
+            default.update(integrations(model, model.teams[r.default_team], "warning"))
         out = [default]
         for team in model.teams.values():
             for sev in naming.SEVERITIES:
@@ -136,7 +223,8 @@ class AlertmanagerTarget:
                     out.append({"name": receiver_name(team.name, sev), **body})
         return out
 
-    def severity_routes(self, model: Model, team: str, receivers: set[str], category: str | None) -> list[dict]:
+    @staticmethod
+    def severity_routes(model: Model, team: str, receivers: set[str], category: str | None) -> list[dict]:
         r = model.spec.routing
         cat = r.categories.get(category) if category else None  # type: ignore[call-overload]
         routes = []
@@ -145,7 +233,7 @@ class AlertmanagerTarget:
             if name not in receivers:
                 continue
             sev_cfg = r.severities.get(sev)  # type: ignore[call-overload]
-            base = merge_timing(sev_cfg, cat)
+            base = {**merge_timing(sev_cfg, cat), **interval_settings(sev_cfg, cat)}
             if category is None:
                 # Categories with timing of their own get a leaf first, where it changes the timing,
                 # for the categories this team's alerts of this severity use (the file stays readable;
@@ -156,14 +244,15 @@ class AlertmanagerTarget:
                 for c_name, c_cfg in sorted(r.categories.items()):
                     if c_name not in used:
                         continue
-                    timing = merge_timing(sev_cfg, c_cfg)
+                    timing = {**merge_timing(sev_cfg, c_cfg), **interval_settings(sev_cfg, c_cfg)}
                     if timing != base:
                         routes.append({"matchers": [matcher("severity", sev), matcher("category", c_name)],
                                        "receiver": name, **timing})
             routes.append({"matchers": [matcher("severity", sev)], "receiver": name, **base})
         return routes
 
-    def route(self, model: Model, receivers: set[str]) -> dict:
+    @staticmethod
+    def route(model: Model, receivers: set[str]) -> dict:
         r = model.spec.routing
         root: dict = {"receiver": DEFAULT_RECEIVER, "group_by": list(r.group_by), "group_wait": r.group_wait,
                       "group_interval": r.group_interval, "repeat_interval": r.repeat_interval}
@@ -171,7 +260,7 @@ class AlertmanagerTarget:
         for c_name, c_cfg in sorted(r.categories.items()):
             if c_cfg.team is None:
                 continue
-            children = self.severity_routes(model, c_cfg.team, receivers, c_name)
+            children = AlertmanagerTarget.severity_routes(model, c_cfg.team, receivers, c_name)
             if children:
                 # Only the severities this team has receivers for: anything else would fall to the
                 # parent route's (default) receiver and then continue to the owner's route anyway.
@@ -181,7 +270,7 @@ class AlertmanagerTarget:
                 routes.append({"matchers": [matcher("category", c_name), matcher("team", c_cfg.team, "!="),
                                             sev_matcher], "continue": True, "routes": children})
         for team in model.teams:
-            children = self.severity_routes(model, team, receivers, None)
+            children = AlertmanagerTarget.severity_routes(model, team, receivers, None)
             if children:
                 routes.append({"matchers": [matcher("team", team)], "routes": children})
         if routes:
