@@ -147,6 +147,114 @@ def check(root: Annotated[Path, typer.Argument(help="a built output folder")] = 
         raise typer.Exit(1)
 
 
+EnvOpt = Annotated[Optional[str], typer.Option(
+    "--env", help="environment (default: production if defined, else the first alphabetically)")]
+
+
+def _model(paths: list[Path] | None, env: str | None):
+    """The one environment a command looks at; exits 1 on spec errors, 2 on an unknown --env."""
+    project, failed = _load(paths, Format.text, False)
+    if failed:
+        raise typer.Exit(1)
+    by_env = {m.env: m for m in project.models}
+    if env is None:
+        return by_env.get("production", project.models[0])
+    if env not in by_env:
+        _err(f"no environment {env!r}; the spec has: {', '.join(sorted(by_env))}")
+        raise typer.Exit(2)
+    return by_env[env]
+
+
+def _fmt_seconds(x: float) -> str:
+    from .slo import fmt_duration
+
+    return fmt_duration(round(x))
+
+
+@app.command()
+def explain(paths: SpecPaths = None, env: EnvOpt = None,
+            coverage: Annotated[bool, typer.Option("--coverage", help="the per-service coverage table instead")] = False,
+            fmt: FormatOpt = Format.text) -> None:
+    """How soon each alert can notify (worst case), and who it reaches; or, with --coverage, which services
+    have an owner, a scrape job, alerts, an SLO and a dashboard.
+
+    Time to notify = scrape interval + rule evaluation interval + `for` + the route's group_wait.
+
+    Examples:\n
+      obsgen explain\n
+      obsgen explain --env development --format json\n
+      obsgen explain --coverage
+    """
+    from .objectives import ASPECTS, Explainer
+
+    model = _model(paths, env)
+    ex = Explainer(model)
+    objectives = model.spec.global_.objectives
+    if coverage:
+        required = ex.required()
+        rows = ex.coverage
+        if fmt is Format.json:
+            print(json.dumps({"environment": model.env, "required": list(required),
+                              "covered_percent": round(ex.covered_percent(), 2),
+                              "objective_percent": objectives.coverage.min_percent if objectives.coverage else None,
+                              "services": [{"service": c.service, "team": c.team, **c.aspects,
+                                            "covered": c.covered(required)} for c in rows]}, indent=2))
+            return
+        width = max([len(c.service) for c in rows] + [7])
+        print(f"{'service':<{width}}  " + "  ".join(f"{a:<9}" for a in ASPECTS) + "  covered")
+        for c in rows:
+            print(f"{c.service:<{width}}  " + "  ".join(f"{'yes' if c.aspects[a] else '-':<9}" for a in ASPECTS)
+                  + f"  {'yes' if c.covered(required) else 'NO'}")
+        target = f" (objective {objectives.coverage.min_percent:g}%)" if objectives.coverage else ""
+        print(f"\n{ex.covered_percent():.1f}% of {len(rows)} services covered, counting "
+              f"{', '.join(required)}{target}")
+        return
+    timings = ex.timings
+    if fmt is Format.json:
+        print(json.dumps({"environment": model.env, "objectives": {k: v for k, v in objectives.time_to_notify.items()},
+                          "alerts": [t.to_dict() for t in timings]}, indent=2))
+        return
+    from . import naming
+
+    width = max([len(t.alert) for t in timings] + [5])
+    print(f"{'alert':<{width}}  severity  {'notify':>7}  {'target':>6}  receivers")
+    for t in timings:
+        target = objectives.time_to_notify.get(t.severity)  # type: ignore[call-overload]
+        over = target is not None and t.time_to_notify_seconds > naming.duration_seconds(target)
+        extra = f"  (only during {', '.join(t.only_during)})" if t.only_during else ""
+        print(f"{t.alert:<{width}}  {t.severity:<8}  {_fmt_seconds(t.time_to_notify_seconds):>7}  "
+              f"{(target or '-'):>6}{'!' if over else ' '} {', '.join(t.receivers)}{extra}")
+    print("\nnotify = scrape interval + evaluation interval + for + group_wait (worst case); ! = over the objective")
+
+
+@app.command()
+def route(labels: Annotated[list[str], typer.Argument(help="LABEL=VALUE pairs of an alert", show_default=False)],
+          paths: Annotated[Optional[list[Path]], typer.Option("--spec", help="spec files or folders (default: specs/)")] = None,
+          env: EnvOpt = None, fmt: FormatOpt = Format.text) -> None:
+    """Which receivers (and integrations) an alert with these labels reaches, from the generated routing
+    tree: the same answer as `amtool config routes test`.
+
+    Examples:\n
+      obsgen route team=quant severity=critical\n
+      obsgen route --env development team=backend severity=warning category=business
+    """
+    from .routing import describe_route, parse_label_args
+    from .targets.alertmanager import config
+
+    try:
+        parsed = parse_label_args(labels)
+    except ValueError as exc:
+        _err(f"obsgen route: {exc}")
+        raise typer.Exit(2)
+    model = _model(paths, env)
+    hits = describe_route(config(model), parsed)
+    if fmt is Format.json:
+        print(json.dumps({"environment": model.env, "labels": parsed, "routes": hits}, indent=2))
+        return
+    for hit in hits:
+        print(f"{hit['receiver']}: {', '.join(hit['integrations']) or '(no integrations)'}")
+
+
 import_app = typer.Typer(help="Turn other tools' SLO files into an obsgen spec (printed, or written with -o).",
                          no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(import_app, name="import")

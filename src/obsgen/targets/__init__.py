@@ -33,6 +33,7 @@ def _registry() -> dict[str, Callable[[], Target]]:
         "alertmanager": load("alertmanager", "AlertmanagerTarget"),
         "grafana": load("grafana", "GrafanaTarget"),
         "jaeger": load("jaeger", "JaegerTarget"),
+        "silenced": load("silenced", "SilencedTarget"),
     }
 
 
