@@ -174,7 +174,7 @@ def findings(tree: YMap, parsed: Parsed, model: Model) -> list[Finding]:
                      f"+ group_wait {t.group_wait_seconds:g}s")
             out.append(Finding(warning(
                 "OBS070", f"{t.severity} alert {t.alert} can take {fmt_duration(round(t.time_to_notify_seconds))} "
-                          f"to notify ({parts}), over the objective of {target}", at,
+                          f"to notify in {model.env} ({parts}), over the objective of {target}", at,
                 hint="shorten `for`, the route's group_wait or the scrape/evaluation interval"), owner, what))
     if objectives.coverage is not None:
         percent = ex.covered_percent()
