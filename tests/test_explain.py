@@ -128,3 +128,13 @@ def test_explain_coverage_prints_the_table_and_the_share():
 def test_explain_with_an_unknown_environment_exits_2():
     proc = obsgen("explain", SPECS, "--env", "staging")
     assert proc.returncode == 2 and "production" in proc.stderr
+
+
+def test_a_warning_and_a_critical_rule_may_share_a_name_and_are_timed_apart():
+    spec = BASE.replace("TARGET", "3m").replace("    alerts:\n", """    alerts:
+      - {name: ApiDown, expr: "api_up < 1", for: 10m, severity: warning, summary: s, description: d}
+""", 1)
+    project = load_texts({"spec.yaml": spec})
+    assert project.diagnostics == []
+    timings = {t.severity: t.time_to_notify_seconds for t in Explainer(project.models[0]).timings}
+    assert timings == {"critical": 180, "warning": 30 + 20 + 600 + 30}

@@ -255,7 +255,7 @@ def route(labels: Annotated[list[str], typer.Argument(help="LABEL=VALUE pairs of
         print(f"{hit['receiver']}: {', '.join(hit['integrations']) or '(no integrations)'}")
 
 
-import_app = typer.Typer(help="Turn other tools' SLO files into an obsgen spec (printed, or written with -o).",
+import_app = typer.Typer(help="Turn other tools' SLO and rule files into an obsgen spec (printed, or written with -o).",
                          no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(import_app, name="import")
 
@@ -266,9 +266,10 @@ TeamOpt = Annotated[str, typer.Option("--team", help="team for services whose in
 
 def _import(kind: str, files: list[Path], output: Path | None, team: str) -> None:
     from .diagnostics import format_text
-    from .importers import import_openslo, import_sloth
+    from .importers import import_openslo, import_rules, import_sloth
 
-    text, diags = (import_sloth if kind == "sloth" else import_openslo)(files, team=team)
+    importer = {"sloth": import_sloth, "openslo": import_openslo, "rules": import_rules}[kind]
+    text, diags = importer(files, team=team)
     for d in diags:
         _err(format_text(d))
     if text is None:
@@ -299,6 +300,17 @@ def import_openslo_cmd(files: ImportFiles, output: OutOpt = None, team: TeamOpt 
       obsgen import openslo openslo/ -o specs/slos.yaml
     """
     _import("openslo", files, output, team)
+
+
+@import_app.command("rules")
+def import_rules_cmd(files: ImportFiles, output: OutOpt = None, team: TeamOpt = "imported") -> None:
+    """Prometheus rule files (`groups:`) and PrometheusRule resources: a service per rule group, with
+    a metric catalog inferred from the expressions. Building the result gives the same rules back.
+
+    Example:\n
+      obsgen import rules rules/*.yml -o specs/imported-rules.yaml
+    """
+    _import("rules", files, output, team)
 
 
 @app.command()

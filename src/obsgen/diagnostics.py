@@ -104,7 +104,7 @@ CODES = {
     "OBS034": "SLO does not match the metric catalog",
     "OBS035": "SLO alerting cannot work as declared",
     "OBS040": "cannot be expressed in obsgen (import)",
-    "OBS041": "not a valid Sloth or OpenSLO document",
+    "OBS041": "not a valid document of the imported format",
     "OBS042": "imported as an approximation",
     # Lint: PromQL-aware checks across the catalog, rules, dashboards and routing.
     "OBS050": "metric not in any catalog, recording rule or known exporter",

@@ -161,7 +161,7 @@ def findings(tree: YMap, parsed: Parsed, model: Model) -> list[Finding]:
             i = services[t.service]
             if t.slo is None:
                 j = next(j for j, a in enumerate(parsed.items["services"][_pos(parsed, i)][1].alerts)
-                         if a.name == t.alert)
+                         if a.name == t.alert and a.severity == t.severity)
                 owner: tuple = ("services", i, "alerts", j)
                 at = locate(tree, owner + ("for",))[0] if t.for_seconds else locate(tree, owner + ("name",))[0]
                 what = f"alert {t.alert} (service {t.service})"

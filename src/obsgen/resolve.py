@@ -342,14 +342,18 @@ class Checker:
                     self.diags.append(error("OBS030", f"recording rule {r.get('record')}: expr is not valid PromQL "
                                                       f"({problem})", self.at("services", i, "recording_rules", j, "expr"),
                                             hint="check brackets, `by (...)` placement and operators"))
-            alerts: set[str] = set()
+            # One name may have a rule per severity (warning at 80%, critical at 95%), as Prometheus allows.
+            alerts: set[tuple[str, object]] = set()
             for j, a in self.alerts(s):
                 alert = _str(a.get("name"))
-                if alert in alerts:
-                    self.diags.append(error("OBS020", f"alert {alert!r} is defined twice in service {name!r}",
-                                            self.at("services", i, "alerts", j, "name")))
+                key = (alert, a.get("severity"))
+                if alert and key in alerts:
+                    self.diags.append(error("OBS020", f"alert {alert!r} with severity {a.get('severity')} is defined "
+                                                      f"twice in service {name!r}",
+                                            self.at("services", i, "alerts", j, "name"),
+                                            hint="one name may have a rule per severity; rename one of them"))
                 if alert:
-                    alerts.add(alert)
+                    alerts.add(key)
                 expr = _str(a.get("expr"))
                 problem = promql_error(expr) if expr and expr.strip() else None
                 if problem:
@@ -476,21 +480,6 @@ class Checker:
             self.diags.append(error("OBS033", "teams have email channels, but routing.smtp is not set",
                                     key_pos(self.tree, ("teams", with_email[0], "email")),
                                     hint="set routing.smtp.smarthost and routing.smtp.from"))
-        seen: set[tuple[str, str]] = set()
-        for s_i, s in self.svcs:
-            for a_i, a in enumerate(s.alerts):
-                team = by_name.get(a.team or s.team)
-                if team is None or (team.name, a.severity) in seen:
-                    continue
-                seen.add((team.name, a.severity))
-                channels = team.channels.get(a.severity) or (
-                    r.severities[a.severity].channels if a.severity in r.severities else [])
-                if not any(getattr(team, ch) is not None for ch in channels):
-                    self.diags.append(warning(
-                        "OBS033", f"{a.severity} alerts of team {team.name!r} reach no one: the team has none of "
-                                  f"the channels {', '.join(channels) or '(none)'}",
-                        self.at("services", s_i, "alerts", a_i, "severity"),
-                        hint=f"add one of those blocks to team {team.name!r}, or set its `channels`"))
 
 
 def resolve(files: list[SpecFile]) -> tuple[list[Model], list[Diagnostic]]:

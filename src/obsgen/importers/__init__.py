@@ -458,6 +458,7 @@ def finish(build: Build, default_team: str, title: str) -> tuple[str | None, lis
 
 
 from .openslo import import_openslo  # noqa: E402  (they build on the helpers above)
+from .rules import import_rules  # noqa: E402
 from .sloth import import_sloth  # noqa: E402
 
-__all__ = ["DEFAULT_TEAM", "import_openslo", "import_sloth"]
+__all__ = ["DEFAULT_TEAM", "import_openslo", "import_rules", "import_sloth"]
