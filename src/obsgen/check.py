@@ -1,5 +1,7 @@
 """`obsgen check`: run the real tools (promtool, amtool) and obsgen's structural checks over a built tree.
 
+Each alertmanager/routing-tests.yaml (the spec's routing table) is run through
+`amtool config routes test` and through obsgen's own route evaluator (routing.py).
 Results are values; the CLI reports them.
 """
 from __future__ import annotations
@@ -10,11 +12,14 @@ import re
 import shutil
 import subprocess
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
+
+from .routing import RoutingRow, match_routes, read_routing_table
 
 INSTALL_HINT = (
     "install them with `apt-get install prometheus prometheus-alertmanager` (Debian/Ubuntu), "
@@ -67,6 +72,8 @@ def check_tree(root: Path) -> list[CheckResult]:
     for config in sorted(root.rglob("alertmanager/alertmanager.yml")):
         ok, out = _run([tools["amtool"], "check-config", str(config)])
         results.append(CheckResult(rel(config), "amtool check-config", ok, "" if ok else out))
+    for tests in sorted(root.rglob("alertmanager/routing-tests.yaml")):
+        results += check_routing_tests(tests, rel(tests), tools["amtool"])
     for dash in sorted(root.rglob("grafana/dashboards/**/*.json")):
         problems = dashboard_problems(dash)
         results.append(CheckResult(rel(dash), "dashboard structure", not problems, "\n".join(problems)))
@@ -197,3 +204,86 @@ def sampling_problems(path: Path) -> list[str]:
         if s.get("type") == "probabilistic" and not 0 <= float(s.get("param", -1)) <= 1:
             problems.append(f"probabilistic sampling param {s.get('param')!r} is not between 0 and 1")
     return problems
+
+
+# ----------------------------------------------------------------------------- routing tests
+
+# Each amtool run is a short CPU-bound process; a few at a time keep both cores busy.
+ROUTING_WORKERS = min(4, (os.cpu_count() or 1) + 1)
+_MAX_REPORTED = 20
+
+
+def amtool_label_args(labels: dict[str, str]) -> list[str]:
+    """Labels as amtool's arguments: every value quoted and escaped, so that no value is read as a
+    regex (`a=~b`), trimmed, or split."""
+    def quote(v: str) -> str:
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    return [f"{name}={quote(value)}" for name, value in sorted(labels.items())]
+
+
+def amtool_routes(amtool: str, config: Path, labels: dict[str, str],
+                  expected: tuple[str, ...] | None = None) -> tuple[bool, str]:
+    """`amtool config routes test`: (ok, the receivers it printed, or its error). Without
+    `expected`, ok means amtool ran; with it, that it routed to exactly those receivers."""
+    cmd = [amtool, "config", "routes", "test", f"--config.file={config}"]
+    if expected is not None:
+        cmd.append(f"--verify.receivers={','.join(expected)}")
+    try:
+        proc = subprocess.run(cmd + amtool_label_args(labels), capture_output=True, text=True, timeout=60,
+                              env={**os.environ, "NO_COLOR": "1"})
+    except (OSError, ValueError, subprocess.TimeoutExpired) as exc:  # ValueError: a NUL in a label
+        return False, f"amtool could not run: {exc}"
+    printed = proc.stdout.splitlines()
+    if proc.returncode == 0 or (printed and printed[-1].startswith("WARNING: Expected receivers")):
+        return proc.returncode == 0, printed[0] if printed else ""
+    # amtool's own error; its stderr also warns that --config.file overrides --alertmanager.url.
+    errors = [line for line in proc.stderr.splitlines() if not line.startswith("Warning: --config.file")]
+    return False, "amtool failed: " + " ".join(errors or printed).strip()
+
+
+def _describe(row: RoutingRow) -> str:
+    return " ".join(f"{k}={v}" for k, v in sorted(row.labels.items()))
+
+
+def _summary(failures: list[str], total: int) -> str:
+    shown = failures[:_MAX_REPORTED]
+    more = [f"… and {len(failures) - len(shown)} more"] if len(failures) > len(shown) else []
+    return "\n".join([f"{len(failures)} of {total} rows failed:"] + shown + more)
+
+
+def check_routing_tests(tests: Path, name: str, amtool: str) -> list[CheckResult]:
+    """Run an alertmanager/routing-tests.yaml against the alertmanager.yml beside it, through amtool
+    and through obsgen's own route evaluator: one result for each."""
+    config = tests.parent / "alertmanager.yml"
+    try:
+        rows, problems = read_routing_table(YAML(typ="safe").load(tests.read_text(encoding="utf-8")))
+        am_config = YAML(typ="safe").load(config.read_text(encoding="utf-8"))
+    except (OSError, YAMLError) as exc:
+        rows, problems, am_config = [], [f"not readable: {exc}"], None
+    if not problems and not isinstance(am_config, dict):
+        problems = [f"{config.name} is not a mapping"]
+    if problems or not rows:
+        detail = "\n".join(problems or ["no tests"])
+        return [CheckResult(name, "amtool config routes test", False, detail)]
+
+    def run(row: RoutingRow) -> str | None:
+        ok, answer = amtool_routes(amtool, config, row.labels, row.receivers)
+        return None if ok else f"{_describe(row)}: expected {','.join(row.receivers)}, amtool answered {answer}"
+
+    with ThreadPoolExecutor(max_workers=ROUTING_WORKERS) as pool:
+        amtool_failures = [f for f in pool.map(run, rows) if f]
+    evaluator_failures = []
+    for row in rows:
+        try:
+            got = ",".join(h.receiver for h in match_routes(am_config, row.labels))
+        except ValueError as exc:
+            got = f"an error: {exc}"
+        if got != ",".join(row.receivers):
+            evaluator_failures.append(f"{_describe(row)}: expected {','.join(row.receivers)}, "
+                                      f"obsgen's evaluator answered {got}")
+    return [
+        CheckResult(name, "amtool config routes test", not amtool_failures,
+                    _summary(amtool_failures, len(rows)) if amtool_failures else ""),
+        CheckResult(name, "route evaluator", not evaluator_failures,
+                    _summary(evaluator_failures, len(rows)) if evaluator_failures else ""),
+    ]

@@ -1,0 +1,451 @@
+"""Alert routing you can prove: Alertmanager's route evaluation in Python, and the table of where
+the spec says each kind of alert must go.
+
+- `match_routes` evaluates an alertmanager.yml (a plain dict) the way Alertmanager 0.25 does
+  (dispatch/route.go): the root matches everything; children are tried in order and a matching
+  child is descended into; the siblings after a matching child are tried only if it has
+  `continue: true`; a route none of whose children match is itself the hit. receiver, group_by and
+  the three timings are inherited from the parent where a route leaves them unset;
+  mute_time_intervals and active_time_intervals are not (0.25 copies them from the route itself).
+- Matchers follow Alertmanager's parser (pkg/labels/parse.go): `a="b"`, `a!="b"`, `a=~"re"`,
+  `a!~"re"`, unquoted values, `\\"`/`\\\\`/`\\n` escapes; a missing label is the empty string;
+  regexes are RE2, fully anchored. `go_regex` translates RE2 into Python's `re`.
+- `routing_table` derives, from the spec alone, the receivers each team × severity × category must
+  reach. It is written from the routing semantics, not from the route tree the alertmanager target
+  builds, so that `obsgen check` (running the table through amtool and `match_routes`) proves the
+  tree right.
+"""
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING, Mapping
+
+from . import naming
+
+if TYPE_CHECKING:  # `obsgen check` and `obsgen route` need no spec models
+    from .model import Model
+    from .spec import TeamSpec
+
+# The receiver names of the alertmanager target (asserted equal in the tests). Kept here rather
+# than imported: the target will import this module to write the table.
+DEFAULT_RECEIVER = "obsgen-default"
+
+
+def receiver_name(team: str, severity: str) -> str:
+    return f"{team}-{severity}"
+
+
+# ----------------------------------------------------------------------------- RE2 → Python re
+
+class UnsupportedRegex(ValueError):
+    """An RE2 pattern this evaluator cannot translate faithfully (amtool can still judge it)."""
+
+
+_WORD = "0-9A-Za-z_"
+_CLASSES = {"d": "0-9", "w": _WORD, "s": "\\t\\n\\f\\r "}  # RE2's Perl classes are ASCII-only
+_POSIX = {"alnum": "0-9A-Za-z", "alpha": "A-Za-z", "ascii": "\\x00-\\x7f", "blank": "\\t ",
+          "cntrl": "\\x00-\\x1f\\x7f", "digit": "0-9", "graph": "!-~", "lower": "a-z", "print": " -~",
+          "punct": "!-/:-@\\[-`{-~", "space": "\\t\\n\\v\\f\\r ", "upper": "A-Z", "word": _WORD,
+          "xdigit": "0-9A-Fa-f"}
+_BOUNDARY = f"(?:(?<=[{_WORD}])(?![{_WORD}])|(?<![{_WORD}])(?=[{_WORD}]))"
+_NOT_BOUNDARY = f"(?:(?<=[{_WORD}])(?=[{_WORD}])|(?<![{_WORD}])(?![{_WORD}]))"
+_REPEAT = re.compile(r"\{\d+(,\d*)?\}")  # RE2 reads any other `{` as a literal; Python reads `{,n}`
+_FLAGS = re.compile(r"\(\?([imsU]*)(?:-([imsU]*))?([:)])")
+_OCTAL = re.compile(r"[0-7]{1,3}")
+_HEX = re.compile(r"[0-9A-Fa-f]{1,8}")
+
+
+def _escape(p: str, i: int, in_class: bool) -> tuple[str, int]:
+    """Translate the escape at p[i] (a backslash); returns (Python text, index after it)."""
+    if i + 1 >= len(p):
+        raise UnsupportedRegex("trailing backslash")
+    c = p[i + 1]
+    if c in _CLASSES:
+        return (_CLASSES[c] if in_class else f"[{_CLASSES[c]}]"), i + 2
+    if c in "DWS" and not in_class:
+        return f"[^{_CLASSES[c.lower()]}]", i + 2
+    if c == "x" and p.startswith("{", i + 2):
+        end = p.find("}", i + 3)
+        digits = p[i + 3:end] if end > 0 else ""
+        if not _HEX.fullmatch(digits) or int(digits, 16) > 0x10FFFF:
+            raise UnsupportedRegex(f"bad escape {p[i:] if end < 0 else p[i:end + 1]}")
+        return re.escape(chr(int(digits, 16))), end + 1
+    if c in "01234567":
+        digits = _OCTAL.match(p, i + 1)
+        assert digits
+        if c != "0" and len(digits.group()) == 1:
+            raise UnsupportedRegex("backreferences are not RE2")
+        return re.escape(chr(int(digits.group(), 8))), digits.end()
+    if not in_class:
+        if c == "b":
+            return _BOUNDARY, i + 2
+        if c == "B":
+            return _NOT_BOUNDARY, i + 2
+        if c == "z":
+            return r"\Z", i + 2
+        if c == "Q":
+            end = p.find(r"\E", i + 2)
+            literal = p[i + 2:] if end < 0 else p[i + 2:end]
+            return re.escape(literal), len(p) if end < 0 else end + 2
+    if c in "pPCDWSQbBz":
+        raise UnsupportedRegex(f"\\{c} is not supported by obsgen's route evaluator")
+    return p[i:i + 2], i + 2
+
+
+def _class(p: str, i: int) -> tuple[str, int]:
+    """Translate the character class opening at p[i] (`[`); returns (Python text, index after it)."""
+    out = ["["]
+    i += 1
+    if p.startswith("^", i):
+        out.append("^")
+        i += 1
+    first = True
+    while i < len(p) and (p[i] != "]" or first):
+        first = False
+        c = p[i]
+        if c == "[" and p.startswith("[:", i):
+            end = p.find(":]", i + 2)
+            name = p[i + 2:end] if end > 0 else ""
+            if name not in _POSIX:
+                raise UnsupportedRegex(f"character class [:{name}:] is not supported by obsgen's route evaluator")
+            out.append(_POSIX[name])
+            i = end + 2
+        elif c == "\\":
+            text, i = _escape(p, i, in_class=True)
+            out.append(text)
+        else:
+            # Characters that Python may one day read as set operators or nested sets: escaped.
+            out.append("\\" + c if c in "[]&~|" else c)
+            i += 1
+    if i >= len(p):
+        raise UnsupportedRegex("unclosed character class")
+    return "".join(out) + "]", i + 1
+
+
+@dataclass
+class _Group:
+    multiline: bool  # (?m) in force
+    # A bare `(?i)` sets flags to the end of its group, across `|`: it becomes a scoped `(?i:`
+    # that is closed and reopened around each `|` and closed with the group.
+    scoped: list[str] = field(default_factory=list)
+
+    def close(self) -> str:
+        return ")" * len(self.scoped)
+
+
+def _translate(p: str) -> str:
+    out: list[str] = []
+    groups = [_Group(multiline=False)]
+    i = 0
+    while i < len(p):
+        c, group = p[i], groups[-1]
+        if c == "\\":
+            text, i = _escape(p, i, in_class=False)
+            out.append(text)
+            continue
+        if c == "[":
+            text, i = _class(p, i)
+            out.append(text)
+            continue
+        flags = _FLAGS.match(p, i) if c == "(" else None
+        repeat = _REPEAT.match(p, i) if c == "{" else None
+        i = flags.end() if flags else repeat.end() if repeat else i + 1
+        if c == "^":
+            out.append(r"(?:\A|(?<=\n))" if group.multiline else r"\A")
+        elif c == "$":
+            out.append(r"(?=\n|\Z)" if group.multiline else r"\Z")
+        elif c == "{":
+            out.append(repeat.group() if repeat else r"\{")
+        elif c == "|":
+            out.append(group.close() + "|" + "".join(group.scoped))
+        elif flags:
+            on, off, kind = flags.group(1), flags.group(2) or "", flags.group(3)
+            if "U" in on + off:
+                raise UnsupportedRegex("the U (ungreedy) flag is not supported by obsgen's route evaluator")
+            multiline = "m" in on or (group.multiline and "m" not in off)
+            py_on, py_off = "".join(f for f in on if f in "is"), "".join(f for f in off if f in "is")
+            prefix = f"(?{py_on}{'-' + py_off if py_off else ''}:"
+            out.append(prefix)
+            if kind == ")":
+                group.multiline = multiline
+                group.scoped.append(prefix)
+            else:
+                groups.append(_Group(multiline))
+        elif c == "(":
+            groups.append(_Group(group.multiline))
+            out.append(c)
+        elif c == ")":
+            if len(groups) == 1:
+                raise UnsupportedRegex("unbalanced )")
+            out.append(groups.pop().close() + ")")
+        else:
+            out.append(c)
+    if len(groups) > 1:
+        raise UnsupportedRegex("missing )")
+    return "".join(out) + groups[0].close()
+
+
+@lru_cache(maxsize=1024)
+def go_regex(pattern: str) -> re.Pattern[str]:
+    """A Python pattern for the RE2 `pattern`; use `.fullmatch`, as Alertmanager anchors it.
+    Raises UnsupportedRegex for what it cannot translate (\\p{…} classes, the U flag, …)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            return re.compile(f"(?:{_translate(pattern)})")
+    except re.error as exc:
+        raise UnsupportedRegex(f"regex {pattern!r}: {exc}") from None
+
+
+# ----------------------------------------------------------------------------- matchers
+
+_GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
+            "\u2028\u2029\u202f\u205f\u3000"  # Go's unicode.IsSpace
+_MATCHER = re.compile(r"[\t\n\f\r ]*([a-zA-Z_:][a-zA-Z0-9_:]*)[\t\n\f\r ]*(=~|=|!=|!~)[\t\n\f\r ]*(.*?)[\t\n\f\r ]*",
+                      re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Matcher:
+    name: str
+    op: str  # one of = != =~ !~
+    value: str
+
+    def matches(self, labels: Mapping[str, str]) -> bool:
+        value = labels.get(self.name, "")
+        if self.op == "=":
+            return value == self.value
+        if self.op == "!=":
+            return value != self.value
+        hit = go_regex(self.value).fullmatch(value) is not None
+        return hit if self.op == "=~" else not hit
+
+    def __str__(self) -> str:
+        escaped = self.value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+        return f'{self.name}{self.op}"{escaped}"'
+
+
+def parse_matcher(text: str) -> Matcher:
+    """One matcher, as Alertmanager's parser reads it; raises ValueError with its reason."""
+    m = _MATCHER.fullmatch(text)
+    if not m:
+        raise ValueError(f"bad matcher format: {text}")
+    name, op, raw = m.groups()
+    quoted = raw.startswith('"')
+    if quoted:
+        raw = raw[1:]
+    value: list[str] = []
+    escaped = False
+    for i, c in enumerate(raw):
+        last = i == len(raw) - 1
+        if escaped:
+            escaped = False
+            value.append("\n" if c == "n" else c if c in '"\\' else "\\" + c)
+        elif c == "\\" and not last:
+            escaped = True
+        elif c == '"':
+            if not quoted or not last:
+                raise ValueError(f"matcher value contains unescaped double quote: {m.group(3)}")
+            quoted = False
+        else:
+            value.append(c)
+    if quoted:
+        raise ValueError(f"matcher value contains unescaped double quote: {m.group(3)}")
+    return Matcher(name, op, "".join(value))
+
+
+def parse_matchers(text: str) -> list[Matcher]:
+    """A comma-separated list of matchers (one item of a route's `matchers`), optionally in braces."""
+    text = text.removeprefix("{").removesuffix("}")
+    tokens, token = [], []
+    quoted = escaped = False
+    for c in text:
+        if c == "," and not quoted:
+            tokens.append("".join(token))
+            token = []
+            continue
+        if c == '"':
+            quoted, escaped = (quoted, False) if escaped else (not quoted, False)
+        elif c == "\\":
+            escaped = not escaped
+        elif c != ",":  # a quoted comma keeps a pending escape, as in Alertmanager
+            escaped = False
+        token.append(c)
+    if "".join(token).strip(_GO_SPACE):
+        tokens.append("".join(token).strip(_GO_SPACE))
+    return [parse_matcher(t) for t in tokens]
+
+
+def route_matchers(route: Mapping) -> list[Matcher]:
+    """A route's matchers: `matchers`, and the deprecated `match` and `match_re` maps."""
+    out = [m for item in route.get("matchers") or [] for m in parse_matchers(str(item))]
+    out += [Matcher(str(k), "=", str(v)) for k, v in (route.get("match") or {}).items()]
+    out += [Matcher(str(k), "=~", str(v)) for k, v in (route.get("match_re") or {}).items()]
+    return out
+
+
+# ----------------------------------------------------------------------------- evaluation
+
+@dataclass(frozen=True)
+class RouteHit:
+    """Where an alert lands: the route's effective settings, and the matchers of each route from
+    the root's child down to it (`path`, empty for the root)."""
+
+    receiver: str
+    group_by: tuple[str, ...]  # ("...",) for grouping by all labels
+    group_wait: str
+    group_interval: str
+    repeat_interval: str
+    mute_time_intervals: tuple[str, ...] = ()
+    active_time_intervals: tuple[str, ...] = ()
+    path: tuple[tuple[str, ...], ...] = ()
+
+
+# Alertmanager's DefaultRouteOpts: what the root inherits.
+_ROOT = RouteHit(receiver="", group_by=(), group_wait="30s", group_interval="5m", repeat_interval="4h")
+
+
+def _settings(route: Mapping, parent: RouteHit, path: tuple[tuple[str, ...], ...]) -> RouteHit:
+    group_by = parent.group_by
+    labels = [str(g) for g in route.get("group_by") or []]
+    if any(g != "..." for g in labels):
+        group_by = tuple(dict.fromkeys(g for g in labels if g != "..."))
+    elif labels:  # only `...`; an empty list leaves the parent's, as in Alertmanager
+        group_by = ("...",)
+
+    def timing(key: str) -> str:
+        value = route.get(key)
+        return getattr(parent, key) if value is None else str(value)
+
+    return RouteHit(receiver=str(route.get("receiver") or parent.receiver), group_by=group_by,
+                    group_wait=timing("group_wait"), group_interval=timing("group_interval"),
+                    repeat_interval=timing("repeat_interval"),
+                    mute_time_intervals=tuple(str(t) for t in route.get("mute_time_intervals") or ()),
+                    active_time_intervals=tuple(str(t) for t in route.get("active_time_intervals") or ()),
+                    path=path)
+
+
+def _match(route: Mapping, labels: Mapping[str, str], parent: RouteHit,
+           path: tuple[tuple[str, ...], ...]) -> list[RouteHit] | None:
+    if not isinstance(route, Mapping):
+        raise ValueError(f"a route must be a mapping, not {type(route).__name__}")
+    matchers = route_matchers(route)
+    if not all(m.matches(labels) for m in matchers):
+        return None
+    here = _settings(route, parent, path)
+    hits: list[RouteHit] = []
+    for child in route.get("routes") or []:
+        level = tuple(str(m) for m in route_matchers(child)) if isinstance(child, Mapping) else ()
+        found = _match(child, labels, here, path + (level,))
+        if found is not None:
+            hits += found
+            if not child.get("continue"):
+                break
+    return hits or [here]
+
+
+def match_routes(config: Mapping, labels: Mapping[str, str]) -> list[RouteHit]:
+    """The routes an alert with `labels` lands on, in Alertmanager's order (amtool's too).
+    Raises ValueError for a config without a route or with a matcher it cannot read."""
+    root = config.get("route")
+    if not isinstance(root, Mapping):
+        raise ValueError("the configuration has no `route`")
+    return _match(root, labels, _ROOT, ()) or []
+
+
+def receiver_integrations(config: Mapping, receiver: str) -> list[str]:
+    """The kinds of integration a receiver notifies through (pagerduty, slack, …), sorted."""
+    for rc in config.get("receivers") or []:
+        if rc.get("name") == receiver:
+            return sorted(k.removesuffix("_configs") for k, v in rc.items() if k.endswith("_configs") and v)
+    raise ValueError(f"no receiver named {receiver!r}")
+
+
+def describe_route(config: Mapping, labels: Mapping[str, str]) -> list[dict]:
+    """`obsgen route`: per hit, its receiver, the receiver's integrations, grouping and timing."""
+    return [{"receiver": h.receiver, "integrations": receiver_integrations(config, h.receiver),
+             "group_by": list(h.group_by), "group_wait": h.group_wait, "group_interval": h.group_interval,
+             "repeat_interval": h.repeat_interval, "mute_time_intervals": list(h.mute_time_intervals),
+             "active_time_intervals": list(h.active_time_intervals), "route": [list(level) for level in h.path]}
+            for h in match_routes(config, labels)]
+
+
+def parse_label_args(args: list[str]) -> dict[str, str]:
+    """`LABEL=VALUE` arguments, read as amtool reads them (the value may be quoted, with \\" and \\\\).
+    Raises ValueError naming the argument that is wrong and why."""
+    out: dict[str, str] = {}
+    for arg in args:
+        try:
+            m = parse_matcher(arg)
+        except ValueError as exc:
+            raise ValueError(f"{arg!r} is not LABEL=VALUE ({exc})") from None
+        if m.op != "=":
+            raise ValueError(f"{arg!r} is not LABEL=VALUE: an alert's labels have values, not {m.op} matchers")
+        if m.name in out:
+            raise ValueError(f"label {m.name!r} is given twice")
+        out[m.name] = m.value
+    return out
+
+
+# ----------------------------------------------------------------------------- the spec's table
+
+@dataclass(frozen=True)
+class RoutingRow:
+    labels: dict[str, str]
+    receivers: tuple[str, ...]
+
+
+def has_channels(model: Model, team: TeamSpec, severity: str) -> bool:
+    """Whether `team` has a configured channel for `severity`: its own per-severity list if it has
+    one, else routing.severities' list, keeping the channels the team has set up."""
+    wanted = team.channels.get(severity)  # type: ignore[call-overload]
+    if wanted is None:
+        default = model.spec.routing.severities.get(severity)  # type: ignore[call-overload]
+        wanted = default.channels if default else []
+    return any(getattr(team, channel) is not None for channel in wanted)
+
+
+def expected_receivers(model: Model, team: str, severity: str, category: str) -> tuple[str, ...]:
+    """Where the spec says an alert of `team`, `severity` and `category` must go, in order: the
+    category's own team first (if it is another team with channels for the severity), then the
+    alert's team, or the default receiver if that team has no channel for the severity."""
+    out = []
+    cat = model.spec.routing.categories.get(category)  # type: ignore[call-overload]
+    owner = cat.team if cat else None
+    if owner and owner != team and owner in model.teams and has_channels(model, model.teams[owner], severity):
+        out.append(receiver_name(owner, severity))
+    own = has_channels(model, model.teams[team], severity)
+    out.append(receiver_name(team, severity) if own else DEFAULT_RECEIVER)
+    return tuple(out)
+
+
+def routing_table(model: Model) -> list[RoutingRow]:
+    """One row per team × severity × category: teams by name, severities and categories in
+    naming's order."""
+    return [RoutingRow({"team": team, "severity": sev, "category": cat}, expected_receivers(model, team, sev, cat))
+            for team in sorted(model.teams) for sev in naming.SEVERITIES for cat in naming.CATEGORIES]
+
+
+def routing_table_doc(rows: list[RoutingRow]) -> dict:
+    """The table as a YAML-able document: {"tests": [{"labels": {...}, "receivers": [...]}, ...]}."""
+    return {"tests": [{"labels": dict(sorted(r.labels.items())), "receivers": list(r.receivers)} for r in rows]}
+
+
+def read_routing_table(doc: object) -> tuple[list[RoutingRow], list[str]]:
+    """Rows from a routing-tests document (as loaded from YAML), and what is wrong with it."""
+    tests = doc.get("tests") if isinstance(doc, dict) else None
+    if not isinstance(tests, list):
+        return [], ["expected a mapping with a `tests` list"]
+    rows, problems = [], []
+    for i, test in enumerate(tests):
+        labels = test.get("labels") if isinstance(test, dict) else None
+        receivers = test.get("receivers") if isinstance(test, dict) else None
+        if not (isinstance(labels, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in labels.items())
+                and isinstance(receivers, list) and receivers and all(isinstance(r, str) for r in receivers)):
+            problems.append(f"tests[{i}]: needs `labels` (label: string value) and a non-empty `receivers` list")
+            continue
+        rows.append(RoutingRow(dict(labels), tuple(receivers)))
+    return rows, problems
