@@ -348,16 +348,21 @@ def service(draw, name: str, team_names: list[str], token_file: str) -> dict:
 
 # ----------------------------------------------------------------------------- dashboards, tracing
 
-QUERY_SHAPES = ["{m}", "sum(rate({m}[$__rate_interval]))", "avg by (le) ({m})", "sum(increase({m}[${{__range}}]))",
-                "max_over_time({m}[$__interval])"]
+# Shapes a query takes over a metric; counters only ever inside rate()/increase() (lint's OBS052).
+COUNTER_SHAPES = ["sum(rate({m}[$__rate_interval]))", "sum(increase({m}[${{__range}}]))"]
+QUERY_SHAPES = ["{m}", "avg({m})", "max_over_time({m}[$__interval])"]
 COLORS = ["green", "red", "#FF9830", "rgba(0, 0, 0, 0.5)"]
 
 
 @st.composite
 def panel(draw, metric_names: list[str]) -> dict:
     kind = draw(st.sampled_from(["timeseries", "stat", "gauge", "bargauge", "heatmap", "table"]))
-    query = st.builds(lambda m, shape, more: {"expr": shape.format(m=m), **more},
-                      st.sampled_from(metric_names or ["up"]), st.sampled_from(QUERY_SHAPES),
+    def expr(m: str, pick_shape: int) -> str:
+        shapes = COUNTER_SHAPES if m.endswith("_total") else QUERY_SHAPES
+        return shapes[pick_shape % len(shapes)].format(m=m)
+
+    query = st.builds(lambda m, shape, more: {"expr": expr(m, shape), **more},
+                      st.sampled_from(metric_names or ["up"]), st.integers(0, 5),
                       some_of({"legend": text(), "format": st.sampled_from(["time_series", "table", "heatmap"]),
                                "instant": st.booleans()}))
     out = {"title": draw(non_empty()), "type": kind, "queries": draw(st.lists(query, min_size=1, max_size=2))}

@@ -21,6 +21,14 @@ SEVERITIES = ("critical", "warning", "info")
 CATEGORIES = ("infrastructure", "application", "business", "security")
 CHANNELS = ("pagerduty", "slack", "email", "webhook", "sms")
 
+# Alertmanager receivers: one per team and severity, and the fallback for alerts no team route takes.
+DEFAULT_RECEIVER = "obsgen-default"
+
+
+def receiver_name(team: str, severity: str) -> str:
+    return f"{team}-{severity}"
+
+
 # Labels obsgen puts on every alert; a spec's extra labels may not override them.
 ALERT_LABELS = ("severity", "team", "category", "service")
 

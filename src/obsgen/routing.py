@@ -24,18 +24,12 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Mapping
 
 from . import naming
+from .naming import DEFAULT_RECEIVER, receiver_name
 
 if TYPE_CHECKING:  # `obsgen check` and `obsgen route` need no spec models
     from .model import Model
     from .spec import TeamSpec
 
-# The receiver names of the alertmanager target (asserted equal in the tests). Kept here rather
-# than imported: the target will import this module to write the table.
-DEFAULT_RECEIVER = "obsgen-default"
-
-
-def receiver_name(team: str, severity: str) -> str:
-    return f"{team}-{severity}"
 
 
 # ----------------------------------------------------------------------------- RE2 → Python re

@@ -20,10 +20,12 @@ from functools import lru_cache
 from .. import naming
 from ..model import Model
 from ..output import Artifact, to_yaml
+from ..routing import routing_table, routing_table_doc
 from ..spec import SeverityRouting, TeamSpec, TimeIntervalSpec, Timing
 
 TIMING = ("group_wait", "group_interval", "repeat_interval")
-DEFAULT_RECEIVER = "obsgen-default"
+DEFAULT_RECEIVER = naming.DEFAULT_RECEIVER
+receiver_name = naming.receiver_name
 
 
 def matcher(label: str, value: str, op: str = "=") -> str:
@@ -52,9 +54,6 @@ def team_channels(model: Model, team: TeamSpec, severity: str) -> list[str]:
         wanted = sev.channels if sev else []
     return [ch for ch in wanted if getattr(team, ch) is not None]
 
-
-def receiver_name(team: str, severity: str) -> str:
-    return f"{team}-{severity}"
 
 
 # Template kinds (spec) -> the name of obsgen's Alertmanager template for it.
@@ -207,6 +206,8 @@ class AlertmanagerTarget:
 
     def generate(self, model: Model) -> list[Artifact]:
         return [Artifact("alertmanager/alertmanager.yml", to_yaml(config(model), model.header())),
+                Artifact("alertmanager/routing-tests.yaml",
+                         to_yaml(routing_table_doc(routing_table(model)), model.header())),
                 *template_files(model)]
 
     @staticmethod
@@ -269,10 +270,15 @@ class AlertmanagerTarget:
                     "severity", "|".join(sevs), "=~")
                 routes.append({"matchers": [matcher("category", c_name), matcher("team", c_cfg.team, "!="),
                                             sev_matcher], "continue": True, "routes": children})
+        category_routes = bool(routes)
         for team in model.teams:
             children = AlertmanagerTarget.severity_routes(model, team, receivers, None)
             if children:
                 routes.append({"matchers": [matcher("team", team)], "routes": children})
+            elif category_routes:
+                # A team without receivers still needs a route: a category route above may have
+                # matched its alert (`continue: true`), and then the root is no longer the fallback.
+                routes.append({"matchers": [matcher("team", team)], "receiver": DEFAULT_RECEIVER})
         if routes:
             root["routes"] = routes
         return root
