@@ -253,6 +253,11 @@ def parse_matcher(text: str) -> Matcher:
 
 def parse_matchers(text: str) -> list[Matcher]:
     """A comma-separated list of matchers (one item of a route's `matchers`), optionally in braces."""
+    return list(_parse_matchers(text))
+
+
+@lru_cache(maxsize=4096)  # a routing tree repeats the same few matchers; evaluating it parses them once
+def _parse_matchers(text: str) -> tuple[Matcher, ...]:
     text = text.removeprefix("{").removesuffix("}")
     tokens, token = [], []
     quoted = escaped = False
@@ -270,7 +275,7 @@ def parse_matchers(text: str) -> list[Matcher]:
         token.append(c)
     if "".join(token).strip(_GO_SPACE):
         tokens.append("".join(token).strip(_GO_SPACE))
-    return [parse_matcher(t) for t in tokens]
+    return tuple(parse_matcher(t) for t in tokens)
 
 
 def route_matchers(route: Mapping) -> list[Matcher]:
