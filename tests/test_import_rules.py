@@ -457,3 +457,218 @@ def test_validate_reports_the_waardhaven_trading_volume_alert_comparing_a_raw_co
 def test_validate_finds_no_error_in_the_qlib_pro_rules():
     text, _ = run_import("qlib-pro-alerts.yml")
     assert not [d for d in load_texts({"imported.yaml": text}).diagnostics if d.severity is Severity.ERROR]
+
+
+# ----------------------------------------------------------------------------- into a project
+
+SPECS = Path("specs")  # the reference spec (the tests run at the top of the repository)
+IMPORTED = "imported.yaml"
+
+
+def import_into(names: list[str], into: list[Path], **kwargs) -> tuple[str, list]:
+    text, diags = import_rules([fixture(n) if isinstance(n, str) else n for n in names], into=into, **kwargs)
+    errors = [format_text(d) for d in diags if d.severity is Severity.ERROR]
+    assert text is not None and not errors, "\n".join(errors)
+    return text, diags
+
+
+def validated_together(text: str, project: Path = SPECS) -> list:
+    """What `obsgen validate PROJECT imported.yaml` reports."""
+    texts = {f.as_posix(): f.read_text(encoding="utf-8") for f in sorted(project.rglob("*.y*ml"))}
+    return load_texts({**texts, IMPORTED: text}).diagnostics
+
+
+def metric_findings(diags: list) -> set[tuple[str, str, str]]:
+    """(code, metric, alert) of every PromQL finding about a metric in the imported file."""
+    out = set()
+    for d in diags:
+        if d.pos.file == IMPORTED and "OBS050" <= d.code <= "OBS055":
+            alert = re.match(r"alert (\w+)", d.message)
+            for metric in re.findall(r"`([A-Za-z_:][A-Za-z0-9_:]*)`", d.message):
+                out.add((d.code, metric, alert.group(1) if alert else ""))
+    return out
+
+
+def expr_pos(text: str, alert: str) -> tuple[int, int]:
+    """line:col of the expression of an alert in the imported spec."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == f"- name: {alert}")
+    i = next(i for i in range(start, len(lines)) if lines[i].lstrip().startswith("expr: "))
+    return i + 1, lines[i].index("expr: ") + len("expr: ") + 1
+
+
+def test_without_inference_validate_reports_the_waardhaven_metric_nothing_exports_and_the_raw_counter():
+    text, diags = import_into(["waardhaven-alerts.yml"], [SPECS], infer=False)
+    assert not [d for d in diags if d.severity is Severity.WARNING], "\n".join(map(format_text, diags))
+    assert METRICS_SERVICE not in services_of(text)
+    found = validated_together(text)
+    assert metric_findings(found) == {("OBS050", "database_connections_max", "DatabaseConnectionPoolExhausted"),
+                                      ("OBS052", "trades_executed_total", "TradingVolumeAnomaly")}
+    [unknown] = [d for d in found if d.code == "OBS050"]
+    assert (unknown.pos.line, unknown.pos.col) == expr_pos(text, "DatabaseConnectionPoolExhausted")
+    assert unknown.hint == "did you mean `database_connections_active`?"
+    [raw] = [d for d in found if d.code == "OBS052"]
+    assert raw.severity is Severity.ERROR
+    assert (raw.pos.line, raw.pos.col) == expr_pos(text, "TradingVolumeAnomaly")
+    # The import itself is sound: all other errors are the project's coverage objective, which the
+    # imported services (no scrape job, no dashboard) lower.
+    errors = {d.code for d in found if d.severity is Severity.ERROR}
+    assert errors == {"OBS052", "OBS071"}, "\n".join(map(format_text, found))
+
+
+def test_without_inference_validate_reports_the_qlib_metric_nothing_exports():
+    text, _ = import_into(["qlib-pro-alerts.yml"], [SPECS], infer=False)
+    found = validated_together(text)
+    assert metric_findings(found) == {("OBS050", "market_data_last_update", "MarketDataStale")}
+    [unknown] = [d for d in found if d.code == "OBS050"]
+    assert (unknown.pos.line, unknown.pos.col) == expr_pos(text, "MarketDataStale")
+    assert unknown.hint == "did you mean `market_data_updates_total`?"
+
+
+@pytest.mark.parametrize("name, unknown", [("waardhaven-alerts.yml", "database_connections_max"),
+                                           ("qlib-pro-alerts.yml", "market_data_last_update")])
+def test_into_a_project_the_inferred_catalog_holds_only_what_the_project_does_not_provide(name, unknown):
+    text, _ = import_into([name], [SPECS])
+    assert set(catalog_of(text)) == {unknown}
+    assert not [d for d in validated_together(text) if d.code == "OBS050"]
+
+
+def test_into_a_project_its_teams_and_routing_are_used_not_defined_again():
+    text, _ = import_into(["qlib-pro-alerts.yml"], [SPECS])
+    doc = load(text)
+    assert [t["name"] for t in doc["teams"]] == ["imported"]  # backend, data, quant, ... are the project's
+    assert {a["team"] for a in services_of(text)["qlib-pro-alerts"]["alerts"]} >= {"backend", "data", "quant"}
+    assert "routing" not in doc  # the project routes (default_team: devops)
+    text, _ = import_into(["qlib-pro-alerts.yml"], [SPECS], team="devops")
+    assert "teams" not in load(text)
+    assert not [d for d in validated_together(text) if d.code in ("OBS020", "OBS021", "OBS022")]
+
+
+PROJECT = """\
+apiVersion: obsgen/v1
+teams:
+  - name: payments
+    slack: {channel: "#payments", api_url_file: /etc/alertmanager/slack-url}
+services:
+  - name: checkout
+    team: payments
+    scrape: {static: ["checkout:8000"]}
+    metrics:
+      - {name: checkout_request_seconds, type: histogram, help: Request latency}
+      - {name: checkout_rpc_seconds, type: summary, help: RPC latency}
+      - {name: checkout_requests_total, type: counter, help: Requests, labels: [code]}
+    recording_rules:
+      - {record: "job:checkout_requests:rate5m", expr: "sum by (job) (rate(checkout_requests_total[5m]))"}
+    slos:
+      - name: availability
+        objective: 99.9
+        sli: {ratio: {bad: 'checkout_requests_total{code=~"5.."}', total: checkout_requests_total}}
+  - name: imported-metrics
+    team: payments
+    scrape: {exporter: {kind: node, targets: ["node"]}}
+"""
+
+RULES = """\
+groups:
+  - name: checkout
+    rules:
+      - alert: CheckoutSlow
+        expr: histogram_quantile(0.99, rate(checkout_request_seconds_bucket[5m])) > 1
+        labels: {severity: warning, team: payments}
+      - alert: CheckoutRpcSlow
+        expr: rate(checkout_rpc_seconds_sum[5m]) / rate(checkout_rpc_seconds_count[5m]) > 0.5
+        labels: {severity: warning, team: payments}
+      - alert: CheckoutRpcP99
+        expr: checkout_rpc_seconds{quantile="0.99"} > 2
+        labels: {severity: warning, team: payments}
+      - alert: CheckoutLatencyMisread
+        expr: checkout_request_seconds > 1
+        labels: {severity: warning, team: payments}
+      - alert: CheckoutErrors
+        expr: job:checkout_requests:rate5m > 100 and slo:sli_bad:rate5m > 1
+        labels: {severity: warning, team: payments}
+      - alert: NodeBusy
+        expr: node_load1 > 8 or go_goroutines > 1000 or up == 0
+        labels: {severity: warning, team: payments}
+      - alert: RefundsSpike
+        expr: rate(payment_refunds_total[5m]) > 1
+        labels: {severity: warning, team: payments}
+"""
+
+
+@pytest.fixture
+def small_project(tmp_path) -> tuple[Path, Path]:
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "obsgen.yaml").write_text(PROJECT, encoding="utf-8")
+    (tmp_path / "rules.yml").write_text(RULES, encoding="utf-8")
+    return tmp_path / "specs", tmp_path / "rules.yml"
+
+
+def test_the_catalog_leaves_out_catalogs_histogram_and_summary_series_recording_and_slo_rules_and_exporters(
+        small_project):
+    specs, rules = small_project
+    text, _ = import_into([rules], [specs])
+    services = services_of(text)
+    assert {m["name"] for m in services["imported-metrics-2"]["metrics"]} == {"payment_refunds_total"}
+    found = validated_together(text, specs)
+    # A histogram's bare name is the project's too: left out, so that validate says what it is.
+    assert metric_findings(found) == {("OBS050", "checkout_request_seconds", "CheckoutLatencyMisread")}
+    assert [d.hint for d in found if d.code == "OBS050"] == [
+        "`checkout_request_seconds` is a histogram: its series are checkout_request_seconds_bucket, "
+        "checkout_request_seconds_sum and checkout_request_seconds_count"]
+    assert not [d for d in found if d.severity is Severity.ERROR], "\n".join(map(format_text, found))
+
+
+def test_names_the_project_has_are_not_taken_again_and_a_renamed_group_is_a_warning(small_project):
+    specs, rules = small_project
+    text, diags = import_into([rules], [specs])
+    services = services_of(text)
+    assert set(services) == {"checkout-2", "imported-metrics-2"}
+    assert services["checkout-2"]["rule_group"]["name"] == "checkout-imported"
+    [renamed] = [d for d in diags if d.code == "OBS042"]
+    assert (renamed.severity, Path(renamed.pos.file).name, renamed.pos.line, renamed.pos.col) == \
+           (Severity.WARNING, "rules.yml", 2, 11)
+    assert "group 'checkout' is imported as group 'checkout-imported': service 'checkout'" in renamed.message
+    doc = load(text)
+    assert [t["name"] for t in doc["teams"]] == ["imported"]  # payments is the project's
+    assert doc["routing"] == {"default_team": "imported"}  # the project has no routing
+    assert not [d for d in validated_together(text, specs) if d.code == "OBS020"]
+    rebuilt = {g["name"] for g in rebuilt_groups_with(text, specs)}
+    assert {"checkout", "checkout-imported"} <= rebuilt
+
+
+def test_alerts_whose_service_label_names_a_project_service_go_to_a_new_service_with_a_warning(small_project):
+    specs, rules = small_project
+    rules.write_text("groups:\n  - name: refunds\n    rules:\n      - alert: RefundsSpike\n"
+                     "        expr: rate(payment_refunds_total[5m]) > 1\n"
+                     "        labels: {severity: warning, service: checkout}\n", encoding="utf-8")
+    text, diags = import_into([rules], [specs])
+    assert services_of(text)["refunds"]["rule_group"] == {"name": "refunds", "alert_labels": []}
+    [lost] = [d for d in diags if d.code == "OBS042"]
+    assert (lost.pos.line, lost.pos.col) == (6, 46)
+    assert "loses the label service='checkout' (the project's service is named 'checkout', so the group is " \
+           "imported as service 'refunds'" in lost.message
+
+
+def rebuilt_groups_with(text: str, project: Path) -> list[dict]:
+    texts = {f.as_posix(): f.read_text(encoding="utf-8") for f in sorted(project.rglob("*.y*ml"))}
+    built = generate(load_texts({**texts, IMPORTED: text}), ["rules"])
+    return [g for path, content in built.items() if "/prometheus/rules/" in path for g in load(content)["groups"]]
+
+
+def test_into_a_project_with_errors_reports_them_and_imports_nothing(small_project):
+    specs, rules = small_project
+    (specs / "obsgen.yaml").write_text(PROJECT.replace("    team: payments\n    scrape: {static",
+                                                       "    teem: payments\n    scrape: {static"), encoding="utf-8")
+    text, diags = import_rules([rules], into=[specs])
+    assert text is None
+    errors = [d for d in diags if d.severity is Severity.ERROR]
+    assert errors and all(Path(d.pos.file).parent.name == "specs" for d in errors)
+    assert ("OBS010", 7, 5) in {(d.code, d.pos.line, d.pos.col) for d in errors}
+
+
+def test_into_a_project_that_is_missing_the_rule_files_own_errors_are_reported_too(tmp_path):
+    text, diags = import_rules([(FIXTURES / "bad").relative_to(REPO)], into=[tmp_path / "missing"])
+    assert text is None
+    files = {d.pos.file for d in diags if d.severity is Severity.ERROR}
+    assert any("missing" in f for f in files) and any(f.startswith("tests/fixtures") for f in files)

@@ -25,6 +25,17 @@ names at the rule. Within a group obsgen writes recording rules first, then aler
 header notes the groups whose order changes. The importer builds its own result and compares it
 with the input, so a difference it did not foresee is an error, never a silent change.
 
+Into a project (`into`: an obsgen project's spec files or folders, which must validate without
+errors, else they are reported and nothing is imported): the result is written to be validated
+together with that project. Teams the project defines are used, not defined again; routing is left
+to the project when it has any; service names avoid the project's services, and a group whose name
+a project rule group has gets a new one (OBS042); the catalog leaves out every series the project
+accounts for, by lint's own reckoning (lint.Catalog: catalogs, recording rules, SLO rules,
+exporters, Prometheus's own series), in every environment.
+
+Without inference (`infer=False`) there is no `imported-metrics` service: the metrics nothing
+provides stay unknown, so `obsgen validate` names them (OBS050) at the rules that read them.
+
 Input that is not a rule file (unknown keys, wrong types, two groups of one name in a file) is
 OBS041; valid input that obsgen's spec cannot hold (alert or label names obsgen refuses, two alerts
 of one name in a group, group settings obsgen lacks) is OBS040. An expression that does not parse
@@ -34,6 +45,7 @@ is imported as written, with a warning (OBS030): Prometheus refuses such a file 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,9 +53,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from .. import naming
-from ..diagnostics import Diagnostic, Pos, error, has_errors, normalise, warning
+from ..diagnostics import Diagnostic, Pos, Severity, error, has_errors, normalise, warning
 from ..output import to_yaml
-from . import Ctx, Node, Val, check_name, input_files, read_documents
+from . import Ctx, Node, Val, check_name, display, input_files, read_documents
 
 DEFAULT_TEAM = "imported"
 METRICS_SERVICE = "imported-metrics"
@@ -337,6 +349,59 @@ class Reader:
         return str(value).lower() if isinstance(value, bool) else str(value)
 
 
+# ----------------------------------------------------------------------------- the project imported into
+
+IMPORTED_NAME = "<imported spec>"  # the result's name when it is validated with the project
+
+
+@dataclass(frozen=True)
+class Host:
+    """What the obsgen project an import goes into already has."""
+
+    shown: tuple[str, ...]  # its paths, as given
+    texts: dict[str, str]  # its spec files, to validate the result together with them
+    teams: frozenset[str]
+    services: frozenset[str]
+    groups: dict[str, str]  # rule group name -> what writes it
+    routing: bool  # whether a file of it has a routing section (which only one file may have)
+    provides: Callable[[str], bool]  # whether a series name is accounted for in every environment
+
+
+def read_host(paths: list[Path], ctx: Ctx) -> Host | None:
+    """The project at `paths`, or None (its errors reported) when it does not validate."""
+    from ..api import discover, load_project
+    from ..lint import Catalog
+    from ..loader import load_text
+    from ..slo import rule_groups
+
+    project = load_project(paths)
+    errors = [d for d in project.diagnostics if d.severity is Severity.ERROR]
+    if errors or not project.models:
+        ctx.diags += errors
+        return None
+    files, _ = discover(paths)
+    texts = {display(f): f.read_bytes().decode("utf-8-sig") for f, _ in files}
+    groups: dict[str, str] = {}
+    for model in project.models:
+        for s in model.services:
+            groups.setdefault(s.rule_group.name or s.name, f"service {s.name!r}")
+        for g in rule_groups(model.slos):
+            groups.setdefault(g["name"], "an SLO of the project")
+    catalogs = [Catalog(m) for m in project.models]
+
+    def provides(name: str) -> bool:
+        # A histogram's bare name is no series, but the project has it: cataloging it as a gauge
+        # would hide the mistake that validate reports (OBS050, "is a histogram").
+        return all(c.lookup(name) is not None or getattr(c.exact.get(f"{name}_bucket"), "kind", None) == "bucket"
+                   for c in catalogs)
+
+    return Host(shown=tuple(display(p) for p in paths), texts=texts,
+                teams=frozenset(t for m in project.models for t in m.teams),
+                services=frozenset(s.name for m in project.models for s in m.services),
+                groups=groups, routing=any("routing" in (load_text(t, n)[0] or {}) for n, t in texts.items()),
+                provides=provides)
+
+
 # ----------------------------------------------------------------------------- metric catalog
 
 # Labels Prometheus puts on every scraped series: they belong to the target, not to a metric.
@@ -437,6 +502,16 @@ def _slug(name: str) -> str:
     return f"{s}-rules" if s in naming.RESERVED_NAMES else s
 
 
+def _unique(base: str, taken: set[str], limit: int | None = 63) -> str:
+    """`base`, else `base-2`, `base-3`, ... (cut to fit `limit` characters) that is not taken."""
+    name, n = base, 1
+    while name in taken:
+        n += 1
+        stem = base if limit is None else base[:limit - len(str(n)) - 1].rstrip("-")
+        name = f"{stem}-{n}"
+    return name
+
+
 def _nearest_severity(value: str) -> str:
     low = value.strip().lower()
     return low if low in naming.SEVERITIES else _SEVERITY_SYNONYMS.get(low, DEFAULT_SEVERITY)
@@ -458,6 +533,8 @@ class Placement:
     service: str
     team: str
     added: list[str]
+    name: str  # the group's name in obsgen: its own, unless the project has a group of that name
+    wanted: str | None = None  # the service label all its alerts share, when it can name a service
     expected: dict = field(default_factory=dict)  # rule key -> Expected
 
     def key(self, rule: RawRule) -> tuple:
@@ -469,24 +546,36 @@ class Builder:
     """Places groups into services and alerts' routing labels into obsgen's fields, writes the
     spec, and checks it by building it."""
 
-    def __init__(self, ctx: Ctx, reader: Reader, default_team: str):
-        self.ctx, self.reader, self.default_team = ctx, reader, default_team
-        self.taken: set[str] = {METRICS_SERVICE}
+    def __init__(self, ctx: Ctx, reader: Reader, default_team: str, host: Host | None = None,
+                 infer: bool = True):
+        self.ctx, self.reader, self.default_team, self.host, self.infer = ctx, reader, default_team, host, infer
+        services = set(host.services) if host else set()
+        # The metrics service has no rule_group.name: its name is a group name too.
+        self.metrics_service = _unique(METRICS_SERVICE, services | set(host.groups if host else ()))
+        self.taken: set[str] = {*services, self.metrics_service}
         self.teams: set[str] = {default_team}
         self.placements: list[Placement] = []
         self.reordered: list[str] = []
+        self.renamed: set[str] = set()
 
     def service_name(self, group: RawGroup, wanted: str | None) -> str:
-        if wanted is not None and wanted not in self.taken:
-            self.taken.add(wanted)
-            return wanted
-        base, n = _slug(str(group.name.value)), 1
-        name = base
-        while name in self.taken:
-            n += 1
-            name = f"{base[:63 - len(str(n)) - 1].rstrip('-')}-{n}"
+        name = wanted if wanted is not None and wanted not in self.taken else _unique(_slug(str(group.name.value)),
+                                                                                     self.taken)
         self.taken.add(name)
         return name
+
+    def group_name(self, group: RawGroup) -> str:
+        """The group's own name, unless the project writes a group of that name."""
+        name = str(group.name.value)
+        owner = self.host.groups.get(name) if self.host else None
+        if owner is None:
+            return name
+        taken = set(self.host.groups) | {str(g.name.value) for g in self.reader.groups} | self.renamed
+        new = _unique(f"{name}-imported", taken, limit=None)
+        self.renamed.add(new)
+        self.ctx.approximate(f"group {name!r} is imported as group {new!r}: {owner} of the project writes a rule "
+                             f"group named {name!r}", group.name.pos)
+        return new
 
     @staticmethod
     def team_of(v: Val) -> str:
@@ -517,7 +606,7 @@ class Builder:
         added = [label for label, used in (("team", bool(teams)),
                                            ("category", any(self.category_of(a) for a in alerts)),
                                            ("service", name == wanted)) if used]
-        return Placement(group, name, team, added)
+        return Placement(group, name, team, added, self.group_name(group), wanted)
 
     def service(self, group: RawGroup) -> dict | None:
         ctx = self.ctx
@@ -532,7 +621,7 @@ class Builder:
         where = self.place(group)
         self.placements.append(where)
         self.teams.add(where.team)
-        rule_group: dict = {"name": group.name.value}
+        rule_group: dict = {"name": where.name}
         if group.interval is not None:
             rule_group["interval"] = group.interval.value
         if group.limit is not None:
@@ -606,6 +695,7 @@ class Builder:
 
     def report_changes(self, a: RawRule, where: Placement, labels: dict, annotations: dict) -> None:
         """A warning at each label or annotation the rebuilt alert has differently, saying why."""
+        whose = "the project's" if self.host and where.wanted in self.host.services else "another imported"
         why = {
             "severity": f"obsgen's severities are {', '.join(naming.SEVERITIES)}" if "severity" in a.labels
             else "obsgen gives every alert a severity",
@@ -613,7 +703,9 @@ class Builder:
             "team": "team names are lowercase DNS labels" if "team" in a.labels
             else "other alerts of the group have a team label, and obsgen sets it on all or none",
             "service": "obsgen sets it from the service name, and the alerts of this group do not all share one "
-                       "service label that can name the service",
+                       "service label that can name the service" if where.wanted in (None, where.service)
+            else f"{whose} service is named {where.wanted!r}, so the group is imported as service "
+                 f"{where.service!r}; move its alerts to that service to keep the label",
             "runbook_url": "obsgen's runbook_url is an http(s) URL",
         }
         changes = []
@@ -649,6 +741,9 @@ class Builder:
     def metrics(self, groups: list[RawGroup]) -> list[CommentedMap]:
         import promql_parser
 
+        if not self.infer:
+            return []
+        provided = self.host.provides if self.host else (lambda name: False)
         recorded = {r.name.value for g in groups for r in g.rules if r.kind == "record"}
         uses: dict[str, Use] = {}
         rules = [r for g in groups for r in g.rules]
@@ -658,7 +753,8 @@ class Builder:
             except (ValueError, TypeError):
                 continue  # reported with OBS030; its metrics are not cataloged
             for name, labels in selectors(tree):
-                if name in recorded or name in PROMETHEUS_SERIES or not naming.METRIC_RE.fullmatch(name):
+                if (name in recorded or name in PROMETHEUS_SERIES or not naming.METRIC_RE.fullmatch(name)
+                        or provided(name)):
                     continue
                 use = uses.setdefault(name, Use(i, f"{r.title} in {Path(r.file).name}"))
                 use.labels |= labels
@@ -672,7 +768,7 @@ class Builder:
         metrics = self.metrics(groups)
         seq = CommentedSeq(sorted(services, key=lambda s: s["name"]))
         if metrics:
-            seq.append({"name": METRICS_SERVICE, "team": self.default_team,
+            seq.append({"name": self.metrics_service, "team": self.default_team,
                         "description": "Metrics the imported rules read, inferred from their expressions. Nothing "
                                        "scrapes this service: move each metric to the service that exports it.",
                         "metrics": metrics})
@@ -681,10 +777,27 @@ class Builder:
                                                "check them.")
         if has_errors(ctx.diags):
             return None
-        doc = {"apiVersion": naming.API_VERSION, "teams": [{"name": t} for t in sorted(self.teams)],
-               "services": seq, "routing": {"default_team": self.default_team}}
-        header = [f"Imported by obsgen from Prometheus rule files: {', '.join(self.reader.files)}.",
-                  "Review it, then keep it with your obsgen specs: it replaces those files as the source of truth."]
+        host = self.host
+        teams = sorted(self.teams - host.teams) if host else sorted(self.teams)
+        doc: dict = {"apiVersion": naming.API_VERSION}
+        if teams:
+            doc["teams"] = [{"name": t} for t in teams]
+        doc["services"] = seq
+        if not (host and host.routing):
+            doc["routing"] = {"default_team": self.default_team}
+        header = [f"Imported by obsgen from Prometheus rule files: {', '.join(self.reader.files)}."]
+        if host:
+            where = " ".join(host.shown)
+            uses = "teams, routing and metrics" if host.routing else "teams and metrics"
+            header += [f"Written for the obsgen project in {where}, whose {uses} it uses:",
+                       f"keep it with the project and validate them together (obsgen validate {where} THIS_FILE).",
+                       "It replaces the rule files as the source of truth."]
+        else:
+            header += ["Review it, then keep it with your obsgen specs: it replaces those files as the source of "
+                       "truth."]
+        if not self.infer:
+            header += ["No metric catalog was inferred: `obsgen validate` reports each metric that nothing provides "
+                       "(OBS050)."]
         notes = list(self.reader.notes)
         if self.reordered:
             notes.append(f"rule order: obsgen writes a group's recording rules first (in their order), then its "
@@ -701,11 +814,14 @@ class Builder:
         from ..api import load_texts
 
         ignored = {"OBS030", "OBS031"}  # the input's own expressions and templates, reported above
-        problems = [d for d in load_texts({"imported.yaml": text}).diagnostics
+        texts = {**(self.host.texts if self.host else {}), IMPORTED_NAME: text}
+        problems = [d for d in load_texts(texts).diagnostics
                     if d.severity.value == "error" and d.code not in ignored and d.code < "OBS050"]
+        with_project = " with the project" if self.host else ""
         for d in problems:
-            self.ctx.diags.append(error(d.code, f"the imported spec does not validate: {d.message}",
-                                        Pos("<imported spec>", d.pos.line, d.pos.col), d.hint))
+            pos = d.pos if self.host and d.pos.file in self.host.texts else Pos(IMPORTED_NAME, d.pos.line, d.pos.col)
+            self.ctx.diags.append(error(d.code, f"the imported spec does not validate{with_project}: {d.message}",
+                                        pos, d.hint))
         if problems:
             return
         for pos, what in compare(self.placements, rebuild(doc)):
@@ -730,7 +846,7 @@ def compare(placements: list[Placement], built: dict[str, dict]) -> list[tuple[P
     for where in placements:
         group = where.group
         title = f"group {group.name.value!r}"
-        got = built.get(str(group.name.value))
+        got = built.get(where.name)
         if got is None:
             out.append((group.name.pos, title))
             continue
@@ -755,17 +871,25 @@ def compare(placements: list[Placement], built: dict[str, dict]) -> list[tuple[P
     return out
 
 
-def import_rules(paths: list[Path], team: str = DEFAULT_TEAM) -> tuple[str | None, list[Diagnostic]]:
+def import_rules(paths: list[Path], team: str = DEFAULT_TEAM, *, into: list[Path] | None = None,
+                 infer: bool = True) -> tuple[str | None, list[Diagnostic]]:
     """Prometheus rule files and PrometheusRule resources -> (obsgen spec as YAML text, or None;
     diagnostics). Files are read in the order of their displayed paths, so the result does not
-    depend on the order they are given in."""
+    depend on the order they are given in.
+
+    `into`: the spec files or folders of the obsgen project the result is for (see the module's
+    docstring); a project with errors is reported, and nothing is imported. `infer=False`: no
+    metric catalog, so that validate reports the metrics nothing provides."""
     ctx = Ctx("Prometheus rule")
     if check_name(ctx, Val(team, Pos("--team"), Pos("--team"), "--team"), "team name") is None:
         return None, normalise(ctx.diags)
+    host = read_host(into, ctx) if into is not None else None
     reader = Reader(ctx)
     for path, shown in input_files(paths, ctx):
         reader.file(path, shown)
-    text = Builder(ctx, reader, team).render(reader.groups)
+    if into is not None and host is None:
+        return None, normalise(ctx.diags)  # the rule files are read all the same, to report their errors too
+    text = Builder(ctx, reader, team, host, infer).render(reader.groups)
     return text, normalise(ctx.diags)
 
 
