@@ -262,14 +262,21 @@ app.add_typer(import_app, name="import")
 ImportFiles = Annotated[list[Path], typer.Argument(help="files or folders to import", show_default=False)]
 OutOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="write the spec here instead of stdout")]
 TeamOpt = Annotated[str, typer.Option("--team", help="team for services whose input names none")]
+IntoOpt = Annotated[Optional[list[Path]], typer.Option(
+    "--into", help="the obsgen project (spec files or folders; repeatable) the rules go into: the spec is written to "
+                   "be validated with it, using its teams, routing and metrics, with names apart from its own; "
+                   "nothing is imported if it has errors", show_default=False)]
+NoInferOpt = Annotated[bool, typer.Option(
+    "--no-infer", help="write no metric catalog inferred from the expressions, so that `obsgen validate` reports "
+                       "each metric nothing provides (OBS050)")]
 
 
-def _import(kind: str, files: list[Path], output: Path | None, team: str) -> None:
+def _import(kind: str, files: list[Path], output: Path | None, team: str, **options) -> None:
     from .diagnostics import format_text
     from .importers import import_openslo, import_rules, import_sloth
 
     importer = {"sloth": import_sloth, "openslo": import_openslo, "rules": import_rules}[kind]
-    text, diags = importer(files, team=team)
+    text, diags = importer(files, team=team, **options)
     for d in diags:
         _err(format_text(d))
     if text is None:
@@ -303,14 +310,16 @@ def import_openslo_cmd(files: ImportFiles, output: OutOpt = None, team: TeamOpt 
 
 
 @import_app.command("rules")
-def import_rules_cmd(files: ImportFiles, output: OutOpt = None, team: TeamOpt = "imported") -> None:
+def import_rules_cmd(files: ImportFiles, output: OutOpt = None, team: TeamOpt = "imported",
+                     into: IntoOpt = None, no_infer: NoInferOpt = False) -> None:
     """Prometheus rule files (`groups:`) and PrometheusRule resources: a service per rule group, with
     a metric catalog inferred from the expressions. Building the result gives the same rules back.
 
-    Example:\n
-      obsgen import rules rules/*.yml -o specs/imported-rules.yaml
+    Examples:\n
+      obsgen import rules rules/*.yml -o specs/imported-rules.yaml\n
+      obsgen import rules rules/*.yml --into specs/ --no-infer -o imported.yaml && obsgen validate specs/ imported.yaml
     """
-    _import("rules", files, output, team)
+    _import("rules", files, output, team, into=into, infer=not no_infer)
 
 
 @app.command()
