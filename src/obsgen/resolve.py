@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import promql_parser
 
@@ -181,6 +182,7 @@ def _item_name(section: str, item: YMap) -> str | None:
 _GRAFANA_VARS = re.compile(r"\$(__rate_interval|__interval|__range)\b|\$\{(__rate_interval|__interval|__range)\}")
 
 
+@lru_cache(maxsize=8192)  # every environment checks the same expressions
 def promql_error(expr: str) -> str | None:
     try:
         promql_parser.parse(expr)
@@ -216,6 +218,18 @@ def template_error(text: str) -> str | None:
 
 def _str(value) -> str | None:
     return value if isinstance(value, str) else None
+
+
+def _sli_exprs(o) -> list[tuple[tuple[str, ...], str]]:
+    """The PromQL an SLO's SLI holds, by field (raw SLIs with their window filled in)."""
+    sli, out = o.sli, []
+    if sli.ratio:
+        out += [(("ratio", k), getattr(sli.ratio, k)) for k in ("good", "bad", "total") if getattr(sli.ratio, k)]
+    if sli.freshness:
+        out.append((("freshness", "gauge"), sli.freshness.gauge))
+    if sli.raw:
+        out.append((("raw", "error_ratio"), re.sub(r"\{\{\s*window\s*\}\}", "5m", sli.raw.error_ratio)))
+    return out
 
 
 class Checker:
@@ -395,6 +409,12 @@ class Checker:
                         self.diags.append(error("OBS020", f"SLO {o.name!r} would generate alert {rule_name!r}, which "
                                                           f"service {s.name!r} already defines", self.at(*at, "name"),
                                                 hint="set the SLO's alerting.name to another base name"))
+                for field, text in _sli_exprs(o):
+                    problem = promql_error(text)
+                    if problem:
+                        self.diags.append(error("OBS030", f"SLO {o.name!r}: sli.{'.'.join(field)} is not valid PromQL "
+                                                          f"({problem})", self.at(*at, "sli", *field),
+                                                hint="check brackets and quotes in the selector"))
                 lat = o.sli.latency
                 if lat is not None:
                     metric = catalog.get(lat.histogram)
@@ -446,7 +466,6 @@ class Checker:
 
     def routing(self):
         r = self.sections["routing"]
-        by_name = {t.name: t for _, t in self.teams}
         version = tuple(int(p) for p in r.alertmanager_version.split("."))
         for what, needed, loc in self.am_features():
             if version < needed:
