@@ -122,3 +122,29 @@ def test_every_golden_and_generated_config_passes_amtool_and_its_templates_rende
         assert proc.returncode == 0, f"{name}: {proc.stderr}"
         if not name.startswith("obsgen.team."):  # a team's text may well be empty on amtool's sample data
             assert proc.stdout.strip(), f"{name} renders to nothing"
+
+
+SECRET_KEYS = {"api_url", "routing_key", "service_key", "auth_password", "smtp_auth_password", "password",
+               "credentials", "bearer_token", "url"}
+
+
+def _walk(node, path=()):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield path + (key,), key, value
+            yield from _walk(value, path + (key,))
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            yield from _walk(item, path + (i,))
+
+
+@pytest.mark.parametrize("config", _golden_configs(), ids=lambda p: "/".join(p.parts[-5:-2]))
+def test_no_generated_config_has_a_literal_secret_or_a_deprecated_matcher(config: Path):
+    doc = YAML(typ="safe").load(config.read_text())
+    for path, key, value in _walk(doc):
+        assert key not in ("match", "match_re", "source_match", "source_match_re", "target_match",
+                           "target_match_re"), f"deprecated {key} at {path}"
+        if key in SECRET_KEYS - {"url"}:
+            raise AssertionError(f"literal secret field {key} at {path}")
+        if key == "url":  # webhook endpoints are allowed, without credentials in them
+            assert "@" not in value.split("//", 1)[-1].split("/", 1)[0] and "token=" not in value, path
