@@ -25,6 +25,12 @@ class Format(str, Enum):
     json = "json"
 
 
+class DiffFormat(str, Enum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
 SpecPaths = Annotated[Optional[list[Path]], typer.Argument(
     help="spec files or folders (default: specs/)", show_default=False)]
 FormatOpt = Annotated[Format, typer.Option("--format", help="how to print diagnostics")]
@@ -145,6 +151,63 @@ def check(root: Annotated[Path, typer.Argument(help="a built output folder")] = 
         if not results:
             _err(f"obsgen check: nothing to check under {root}")
         raise typer.Exit(1)
+
+
+@app.command()
+def diff(paths: SpecPaths = None,
+         against: Annotated[Optional[Path], typer.Option(
+             "--against", help="a built folder to compare with (default: generated/)")] = None,
+         base: Annotated[Optional[str], typer.Option(
+             "--base", help="compare with the spec at this git ref, e.g. origin/main")] = None,
+         fmt: Annotated[DiffFormat, typer.Option(
+             "--format", help="text, markdown (a pull-request comment) or json")] = DiffFormat.text,
+         color: Annotated[Optional[bool], typer.Option(
+             "--color/--no-color", help="ANSI colours (default: when stdout is a terminal)", show_default=False)] = None,
+         exit_zero: Annotated[bool, typer.Option("--exit-zero", help="exit 0 even when something changed")] = False,
+         ) -> None:
+    """What the spec changes, object by object: against the built generated/ folder (default), another
+    built folder (--against) or the spec at a git ref (--base). Exit 1 when something changed, 2 when
+    either side cannot be built.
+
+    Examples:\n
+      obsgen diff\n
+      obsgen diff --base origin/main --format markdown\n
+      obsgen diff --against /tmp/old-build --format json
+    """
+    from .diagnostics import format_text
+    from .diff import DiffError, format_report, run_diff
+
+    if against is not None and base is not None:
+        _err("obsgen diff: give --against or --base, not both")
+        raise typer.Exit(2)
+    try:
+        report = run_diff(paths, against=against, base=base)
+    except DiffError as exc:
+        for d in exc.diagnostics:
+            _err(format_text(d))
+        _err(f"obsgen diff: {exc}")
+        raise typer.Exit(2)
+    sys.stdout.write(format_report(report, fmt.value, color=sys.stdout.isatty() if color is None else color))
+    if not report.empty and not exit_zero:
+        raise typer.Exit(1)
+
+
+@app.command()
+def schema(output: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", help="write the schema here instead of stdout")] = None) -> None:
+    """Print the JSON Schema of a spec file, for editors (yaml-language-server, VS Code) and CI.
+
+    Example:\n
+      obsgen schema -o schemas/obsgen-v1.json
+    """
+    from .schema import schema_text
+
+    text = schema_text()
+    if output:
+        output.write_text(text, encoding="utf-8", newline="\n")
+        _err(f"wrote {output}")
+    else:
+        sys.stdout.write(text)
 
 
 EnvOpt = Annotated[Optional[str], typer.Option(
