@@ -18,9 +18,11 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=False)
 def check(session: nox.Session) -> None:
-    """generated/ is current, passes promtool/amtool, and its dashboards pass Grafana's schema."""
+    """generated/ is current, passes promtool/amtool (and the routing table), routes as the spec says
+    in a fire drill, and its dashboards pass Grafana's schema."""
     session.run("obsgen", "build", "--check")
     session.run("obsgen", "check", "generated")
+    session.run("obsgen", "drill", "--all")
     dashboards = sorted(glob.glob("generated/*/grafana/dashboards"))
     session.run("python", f"{SHARED}/tools/check-grafana-dashboards", *dashboards)
 

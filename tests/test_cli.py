@@ -134,3 +134,18 @@ def test_check_without_the_tools_says_how_to_install_them_and_exits_2(tmp_path):
     proc = obsgen("check", out, env=env)
     assert proc.returncode == 2
     assert "apt-get install prometheus prometheus-alertmanager" in proc.stderr
+
+
+@pytest.mark.tools
+@pytest.mark.skipif(shutil.which("prometheus-alertmanager") is None,
+                    reason="needs prometheus-alertmanager (apt-get install prometheus-alertmanager)")
+def test_drill_on_the_reference_spec_passes_in_every_environment():
+    proc = obsgen("drill", SPECS, "--all", "--format", "json")
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["ok"] and sorted(doc["environments"]) == ["development", "production"]
+
+
+def test_drill_with_an_unknown_environment_exits_2():
+    proc = obsgen("drill", SPECS, "--env", "staging")
+    assert proc.returncode == 2 and "development, production" in proc.stderr

@@ -22,8 +22,9 @@ from ruamel.yaml.error import YAMLError
 from .routing import RoutingRow, match_routes, read_routing_table
 
 INSTALL_HINT = (
-    "install them with `apt-get install prometheus prometheus-alertmanager` (Debian/Ubuntu), "
-    "or put promtool and amtool from the Prometheus and Alertmanager release archives on PATH")
+    "install them with `apt-get install prometheus prometheus-alertmanager` (Debian/Ubuntu: they bring "
+    "promtool, prometheus, amtool and prometheus-alertmanager), or put the binaries from the Prometheus "
+    "and Alertmanager release archives on PATH")
 _NO_K8S_SD = re.compile(r"field kubernetes_sd_configs not found")
 
 
