@@ -1,15 +1,19 @@
-"""obsgen schema: the committed JSON Schema is current, documents every field, and accepts the
-spec files obsgen accepts (and refuses some it refuses)."""
+"""obsgen schema: the committed JSON Schema is current, documents every field from the models
+themselves, gives an editor an example of every value, and accepts the spec files obsgen accepts
+(and refuses some it refuses)."""
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
+from typing import Annotated
 
 import jsonschema
 import pytest
+from pydantic import BaseModel, TypeAdapter
 from ruamel.yaml import YAML
 
 from obsgen import spec
-from obsgen.schema import FIELD_DESCRIPTIONS, schema_text, spec_schema, undocumented
+from obsgen.schema import properties, schema_text, spec_schema, undocumented, without_examples
 
 ROOT = Path(__file__).parent.parent
 COMMITTED = ROOT / "schemas" / "obsgen-v1.json"
@@ -49,15 +53,87 @@ def test_the_schema_names_its_dialect_and_itself():
     assert schema["required"] == ["apiVersion"]
 
 
+MODELS = sorted((obj for obj in vars(spec).values()
+                 if inspect.isclass(obj) and issubclass(obj, BaseModel) and obj.__module__ == spec.__name__
+                 and obj.model_fields), key=lambda m: m.__name__)
+FIELDS = [(model, name) for model in MODELS for name in model.model_fields]
+
+
 def test_every_field_has_a_description():
     assert undocumented(spec_schema()) == []
 
 
-def test_the_description_table_names_only_fields_that_exist():
+def test_the_models_themselves_describe_every_field():
+    """The pydantic models are the one source: plain pydantic output already has every description."""
     raw = spec.ProjectSpec.model_json_schema(by_alias=True)
-    fields = {f"{name}.{prop}" for name, d in raw["$defs"].items() for prop in d.get("properties", {})}
-    fields |= {f"ProjectSpec.{prop}" for prop in raw["properties"]}
-    assert sorted(set(FIELD_DESCRIPTIONS) - fields) == []
+    assert undocumented(raw) == []
+
+
+def test_every_field_has_examples_or_a_default_unless_the_schema_lists_its_values():
+    """A default of null, [] or {} shows nothing; enums, constants and booleans list their values."""
+    assert without_examples(spec_schema()) == []
+
+
+@pytest.mark.parametrize("model, field", FIELDS, ids=lambda x: x if isinstance(x, str) else x.__name__)
+def test_every_example_of_a_field_is_accepted_by_the_models(model, field):
+    info = model.model_fields[field]
+    examples = info.examples or []
+    adapter = TypeAdapter(Annotated[info.annotation, *info.metadata]) if info.metadata else \
+        TypeAdapter(info.annotation)
+    for example in examples:
+        adapter.validate_python(example)
+
+
+def _examples_of(name: str, node: dict) -> list[tuple[str, object, dict]]:
+    out = [(name, e, node) for e in node.get("examples", [])]
+    for key in ("anyOf", "oneOf", "allOf"):
+        for i, branch in enumerate(node.get(key, [])):
+            out += _examples_of(f"{name}[{key}{i}]", branch)
+    return out
+
+
+def test_every_example_and_default_in_the_schema_is_valid_against_its_own_schema():
+    schema = spec_schema()
+    problems = []
+    for name, node in properties(schema):
+        checks = _examples_of(name, node)
+        if "default" in node:
+            checks.append((f"{name} (default)", node["default"], node))
+        for where, value, sub in checks:
+            validator = jsonschema.Draft202012Validator({**sub, "$defs": schema["$defs"]})
+            problems += [f"{where}: {e.message}" for e in validator.iter_errors(value)]
+    assert problems == []
+
+
+def test_the_file_keys_are_documented_for_editors():
+    top = spec_schema()["properties"]
+    assert top["apiVersion"]["const"] == "obsgen/v1" and top["apiVersion"]["description"]
+    assert top["environments"]["description"] and top["environments"]["examples"]
+
+
+def test_every_object_with_named_fields_refuses_other_keys_as_the_models_do():
+    schema = spec_schema()
+    assert schema["additionalProperties"] is False
+    open_objects = [name for name, d in schema["$defs"].items()
+                    if "properties" in d and d.get("additionalProperties") is not False]
+    assert open_objects == []
+
+
+def test_an_override_has_no_defaults_or_required_fields_because_leaving_a_field_out_keeps_its_value():
+    defs = spec_schema()["$defs"]
+    overrides = {name: d for name, d in defs.items() if name.endswith("Override")}
+    assert "GlobalSpecOverride" in overrides and "ServiceSpecOverride" in overrides
+    for name, d in overrides.items():
+        assert "required" not in d, name
+        assert [p for p, sub in d.get("properties", {}).items() if "default" in sub] == [], name
+
+
+def test_a_default_made_by_a_factory_is_shown_as_a_person_would_write_it():
+    defs = spec_schema()["$defs"]
+    assert defs["RoutingSpec"]["properties"]["group_by"]["default"] == ["alertname", "service", "severity"]
+    assert defs["RoutingSpec"]["properties"]["severities"]["default"]["warning"] == {"channels": ["slack", "email"]}
+    assert defs["SLOAlerting"]["properties"]["page"]["default"] == {"severity": "critical"}
+    assert "default" not in defs["GlobalSpec"]["properties"]["datasource"]  # its definition shows it
 
 
 @pytest.mark.parametrize("path", SPEC_FILES, ids=lambda p: str(p.relative_to(ROOT)))

@@ -1,6 +1,9 @@
 """The user-facing spec format, obsgen/v1, as pydantic models (phase 2, parse).
 
-Every model forbids unknown keys. Field descriptions and examples feed `obsgen schema`.
+Every model forbids unknown keys. Every field has a description (for someone editing the YAML:
+units, what leaving it out means, what obsgen does with it) and examples unless its default shows
+the form: `obsgen schema` turns them into the JSON Schema editors show, and tests/test_schema.py
+checks that none is missing and that every example is accepted here.
 These types describe what a user writes; `model.py` holds what the compiler works on.
 """
 import re
@@ -45,7 +48,7 @@ def _regex(pattern, what: str):
 Duration = Annotated[str, AfterValidator(_duration), Field(examples=["30s", "5m", "1h"])]
 PositiveDuration = Annotated[str, AfterValidator(_duration), AfterValidator(_positive),
                              Field(examples=["15s", "5m", "1h"])]
-Name = Annotated[str, AfterValidator(_name), Field(examples=["trading-api"])]
+Name = Annotated[str, AfterValidator(_name)]
 
 
 def _label_name(v: str) -> str:
@@ -63,8 +66,8 @@ Finite = Annotated[float, Field(allow_inf_nan=False)]
 SeverityName = Literal["critical", "warning", "info"]
 CategoryName = Literal["infrastructure", "application", "business", "security"]
 ChannelName = Literal["pagerduty", "slack", "email", "webhook", "sms"]
-FilePath = Annotated[str, Field(min_length=1, description="Path of a file the consuming tool reads at run time",
-                                examples=["/etc/alertmanager/secrets/slack-platform-url"])]
+FilePath = Annotated[str, Field(min_length=1, description="path of a file the consuming tool (Prometheus, "
+                                                            "Alertmanager) reads at run time")]
 CheckCode = Annotated[str, Field(pattern=r"^OBS\d{3}$")]
 Silences = Annotated[dict[CheckCode, Annotated[str, Field(min_length=1)]], Field(
     description="checks silenced on this object: {code: reason}. The reason is kept in the output "
@@ -75,15 +78,23 @@ Silences = Annotated[dict[CheckCode, Annotated[str, Field(min_length=1)]], Field
 # ----------------------------------------------------------------------------- global
 
 class Retention(Spec):
-    time: Duration | None = Field(None, description="--storage.tsdb.retention.time for the Prometheus server")
+    time: Duration | None = Field(
+        None, description="how long the Prometheus server keeps samples (--storage.tsdb.retention.time). Retention "
+                          "is a command-line flag, not part of prometheus.yml: obsgen writes the flag into "
+                          "prometheus.yml's header for whoever starts Prometheus. Unset: Prometheus' default, 15d",
+        examples=["30d", "365d"])
     size: Annotated[str, Field(pattern=r"^\d+(B|KB|MB|GB|TB|PB|EB)$")] | None = Field(
-        None, description="--storage.tsdb.retention.size", examples=["100GB"])
+        None, description="most disk the Prometheus server's data may take, oldest blocks dropped first "
+                          "(--storage.tsdb.retention.size; written into prometheus.yml's header like `time`). "
+                          "Unset: no size limit", examples=["100GB", "500GB"])
 
 
 class Datasource(Spec):
-    type: str = Field("prometheus", description="Grafana datasource plugin type")
+    type: str = Field("prometheus", description="plugin type of the Grafana datasource, written as every panel's "
+                                                "and query's datasource.type")
     uid: Annotated[str, AfterValidator(_regex(naming.UID_RE, "datasource uid"))] = Field(
-        "prometheus", description="uid of the Grafana datasource dashboards query")
+        "prometheus", description="uid of the Grafana datasource every generated dashboard queries; must match "
+                                  "the uid the datasource is provisioned with in Grafana")
 
 
 CoverageAspect = Literal["owner", "scrape", "alerts", "slo", "dashboard"]
@@ -91,33 +102,70 @@ CoverageAspect = Literal["owner", "scrape", "alerts", "slo", "dashboard"]
 
 class CoverageObjective(Spec):
     min_percent: Annotated[Finite, Field(ge=0, le=100)] = Field(
-        description="share of services that have every aspect in `require`", examples=[95])
+        description="lowest share of services, in percent (0-100), that must have every aspect in `require`; "
+                    "below it `obsgen validate` reports an error (OBS071) listing what each service lacks",
+        examples=[95])
     require: list[CoverageAspect] = Field(
         default_factory=lambda: ["owner", "scrape", "alerts", "slo", "dashboard"],
-        description="what a service needs to count as covered")
+        description="what a service needs to count as covered: an owner team that can be notified, a scrape job, "
+                    "at least one alert (its own or an SLO's), an SLO, a dashboard that queries it",
+        examples=[["owner", "scrape", "alerts", "dashboard"]])
 
 
 class Objectives(Spec):
     time_to_notify: dict[SeverityName, PositiveDuration] = Field(
-        default_factory=dict, description="worst-case time from an alert's condition becoming true to its first "
-                                          "notification, per severity; `validate` reports alerts over it",
+        default_factory=dict, description="per severity, the longest an alert may take from its condition "
+                                          "becoming true to its first notification (scrape interval + evaluation "
+                                          "interval + `for` + the route's group_wait); `obsgen validate` warns "
+                                          "(OBS070) about every alert that can take longer",
         examples=[{"critical": "5m", "warning": "15m"}])
-    coverage: CoverageObjective | None = None
+    coverage: CoverageObjective | None = Field(
+        None, description="how many services must be fully monitored; `obsgen explain --coverage` shows the "
+                          "table. Unset: coverage is not checked",
+        examples=[{"min_percent": 95, "require": ["owner", "scrape", "alerts", "dashboard"]}])
 
 
 class GlobalSpec(Spec):
-    scrape_interval: PositiveDuration = "15s"
-    scrape_timeout: PositiveDuration = "10s"
-    evaluation_interval: PositiveDuration = "15s"
-    external_labels: dict[LabelName, str] = Field(default_factory=dict, examples=[{"cluster": "prod-1"}])
+    scrape_interval: PositiveDuration = Field(
+        "15s", description="how often Prometheus scrapes every target (prometheus.yml global.scrape_interval); "
+                           "a service's scrape.interval overrides it for that job",
+        examples=["15s", "30s", "1m"])
+    scrape_timeout: PositiveDuration = Field(
+        "10s", description="how long Prometheus waits for a scrape before counting the target down; at most "
+                           "scrape_interval (a job whose interval is shorter gets its interval as timeout)",
+        examples=["10s", "30s"])
+    evaluation_interval: PositiveDuration = Field(
+        "15s", description="how often Prometheus evaluates recording and alerting rules; a service's "
+                           "rule_group.interval overrides it for that group. Adds to every alert's time to notify",
+        examples=["15s", "30s", "1m"])
+    external_labels: dict[LabelName, str] = Field(
+        default_factory=dict, description="labels Prometheus adds to every series and alert it sends out "
+                                          "(to Alertmanager, remote storage, federation): which cluster or "
+                                          "region a series comes from. Label names may not start with __",
+        examples=[{"cluster": "waardhaven-prod", "region": "us-east-1"}])
     alertmanagers: list[Annotated[str, Field(pattern=r"^[^\s/]+:\d+$")]] = Field(
-        default_factory=lambda: ["alertmanager:9093"], description="host:port of each Alertmanager")
-    retention: Retention | None = None
-    datasource: Datasource = Field(default_factory=Datasource)
-    objectives: Objectives = Field(default_factory=Objectives, description="the monitoring's own targets, "
-                                   "checked by `obsgen validate` and shown by `obsgen explain`")
+        default_factory=lambda: ["alertmanager:9093"],
+        description="host:port of each Alertmanager Prometheus sends alerts to (prometheus.yml "
+                    "alerting.alertmanagers); list every replica of an Alertmanager cluster",
+        examples=[["alertmanager:9093"], ["alertmanager-0.alertmanager:9093", "alertmanager-1.alertmanager:9093"]])
+    retention: Retention | None = Field(
+        None, description="how long and how much the Prometheus server keeps. These are command-line flags, so "
+                          "obsgen writes them into prometheus.yml's header. Unset: Prometheus' defaults",
+        examples=[{"time": "365d", "size": "100GB"}])
+    datasource: Datasource = Field(
+        default_factory=Datasource, description="the Grafana datasource every generated dashboard queries "
+                                                "(the spec's and the SLO dashboards)",
+        examples=[{"type": "prometheus", "uid": "prometheus"}])
+    objectives: Objectives = Field(
+        default_factory=Objectives, description="the monitoring's own targets: how soon alerts must notify and "
+                                                "how much must be covered; checked by `obsgen validate`, shown "
+                                                "by `obsgen explain`",
+        examples=[{"time_to_notify": {"critical": "5m"},
+                   "coverage": {"min_percent": 95, "require": ["owner", "scrape", "alerts", "dashboard"]}}])
     rule_files_per: Literal["service", "team"] = Field(
-        "service", description="write one alert rule file per service (default) or per owning team")
+        "service", description="how alert rule files are split: one file per service "
+                               "(prometheus/rules/<service>.rules.yml), or one per owning team, holding a rule "
+                               "group for each of the team's services")
 
     @model_validator(mode="after")
     def _timeout_within_interval(self):
@@ -129,16 +177,25 @@ class GlobalSpec(Spec):
 # ----------------------------------------------------------------------------- teams
 
 class SlackChannel(Spec):
-    channel: Annotated[str, Field(pattern=r"^[#@]?[\w.-]+$")] = Field(examples=["#platform-alerts"])
-    api_url_file: FilePath = Field(description="file holding the Slack webhook URL (Alertmanager api_url_file)")
+    channel: Annotated[str, Field(pattern=r"^[#@]?[\w.-]+$")] = Field(
+        description="Slack channel (#name) or user (@name) the team's notifications are posted to",
+        examples=["#platform-alerts"])
+    api_url_file: FilePath = Field(
+        description="file on the Alertmanager host holding the Slack incoming-webhook URL (written as "
+                    "api_url_file; the URL is a secret, so the spec never holds it)",
+        examples=["/etc/alertmanager/secrets/slack-platform-url"])
 
 
 class PagerDutyChannel(Spec):
-    routing_key_file: FilePath = Field(description="file holding the Events API v2 integration key")
+    routing_key_file: FilePath = Field(
+        description="file on the Alertmanager host holding the PagerDuty Events API v2 integration (routing) key",
+        examples=["/etc/alertmanager/secrets/pagerduty-platform-key"])
 
 
 class EmailChannel(Spec):
-    to: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")] = Field(examples=["platform@example.com"])
+    to: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")] = Field(
+        description="address the team's notifications are mailed to; needs routing.smtp",
+        examples=["platform@waardhaven.com"])
 
 
 _SECRET_URL = re.compile(
@@ -159,10 +216,16 @@ SafeURL = Annotated[str, Field(pattern=r"^https?://"), AfterValidator(_no_secret
 
 class WebhookChannel(Spec):
     url: SafeURL | None = Field(
-        None, description="endpoint without credentials; put a token in credentials_file", examples=["http://hook:8080/"])
-    url_file: FilePath | None = Field(None, description="file holding the endpoint URL, for URLs that are "
-                                                        "themselves secret (needs Alertmanager 0.26)")
-    credentials_file: FilePath | None = Field(None, description="bearer token file sent as Authorization header")
+        None, description="http(s) endpoint that receives Alertmanager's webhook payload, without credentials "
+                          "(a URL with a token or password in it is refused: use credentials_file or url_file). "
+                          "Give url or url_file", examples=["http://incident-bot.ops.svc:8080/alertmanager"])
+    url_file: FilePath | None = Field(
+        None, description="file holding the endpoint URL, for URLs that are themselves secret (needs "
+                          "routing.alertmanager_version 0.26 or later). Give url or url_file",
+        examples=["/etc/alertmanager/secrets/webhook-url"])
+    credentials_file: FilePath | None = Field(
+        None, description="file holding a bearer token Alertmanager sends in the Authorization header",
+        examples=["/etc/alertmanager/secrets/webhook-token"])
 
     @model_validator(mode="after")
     def _one_url(self):
@@ -174,11 +237,18 @@ class WebhookChannel(Spec):
 class SnsTarget(Spec):
     """Amazon SNS, with credentials from the AWS SDK's default chain (instance role, environment)."""
 
-    region: Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")] = Field(examples=["eu-west-1"])
-    topic_arn: Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:sns:")] | None = None
-    phone_number: Annotated[str, Field(pattern=r"^\+\d{6,15}$")] | None = None
+    region: Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")] = Field(
+        description="AWS region of the SNS topic, or the region SMS are sent from",
+        examples=["us-east-1", "ap-southeast-2"])
+    topic_arn: Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:sns:")] | None = Field(
+        None, description="SNS topic to publish to (its subscribers get the text). Give topic_arn or phone_number",
+        examples=["arn:aws:sns:ap-southeast-2:123456789012:quant-oncall"])
+    phone_number: Annotated[str, Field(pattern=r"^\+\d{6,15}$")] | None = Field(
+        None, description="phone number to text directly, in E.164 form (+ and country code). Give topic_arn or "
+                          "phone_number", examples=["+61412345678"])
     role_arn: Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:iam::")] | None = Field(
-        None, description="role to assume for publishing")
+        None, description="IAM role Alertmanager assumes to publish (SigV4); unset: the credentials it already has",
+        examples=["arn:aws:iam::123456789012:role/alertmanager-sns"])
 
     @model_validator(mode="after")
     def _one_destination(self):
@@ -190,9 +260,17 @@ class SnsTarget(Spec):
 class SmsChannel(Spec):
     """SMS goes out through a gateway that accepts Alertmanager's webhook payload, or through SNS."""
 
-    gateway_url: SafeURL | None = Field(None, examples=["http://sms-gateway:8080/alert"])
-    credentials_file: FilePath | None = None
-    sns: SnsTarget | None = None
+    gateway_url: SafeURL | None = Field(
+        None, description="http(s) endpoint of an SMS gateway that accepts Alertmanager's webhook payload, without "
+                          "credentials. Give gateway_url or sns",
+        examples=["http://sms-gateway.monitoring.svc:8080/alertmanager"])
+    credentials_file: FilePath | None = Field(
+        None, description="file holding a bearer token for the gateway (sent in the Authorization header); "
+                          "not for sns", examples=["/etc/alertmanager/secrets/sms-gateway-token"])
+    sns: SnsTarget | None = Field(
+        None, description="send through Amazon SNS instead of a gateway (needs routing.alertmanager_version 0.23 "
+                          "or later). Give gateway_url or sns",
+        examples=[{"region": "ap-southeast-2", "phone_number": "+61412345678"}])
 
     @model_validator(mode="after")
     def _one_path(self):
@@ -207,20 +285,42 @@ TemplateKind = Literal["slack_title", "slack_text", "email_subject", "email_html
 
 
 class TeamSpec(Spec):
-    name: Name
-    description: str | None = None
-    slack: SlackChannel | None = None
-    pagerduty: PagerDutyChannel | None = None
-    email: EmailChannel | None = None
-    webhook: WebhookChannel | None = None
-    sms: SmsChannel | None = None
+    name: Name = Field(
+        description="team name, unique in the spec: lowercase letters, digits and dashes (a DNS label). Services, "
+                    "alerts and routes refer to it; it names the team's receivers (<team>-<severity>) and is the "
+                    "`team` label its alerts are routed by", examples=["platform", "quant"])
+    description: str | None = Field(
+        None, description="what the team does; for people reading the spec (not written to any output)",
+        examples=["Runs the shared API platform."])
+    slack: SlackChannel | None = Field(
+        None, description="the team's Slack channel; used at the severities whose channels list slack",
+        examples=[{"channel": "#platform-alerts", "api_url_file": "/etc/alertmanager/secrets/slack-platform-url"}])
+    pagerduty: PagerDutyChannel | None = Field(
+        None, description="the team's PagerDuty service (Events API v2); used at the severities whose channels "
+                          "list pagerduty",
+        examples=[{"routing_key_file": "/etc/alertmanager/secrets/pagerduty-platform-key"}])
+    email: EmailChannel | None = Field(
+        None, description="the team's mail address; used at the severities whose channels list email "
+                          "(needs routing.smtp)", examples=[{"to": "platform@waardhaven.com"}])
+    webhook: WebhookChannel | None = Field(
+        None, description="an HTTP endpoint that receives Alertmanager's webhook payload (a chat bot, an "
+                          "incident tool); used at the severities whose channels list webhook",
+        examples=[{"url": "http://incident-bot.ops.svc:8080/alertmanager",
+                   "credentials_file": "/etc/alertmanager/secrets/webhook-token"}])
+    sms: SmsChannel | None = Field(
+        None, description="text messages, through a webhook gateway or Amazon SNS; used at the severities whose "
+                          "channels list sms (resolved alerts are not texted)",
+        examples=[{"gateway_url": "http://sms-gateway.monitoring.svc:8080/alertmanager",
+                   "credentials_file": "/etc/alertmanager/secrets/sms-gateway-token"}])
     channels: dict[SeverityName, list[ChannelName]] = Field(
         default_factory=dict,
-        description="per-severity channels for this team, replacing routing.severities[...].channels",
+        description="per severity, the channels this team is notified through, replacing "
+                    "routing.severities.<severity>.channels for this team; channels the team has not configured "
+                    "are skipped",
         examples=[{"critical": ["pagerduty", "slack", "sms"]}])
     templates: dict[TemplateKind, Annotated[str, Field(min_length=1)]] = Field(
         default_factory=dict, description="this team's notification texts, as Alertmanager (Go) templates, "
-                                          "replacing obsgen's (templates/alertmanager/*.j2)",
+                                          "replacing obsgen's (templates/alertmanager/*.j2) in the team's receivers",
         examples=[{"slack_title": "{{ .CommonLabels.alertname }} on {{ .CommonLabels.service }}"}])
     silence: Silences = Field(default_factory=dict)
 
@@ -228,12 +328,27 @@ class TeamSpec(Spec):
 # ----------------------------------------------------------------------------- services
 
 class MetricSpec(Spec):
-    name: MetricName
-    type: Literal["counter", "gauge", "histogram", "summary"]
-    help: str = Field(min_length=1)
-    unit: str | None = Field(None, examples=["seconds", "bytes", "aud"])
-    labels: list[LabelName] = Field(default_factory=list)
-    buckets: list[Finite] | None = Field(None, description="histogram bucket upper bounds, ascending")
+    name: MetricName = Field(
+        description="the metric's name as the service exports it, without a histogram's _bucket/_sum/_count "
+                    "suffixes; counters end in _total. Expressions and dashboards are checked against the "
+                    "catalog (OBS050, OBS051)", examples=["http_requests_total", "http_request_duration_seconds"])
+    type: Literal["counter", "gauge", "histogram", "summary"] = Field(
+        description="Prometheus metric type; obsgen checks that counters are read through rate()/increase() "
+                    "and that histogram_quantile reads a histogram's buckets")
+    help: str = Field(min_length=1, description="the metric's HELP text: what it counts or measures",
+                      examples=["Total HTTP requests."])
+    unit: str | None = Field(None, description="unit of the values, as in the name's suffix; documentation only",
+                             examples=["seconds", "bytes", "aud"])
+    labels: list[LabelName] = Field(
+        default_factory=list, description="labels the metric's own series carry, besides those every target "
+                                          "of the job gets (job, instance, scrape.labels, external labels, "
+                                          "Kubernetes namespace and pod) and a histogram's le; a query matching "
+                                          "or grouping by any other label is reported (OBS051)",
+        examples=[["method", "endpoint", "status"]])
+    buckets: list[Finite] | None = Field(
+        None, description="histograms only: the bucket upper bounds (le), strictly ascending; a latency SLI's "
+                          "threshold must be one of them. Unset: not checked",
+        examples=[[0.05, 0.1, 0.25, 0.5, 1, 2, 5]])
     silence: Silences = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -251,29 +366,45 @@ class MetricSpec(Spec):
 
 
 class KubernetesScrape(Spec):
-    role: Literal["node", "pod", "service", "endpoints", "endpointslice", "ingress"] = "endpoints"
+    role: Literal["node", "pod", "service", "endpoints", "endpointslice", "ingress"] = Field(
+        "endpoints", description="the Kubernetes objects targets are discovered from (kubernetes_sd_configs "
+                                 "role); endpoints finds every pod behind a Service")
     preset: Literal["apiservers", "nodes", "cadvisor"] | None = Field(
-        None, description="well-known cluster jobs: the API servers, kubelets, or cAdvisor via the API server")
-    namespaces: list[str] = Field(default_factory=list)
+        None, description="a ready-made cluster job, authenticated with Prometheus' service account: the API "
+                          "servers, the kubelets, or cAdvisor (both through the API server's node proxy); the "
+                          "other kubernetes fields are then ignored")
+    namespaces: list[str] = Field(
+        default_factory=list, description="namespaces to discover targets in; empty: all namespaces",
+        examples=[["trading", "monitoring"]])
     annotated: bool = Field(False, description="keep only targets annotated prometheus.io/scrape: \"true\" "
                                               "and honour prometheus.io/path and prometheus.io/port")
     selector: dict[Annotated[str, Field(pattern=r"^([a-z0-9]([a-z0-9.-]*[a-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?$")],
                    str] = Field(
-        default_factory=dict, description="Kubernetes labels a target's service (or pod) must have",
-        examples=[{"app": "trading-api"}])
-    port: str | None = Field(None, description="name of the port to scrape", examples=["metrics"])
+        default_factory=dict, description="Kubernetes labels (name: value) the target's Service (pod, node or "
+                                          "ingress, by role) must have to be kept",
+        examples=[{"app": "waardhaven-api"}])
+    port: str | None = Field(
+        None, description="name of the container or Service port to scrape (roles pod, service, endpoints, "
+                          "endpointslice); unset: every port discovered", examples=["metrics"])
 
 
 EXPORTER_PORTS = {"node": 9100, "postgres": 9187, "redis": 9121, "kafka": 9308, "blackbox": 9115}
 
 
 class ExporterScrape(Spec):
-    kind: Literal["node", "postgres", "redis", "kafka", "blackbox"]
+    kind: Literal["node", "postgres", "redis", "kafka", "blackbox"] = Field(
+        description="which exporter; sets its default port (node 9100, postgres 9187, redis 9121, kafka 9308, "
+                    "blackbox 9115), and its well-known metrics count as the service's catalog")
     targets: list[Annotated[str, Field(pattern=r"^[^\s/:]+(:\d+)?$")]] = Field(
-        min_length=1, description="exporter host[:port]; the exporter's default port is used when none is given",
-        examples=[["postgres-exporter"]])
-    module: str = Field("http_2xx", description="blackbox only: the prober module")
-    probes: list[str] = Field(default_factory=list, description="blackbox only: URLs or hosts to probe")
+        min_length=1, description="exporter host[:port]; the exporter's default port is used when none is given. "
+                                  "blackbox: exactly one, the exporter every probe goes through",
+        examples=[["postgres-exporter"], ["node-1:9100", "node-2:9100"]])
+    module: str = Field("http_2xx", description="blackbox only: the prober module (from the blackbox "
+                                                "exporter's own config) every probe uses")
+    probes: list[str] = Field(
+        default_factory=list, description="blackbox only (and required there): the URLs or hosts to probe; each "
+                                          "becomes a target, its `instance` label the probed URL",
+        examples=[["https://api.waardhaven.com/health"]])
 
     @model_validator(mode="after")
     def _blackbox(self):
@@ -288,17 +419,36 @@ class ExporterScrape(Spec):
 
 class ScrapeSpec(Spec):
     static: list[Annotated[str, Field(pattern=r"^[^\s/]+(:\d+)?$")]] | None = Field(
-        None, description="host:port targets", examples=[["api-1:8000"]])
-    kubernetes: KubernetesScrape | None = None
-    exporter: ExporterScrape | None = None
-    job: str | None = Field(None, description="job label (default: the service name)")
-    interval: PositiveDuration | None = None
-    timeout: PositiveDuration | None = None
-    metrics_path: Annotated[str, Field(pattern=r"^/")] = "/metrics"
-    scheme: Literal["http", "https"] = "http"
-    ca_file: FilePath | None = None
-    bearer_token_file: FilePath | None = None
-    labels: dict[LabelName, str] = Field(default_factory=dict, description="labels added to every target")
+        None, description="fixed targets, host[:port] each (static_configs; no port: the scheme's). Give exactly "
+                          "one of static, kubernetes and exporter", examples=[["api-1:8000", "api-2:8000"]])
+    kubernetes: KubernetesScrape | None = Field(
+        None, description="find targets through Kubernetes service discovery. Give exactly one of static, "
+                          "kubernetes and exporter",
+        examples=[{"role": "endpoints", "selector": {"app": "waardhaven-api"}, "port": "metrics"},
+                  {"preset": "nodes"}])
+    exporter: ExporterScrape | None = Field(
+        None, description="scrape a well-known exporter (node, postgres, redis, kafka, blackbox); its metrics "
+                          "need no catalog. Give exactly one of static, kubernetes and exporter",
+        examples=[{"kind": "postgres", "targets": ["postgres-exporter"]}])
+    job: str | None = Field(None, description="the scrape job's name, and so the `job` label of its series; "
+                                              "unique across services. Unset: the service name",
+                            examples=["waardhaven-api"])
+    interval: PositiveDuration | None = Field(
+        None, description="scrape interval of this job; unset: global.scrape_interval", examples=["30s", "1m"])
+    timeout: PositiveDuration | None = Field(
+        None, description="scrape timeout of this job, at most its interval; unset: global.scrape_timeout (or "
+                          "the interval, if that is shorter)", examples=["10s"])
+    metrics_path: Annotated[str, Field(pattern=r"^/")] = Field(
+        "/metrics", description="HTTP path of the metrics endpoint on each target")
+    scheme: Literal["http", "https"] = Field("http", description="protocol the targets are scraped with")
+    ca_file: FilePath | None = Field(
+        None, description="CA certificate file (on the Prometheus host) to verify the targets' TLS certificates "
+                          "with; unset: the system's CAs", examples=["/etc/prometheus/certs/internal-ca.crt"])
+    bearer_token_file: FilePath | None = Field(
+        None, description="file (on the Prometheus host) holding a bearer token sent with every scrape",
+        examples=["/etc/prometheus/secrets/api-metrics-token"])
+    labels: dict[LabelName, str] = Field(default_factory=dict, description="labels added to every target's series",
+                                         examples=[{"tier": "frontend"}])
 
     @model_validator(mode="after")
     def _exactly_one(self):
@@ -313,20 +463,47 @@ class ScrapeSpec(Spec):
 
 
 class AlertSpec(Spec):
-    name: AlertName
-    expr: str = Field(min_length=1, description="PromQL; the alert fires while it returns series")
-    for_: Duration = Field("0s", alias="for")
-    keep_firing_for: Duration | None = None
-    severity: SeverityName
-    category: CategoryName | None = Field(None, description="routes by category (routing.categories); "
-                                                            "no `category` label when unset")
-    team: Name | None = Field(None, description="owning team (default: the service's)")
-    summary: Annotated[str, Field(min_length=1)] | None = Field(None, description="one line for the notification "
-                                                                               "title; lint warns when missing")
-    description: Annotated[str, Field(min_length=1)] | None = None
-    runbook_url: Annotated[str, Field(pattern=r"^https?://")] | None = None
-    labels: dict[LabelName, str] = Field(default_factory=dict)
-    annotations: dict[LabelName, str] = Field(default_factory=dict)
+    name: AlertName = Field(
+        description="the alert's name (its alertname label), CamelCase by convention; unique per severity "
+                    "within the service", examples=["HighErrorRate", "DiskSpaceLow"])
+    expr: str = Field(min_length=1, description="PromQL condition: the alert is pending while it returns series, "
+                                                "one alert per series; checked against the metric catalog",
+                      examples=['sum(rate(http_requests_total{status=~"5.."}[5m])) '
+                                '/ sum(rate(http_requests_total[5m])) > 0.05'])
+    for_: Duration = Field("0s", alias="for", description="how long `expr` must keep returning a series before "
+                                                          "the alert fires; 0s: fires at the first evaluation",
+                           examples=["2m", "5m"])
+    keep_firing_for: Duration | None = Field(
+        None, description="how long the alert keeps firing after `expr` stops returning it, so a flapping "
+                          "condition does not resolve and re-fire; unset: resolves at once", examples=["10m"])
+    severity: SeverityName = Field(
+        description="the alert's `severity` label: picks the channels and timing (routing.severities) and what "
+                    "inhibits what")
+    category: CategoryName | None = Field(
+        None, description="the alert's `category` label: applies routing.categories.<category> (timing, and a "
+                          "team also notified); unset: no category label")
+    team: Name | None = Field(None, description="the team notified (its `team` label), when not the service's "
+                                                "owner; unset: the service's team", examples=["platform"])
+    summary: Annotated[str, Field(min_length=1)] | None = Field(
+        None, description="one line for the notification's title (the `summary` annotation); Go template, "
+                          "e.g. {{ $labels.instance }}. `obsgen validate` warns when it is missing",
+        examples=["High CPU usage on {{ $labels.instance }}"])
+    description: Annotated[str, Field(min_length=1)] | None = Field(
+        None, description="the notification's body (the `description` annotation); Go template with "
+                          "{{ $labels.<name> }} and {{ $value }}",
+        examples=["Error rate is {{ $value | humanizePercentage }} for the last 5 minutes"])
+    runbook_url: Annotated[str, Field(pattern=r"^https?://")] | None = Field(
+        None, description="link to what to do when the alert fires (the `runbook_url` annotation, linked from "
+                          "notifications); `obsgen validate` warns when a critical alert has none",
+        examples=["https://runbooks.waardhaven.com/infrastructure/high-cpu-usage"])
+    labels: dict[LabelName, str] = Field(
+        default_factory=dict, description="extra labels on the alert; severity, team, category and service are "
+                                          "set by obsgen and may not be given here",
+        examples=[{"component": "database"}])
+    annotations: dict[LabelName, str] = Field(
+        default_factory=dict, description="extra annotations (Go templates allowed); summary, description and "
+                                          "runbook_url come from their own fields",
+        examples=[{"dashboard": "https://grafana.waardhaven.com/d/waardhaven-infrastructure"}])
     silence: Silences = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -342,18 +519,26 @@ class AlertSpec(Spec):
 
 class RecordingRuleSpec(Spec):
     record: Annotated[str, AfterValidator(_regex(naming.METRIC_RE, "metric name"))] = Field(
-        description="the new series' name (level:metric:operations)", examples=["job:http_requests:rate5m"])
-    expr: str = Field(min_length=1)
-    labels: dict[LabelName, str] = Field(default_factory=dict)
+        description="name of the series the rule writes, by convention level:metric:operations; alerts and "
+                    "dashboards may query it", examples=["job:http_requests:rate5m"])
+    expr: str = Field(min_length=1, description="PromQL whose result is recorded under `record` at every "
+                                                "evaluation of the service's rule group",
+                      examples=["sum by (job) (rate(http_requests_total[5m]))"])
+    labels: dict[LabelName, str] = Field(default_factory=dict, description="labels added to the recorded series",
+                                         examples=[{"source": "recording"}])
     silence: Silences = Field(default_factory=dict)
 
 
 class RuleGroupSpec(Spec):
-    name: Annotated[str, Field(min_length=1)] | None = Field(None, description="rule group name (default: the "
-                                                                                "service name)")
-    interval: PositiveDuration | None = Field(None, description="evaluation interval of this group "
-                                                                "(default: global.evaluation_interval)")
-    limit: int | None = Field(None, ge=0, description="Prometheus' per-group series limit (0: none)")
+    name: Annotated[str, Field(min_length=1)] | None = Field(
+        None, description="name of the service's rule group, unique across services; unset: the service name",
+        examples=["waardhaven-api-alerts"])
+    interval: PositiveDuration | None = Field(
+        None, description="how often this group's rules are evaluated; unset: global.evaluation_interval",
+        examples=["30s", "1m"])
+    limit: int | None = Field(
+        None, ge=0, description="most alerts (and recorded series) one rule of the group may produce; above it "
+                                "the rule fails (Prometheus' group limit). 0 or unset: no limit", examples=[100])
     alert_labels: list[Literal["team", "category", "service"]] = Field(
         default_factory=lambda: ["team", "category", "service"],
         description="labels obsgen adds to this service's alerts for routing; `obsgen import rules` "
@@ -362,16 +547,20 @@ class RuleGroupSpec(Spec):
 
 # ----------------------------------------------------------------------------- SLOs
 
-Selector = Annotated[str, Field(min_length=1, description="a PromQL series selector",
-                                examples=['http_requests_total{job="api",code!~"5.."}'])]
+Selector = Annotated[str, Field(min_length=1, description="a PromQL series selector")]
 
 
 class RatioSLI(Spec):
     """Events: good (or bad) over total, each a counter selector; obsgen takes their rates."""
 
-    good: Selector | None = None
-    bad: Selector | None = None
-    total: Selector
+    good: Selector | None = Field(
+        None, description="counter selector of the good events (obsgen takes its rate). Give good or bad",
+        examples=['http_requests_total{job="waardhaven-api",status!~"5.."}'])
+    bad: Selector | None = Field(
+        None, description="counter selector of the bad events (obsgen takes its rate). Give good or bad",
+        examples=['api_request_duration_seconds_count{status=~"5.."}'])
+    total: Selector = Field(description="counter selector of all events, good and bad (obsgen takes its rate)",
+                            examples=["api_request_duration_seconds_count"])
 
     @model_validator(mode="after")
     def _one_side(self):
@@ -385,22 +574,29 @@ class LatencySLI(Spec):
 
     histogram: MetricName = Field(description="the histogram's name, without _bucket",
                                   examples=["http_request_duration_seconds"])
-    threshold: Annotated[Finite, Field(gt=0)] = Field(description="seconds; must be one of the histogram's buckets")
-    matchers: str | None = Field(None, description="label matchers added to every selector",
-                                 examples=['job="api", route!="/health"'])
+    threshold: Annotated[Finite, Field(gt=0)] = Field(
+        description="in seconds: requests at or under it are good. Must be the bound (le) of one of the "
+                    "histogram's buckets (checked against the catalog's buckets, OBS034)", examples=[0.5, 0.25])
+    matchers: str | None = Field(None, description="label matchers added to the histogram's selectors, to pick "
+                                                   "the requests that count; unset: all of them",
+                                 examples=['job="waardhaven-api", endpoint!="/health"'])
 
 
 class FreshnessSLI(Spec):
     """A gauge that must stay at or under `max` (e.g. lag in seconds): the SLI is the fraction of
     time it does, taking the worst series."""
 
-    gauge: Selector
-    max: Finite
+    gauge: Selector = Field(description="selector of the gauge: a lag or an age, in the unit of `max`; the worst "
+                                        "series counts", examples=['data_pipeline_lag_seconds{pipeline="market-data"}'])
+    max: Finite = Field(description="largest good value of the gauge (inclusive), in the gauge's unit",
+                        examples=[5])
 
 
 class RawSLI(Spec):
-    error_ratio: str = Field(description="PromQL for the ratio of bad events, with {{window}} where the range goes",
-                             examples=["sum(rate(errors_total[{{window}}])) / sum(rate(requests_total[{{window}}]))"])
+    error_ratio: str = Field(
+        description="PromQL for the share of bad events (0 to 1) over a window, with {{window}} where the range "
+                    "goes; obsgen fills in each burn-rate window",
+        examples=["sum(rate(errors_total[{{window}}])) / sum(rate(requests_total[{{window}}]))"])
 
     @model_validator(mode="after")
     def _window(self):
@@ -410,10 +606,20 @@ class RawSLI(Spec):
 
 
 class SLISpec(Spec):
-    ratio: RatioSLI | None = None
-    latency: LatencySLI | None = None
-    freshness: FreshnessSLI | None = None
-    raw: RawSLI | None = None
+    ratio: RatioSLI | None = Field(
+        None, description="good (or bad) events over all events, from counters",
+        examples=[{"bad": 'api_request_duration_seconds_count{status=~"5.."}',
+                   "total": "api_request_duration_seconds_count"}])
+    latency: LatencySLI | None = Field(
+        None, description="requests at or under a latency threshold, from a histogram's buckets",
+        examples=[{"histogram": "api_request_duration_seconds", "threshold": 0.5}])
+    freshness: FreshnessSLI | None = Field(
+        None, description="share of time a gauge (a lag, an age) stays at or under a maximum",
+        examples=[{"gauge": 'data_pipeline_lag_seconds{pipeline="market-data"}', "max": 5}])
+    raw: RawSLI | None = Field(
+        None, description="an error-ratio query of your own, with a {{window}} placeholder; for what the other "
+                          "kinds cannot say (min_traffic is not available)",
+        examples=[{"error_ratio": "sum(rate(errors_total[{{window}}])) / sum(rate(requests_total[{{window}}]))"}])
 
     @model_validator(mode="after")
     def _exactly_one(self):
@@ -432,9 +638,12 @@ SLO_ALERT_LABELS = ("service", "slo", "slo_tier", *naming.ALERT_LABELS)
 
 
 class SLOTier(Spec):
-    enabled: bool = True
-    severity: SeverityName
-    labels: dict[LabelName, str] = Field(default_factory=dict)
+    enabled: bool = Field(True, description="whether this tier alerts at all")
+    severity: SeverityName = Field(description="severity of this tier's alerts, which picks their channels "
+                                               "(routing.severities)")
+    labels: dict[LabelName, str] = Field(
+        default_factory=dict, description="extra labels on this tier's alerts; service, slo, slo_tier, severity, "
+                                          "team and category are set by obsgen", examples=[{"escalation": "oncall"}])
 
     @model_validator(mode="after")
     def _reserved(self):
@@ -445,17 +654,35 @@ class SLOTier(Spec):
 
 
 class SLOAlerting(Spec):
-    name: AlertName | None = Field(None, description="base of the alert names (default: from service and SLO)")
-    page: SLOTier = Field(default_factory=lambda: SLOTier(severity="critical"))
-    ticket: SLOTier = Field(default_factory=lambda: SLOTier(severity="warning"))
-    team: Name | None = Field(None, description="who is paged (default: the service's team)")
-    category: CategoryName = "application"
-    runbook_url: Annotated[str, Field(pattern=r"^https?://")] | None = None
+    name: AlertName | None = Field(
+        None, description="base of the SLO's alert names, CamelCase; unset: the service's and the SLO's names in "
+                          "CamelCase (waardhaven-api + api-latency: WaardhavenApiApiLatency)",
+        examples=["ApiLatency"])
+    page: SLOTier = Field(default_factory=lambda: SLOTier(severity="critical"),
+                          description="the fast-burn tier: 2% of the budget spent in 1h, or 5% in 6h (windows "
+                                      "scaled for periods under 28d); default severity critical",
+                          examples=[{"severity": "critical"}])
+    ticket: SLOTier = Field(default_factory=lambda: SLOTier(severity="warning"),
+                            description="the slow-burn tier: 10% of the budget spent in 1d, or in 3d (windows "
+                                        "scaled for periods under 28d); default severity warning",
+                            examples=[{"severity": "warning"}, {"enabled": False, "severity": "warning"}])
+    team: Name | None = Field(None, description="the team the SLO's alerts notify; unset: the service's team",
+                              examples=["data"])
+    category: CategoryName = Field("application", description="the `category` label of the SLO's alerts, which "
+                                                              "applies routing.categories.<category>")
+    runbook_url: Annotated[str, Field(pattern=r"^https?://")] | None = Field(
+        None, description="runbook link added to every alert of the SLO; `obsgen validate` warns when an SLO "
+                          "with critical alerts has none", examples=["https://runbooks.waardhaven.com/slo/api-latency"])
     min_traffic: Annotated[Finite, Field(ge=0)] | None = Field(
-        None, description="events per second, averaged over an alert's long window, below which it does not fire")
+        None, description="events per second, averaged over an alert's long window, below which the alert does "
+                          "not fire (a few failures at night are not a burn); ratio and latency SLIs only",
+        examples=[0.5])
     budget_alerts: bool = Field(False, description="also alert when 50% (warning) and 90% (critical) of the "
                                                    "period's error budget is spent")
-    annotations: dict[LabelName, str] = Field(default_factory=dict)
+    annotations: dict[LabelName, str] = Field(
+        default_factory=dict, description="extra annotations on every alert of the SLO; summary, description and "
+                                          "runbook_url are obsgen's",
+        examples=[{"dashboard": "https://grafana.waardhaven.com/d/slo-waardhaven-api"}])
 
     @model_validator(mode="after")
     def _own_annotations(self):
@@ -466,13 +693,26 @@ class SLOAlerting(Spec):
 
 
 class SLOSpec(Spec):
-    name: Name
-    objective: float = Field(gt=0, lt=100, description="percent of good events (or time)", examples=[99.9])
-    period: Duration = "30d"
-    description: str | None = None
-    sli: SLISpec
-    alerting: SLOAlerting = Field(default_factory=SLOAlerting)
-    labels: dict[LabelName, str] = Field(default_factory=dict, description="added to every SLO series and alert")
+    name: Name = Field(description="SLO name, unique within the service: lowercase letters, digits and dashes; "
+                                   "the `slo` label of its series and alerts", examples=["api-availability"])
+    objective: float = Field(gt=0, lt=100, description="the target, in percent of good events (or, for "
+                                                       "freshness, of time) over the period; 100 minus it is the "
+                                                       "error budget", examples=[99.9, 95])
+    period: Duration = Field("30d", description="the rolling window the objective is measured over, at least 1h; "
+                                                "burn-rate windows follow the SRE workbook for 28d and more and "
+                                                "are scaled down for shorter periods", examples=["30d", "28d", "24h"])
+    description: str | None = Field(None, description="what the SLO promises, in words; shown on its dashboard",
+                                    examples=["95% of API requests complete within 500 ms"])
+    sli: SLISpec = Field(description="the indicator: exactly one of ratio, latency, freshness or raw",
+                         examples=[{"latency": {"histogram": "api_request_duration_seconds", "threshold": 0.5}}])
+    alerting: SLOAlerting = Field(
+        default_factory=SLOAlerting, description="the SLO's multi-window burn-rate alerts (a page and a ticket "
+                                                 "tier) and optional error-budget alerts",
+        examples=[{"name": "ApiLatency", "budget_alerts": True,
+                   "runbook_url": "https://runbooks.waardhaven.com/slo/api-latency"}])
+    labels: dict[LabelName, str] = Field(default_factory=dict, description="labels added to every series and "
+                                                                           "alert the SLO generates",
+                                         examples=[{"journey": "trading"}])
     silence: Silences = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -491,47 +731,98 @@ class SLOSpec(Spec):
 
 
 class ServiceSpec(Spec):
-    name: Name
-    team: Name
-    tier: int = Field(2, ge=1, le=4, description="1 is most critical")
-    description: str | None = None
-    scrape: ScrapeSpec | None = None
-    metrics: list[MetricSpec] = Field(default_factory=list)
-    alerts: list[AlertSpec] = Field(default_factory=list)
-    recording_rules: list[RecordingRuleSpec] = Field(default_factory=list)
-    rule_group: RuleGroupSpec = Field(default_factory=RuleGroupSpec)
-    slos: list[SLOSpec] = Field(default_factory=list)
+    name: Name = Field(description="service name, unique in the spec: lowercase letters, digits and dashes (a "
+                                   "DNS label). Names the scrape job, the rule group and the rule file, and is "
+                                   "the `service` label of its alerts", examples=["waardhaven-api", "node-exporter"])
+    team: Name = Field(description="the owning team (a teams[].name): notified of the service's alerts unless an "
+                                   "alert names another team", examples=["backend"])
+    tier: int = Field(2, ge=1, le=4, description="how critical the service is, 1 (most) to 4 (least)")
+    description: str | None = Field(None, description="what the service does; for people reading the spec",
+                                    examples=["Trading API of the Waardhaven platform."])
+    scrape: ScrapeSpec | None = Field(
+        None, description="how Prometheus finds and scrapes the service's metrics: a scrape job; unset: not scraped "
+                          "(alerts may still read metrics scraped elsewhere)",
+        examples=[{"kubernetes": {"role": "endpoints", "selector": {"app": "waardhaven-api"}, "port": "metrics"}},
+                  {"static": ["web-1:8000", "web-2:8000"]}])
+    metrics: list[MetricSpec] = Field(
+        default_factory=list, description="the metric catalog: what the service exports. Alert, recording rule, "
+                                          "SLO and dashboard queries are checked against it (names, types, labels)",
+        examples=[[{"name": "http_requests_total", "type": "counter", "help": "Total HTTP requests.",
+                    "labels": ["method", "endpoint", "status"]}]])
+    alerts: list[AlertSpec] = Field(
+        default_factory=list, description="alerting rules, written to the service's rule group after its recording "
+                                          "rules",
+        examples=[[{"name": "HighErrorRate", "for": "2m", "severity": "critical", "category": "application",
+                    "expr": 'sum(rate(http_requests_total{status=~"5.."}[5m])) '
+                            '/ sum(rate(http_requests_total[5m])) > 0.05',
+                    "summary": "High error rate detected",
+                    "runbook_url": "https://runbooks.waardhaven.com/application/high-error-rate"}]])
+    recording_rules: list[RecordingRuleSpec] = Field(
+        default_factory=list, description="recording rules, written to the service's rule group before its alerts "
+                                          "(which may use them)",
+        examples=[[{"record": "job:http_requests:rate5m", "expr": "sum by (job) (rate(http_requests_total[5m]))"}]])
+    rule_group: RuleGroupSpec = Field(
+        default_factory=RuleGroupSpec, description="name, evaluation interval and limit of the service's rule group",
+        examples=[{"interval": "30s"}])
+    slos: list[SLOSpec] = Field(
+        default_factory=list, description="service level objectives; each becomes recording rules, burn-rate "
+                                          "alerts, rule unit tests and panels on the service's SLO dashboard",
+        examples=[[{"name": "api-availability", "objective": 99.9, "period": "30d",
+                    "sli": {"ratio": {"bad": 'api_request_duration_seconds_count{status=~"5.."}',
+                                      "total": "api_request_duration_seconds_count"}}}]])
     silence: Silences = Field(default_factory=dict)
 
 
 # ----------------------------------------------------------------------------- dashboards
 
 class ThresholdStep(Spec):
-    value: Finite | None = Field(None, description="lower bound of this step; the first step has none")
-    color: str = Field(examples=["green", "red", "#FF9830"])
+    value: Finite | None = Field(None, description="lowest value shown in this step's colour, in the panel's unit; "
+                                                   "the first step (the base colour) has none",
+                                 examples=[0.8])
+    color: str = Field(description="Grafana colour name or hex code", examples=["green", "red", "#FF9830"])
 
 
 class QuerySpec(Spec):
-    expr: str = Field(min_length=1)
-    legend: str | None = None
+    expr: str = Field(min_length=1, description="PromQL; Grafana's $__rate_interval, $__interval and $__range "
+                                                "may be used. Checked against the metric catalog",
+                      examples=['sum by (instance) (rate(node_network_receive_bytes_total[$__rate_interval]))'])
+    legend: str | None = Field(None, description="legend format, with {{label}} for label values; unset: "
+                                                 "Grafana's default (heatmaps: {{le}})",
+                               examples=["{{instance}}", "95th percentile"])
     format: Literal["time_series", "table", "heatmap"] | None = Field(
         None, description="result format (default: what the panel type reads: heatmap for heatmaps, "
                           "table for tables, time_series otherwise)")
-    instant: bool = False
+    instant: bool = Field(False, description="query the latest value only instead of a range (for bar gauges "
+                                            "and tables of current values)")
 
 
 class PanelSpec(Spec):
-    title: str = Field(min_length=1)
-    type: Literal["timeseries", "stat", "gauge", "bargauge", "heatmap", "table"] = "timeseries"
-    description: str | None = None
-    queries: list[QuerySpec] = Field(min_length=1)
-    unit: str | None = Field(None, examples=["percent", "percentunit", "s", "bytes", "reqps"])
-    min: Finite | None = None
-    max: Finite | None = None
-    decimals: int | None = Field(None, ge=0, le=10)
-    thresholds: list[ThresholdStep] | None = None
-    width: int | None = Field(None, ge=1, le=24, description="grid columns (24 is full width)")
-    height: int | None = Field(None, ge=2, le=40)
+    title: str = Field(min_length=1, description="panel title", examples=["CPU Usage by Node"])
+    type: Literal["timeseries", "stat", "gauge", "bargauge", "heatmap", "table"] = Field(
+        "timeseries", description="Grafana visualisation; also sets the default width and what format queries "
+                                  "return")
+    description: str | None = Field(None, description="shown in the panel's info tooltip",
+                                    examples=["Share of scrape targets that are up."])
+    queries: list[QuerySpec] = Field(min_length=1, description="the PromQL queries the panel draws, at least one",
+                                     examples=[[{"expr": "avg(up)", "legend": "Services Up"}]])
+    unit: str | None = Field(None, description="Grafana unit id of the values (percent is 0-100, percentunit "
+                                               "0-1); unset: none", examples=["percent", "percentunit", "s", "bytes",
+                                                                              "reqps"])
+    min: Finite | None = Field(None, description="lowest value of the axis or gauge, in the panel's unit; unset: "
+                                                 "from the data", examples=[0])
+    max: Finite | None = Field(None, description="highest value of the axis or gauge, in the panel's unit; unset: "
+                                                 "from the data", examples=[100])
+    decimals: int | None = Field(None, ge=0, le=10, description="decimals shown (0-10); unset: Grafana chooses",
+                                 examples=[1])
+    thresholds: list[ThresholdStep] | None = Field(
+        None, description="colour steps, ascending: the first is the base colour and has no value; unset: one "
+                          "base step",
+        examples=[[{"color": "red"}, {"value": 0.8, "color": "yellow"}, {"value": 0.95, "color": "green"}]])
+    width: int | None = Field(None, ge=1, le=24, description="grid columns out of 24; unset: 6 for stat, gauge "
+                                                             "and bargauge, 24 for table, 12 otherwise",
+                              examples=[12, 24])
+    height: int | None = Field(None, ge=2, le=40, description="grid rows (about 30 px each); unset: 8",
+                               examples=[8])
     silence: Silences = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -550,54 +841,89 @@ class PanelSpec(Spec):
 
 
 class TimeRange(Spec):
-    from_: str = Field("now-6h", alias="from")
-    to: str = "now"
+    from_: str = Field("now-6h", alias="from", description="start of the dashboard's default time range, in "
+                                                           "Grafana's syntax (now-1h, now-7d/d)",
+                       examples=["now-1h", "now-24h"])
+    to: str = Field("now", description="end of the default time range, in Grafana's syntax")
 
 
 class DashboardSpec(Spec):
-    title: str = Field(min_length=1)
+    title: str = Field(min_length=1, description="dashboard title", examples=["Waardhaven Infrastructure Overview"])
     uid: Annotated[str, AfterValidator(_regex(naming.UID_RE, "dashboard uid"))] | None = Field(
-        None, description="stable Grafana uid (default: derived from the title)")
-    folder: str = "General"
-    team: Name | None = None
-    description: str | None = None
-    tags: list[str] = Field(default_factory=list)
-    refresh: Duration | None = "1m"
-    time: TimeRange = Field(default_factory=TimeRange)
-    timezone: Literal["browser", "utc"] = "browser"
-    panels: list[PanelSpec] = Field(min_length=1)
+        None, description="Grafana uid, which links and bookmarks use: letters, digits, _ and -, at most 40; also "
+                          "the JSON file's name and how environments refer to the dashboard. Unset: the title's "
+                          "slug, which changes when the title does", examples=["waardhaven-infrastructure"])
+    folder: str = Field("General", description="Grafana folder; the dashboard's JSON is written to "
+                                                "grafana/dashboards/<folder slug>/")
+    team: Name | None = Field(None, description="the owning team (a teams[].name, which must exist); "
+                                                "for people reading the spec, not written to Grafana",
+                          examples=["infrastructure"])
+    description: str | None = Field(None, description="what the dashboard is for; Grafana's dashboard description",
+                                    examples=["Nodes, scrape targets and network of the production cluster."])
+    tags: list[str] = Field(default_factory=list, description="Grafana tags, for search and dashboard links",
+                            examples=[["infrastructure", "overview"]])
+    refresh: Duration | None = Field("1m", description="auto-refresh interval; null: no auto-refresh",
+                                     examples=["30s", "5m"])
+    time: TimeRange = Field(default_factory=TimeRange, description="default time range when the dashboard opens",
+                            examples=[{"from": "now-1h", "to": "now"}])
+    timezone: Literal["browser", "utc"] = Field("browser", description="time zone times are shown in: the "
+                                                                      "viewer's browser or UTC")
+    panels: list[PanelSpec] = Field(
+        min_length=1, description="panels, at least one, laid out left to right and wrapped onto new rows",
+        examples=[[{"title": "CPU Usage by Node", "unit": "percent", "min": 0, "max": 100,
+                    "queries": [{"expr": '100 - (avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}'
+                                         '[$__rate_interval])) * 100)', "legend": "{{instance}}"}]}]])
     silence: Silences = Field(default_factory=dict)
 
 
 # ----------------------------------------------------------------------------- tracing
 
 class Resources(Spec):
-    cpu: str = Field(pattern=r"^\d+(\.\d+)?m?$")
-    memory: str = Field(pattern=r"^\d+(Ki|Mi|Gi|Ti|K|M|G|T)?$")
+    cpu: str = Field(pattern=r"^\d+(\.\d+)?m?$", description="CPU in cores (1, 0.5) or millicores (500m), as "
+                                                             "Kubernetes writes it", examples=["500m", "1"])
+    memory: str = Field(pattern=r"^\d+(Ki|Mi|Gi|Ti|K|M|G|T)?$", description="memory in bytes with a Kubernetes "
+                                                                          "suffix (Mi, Gi: powers of 1024)",
+                        examples=["1Gi", "512Mi"])
 
 
 class ResourceSpec(Spec):
-    requests: Resources = Field(default_factory=lambda: Resources(cpu="500m", memory="1Gi"))
-    limits: Resources = Field(default_factory=lambda: Resources(cpu="1", memory="2Gi"))
+    requests: Resources = Field(default_factory=lambda: Resources(cpu="500m", memory="1Gi"),
+                                description="what the Jaeger container is guaranteed (scheduling); default 500m "
+                                            "CPU, 1Gi memory", examples=[{"cpu": "500m", "memory": "1Gi"}])
+    limits: Resources = Field(default_factory=lambda: Resources(cpu="1", memory="2Gi"),
+                              description="the most the Jaeger container may use (over the memory limit it is "
+                                          "killed); default 1 CPU, 2Gi memory",
+                              examples=[{"cpu": "1", "memory": "2Gi"}])
 
 
 class SecretRef(Spec):
     """A key of a Kubernetes Secret; obsgen never sees the value."""
 
-    name: Name
-    key: str = Field(min_length=1)
+    name: Name = Field(description="name of the Kubernetes Secret, in Jaeger's namespace",
+                       examples=["jaeger-elasticsearch"])
+    key: str = Field(min_length=1, description="key within the Secret whose value is used", examples=["password"])
 
 
 class ElasticsearchStorage(Spec):
-    urls: list[Annotated[str, Field(pattern=r"^https?://")]] = Field(min_length=1)
-    index_prefix: str | None = None
-    username: str | None = None
-    password_secret: SecretRef | None = None
+    urls: list[Annotated[str, Field(pattern=r"^https?://")]] = Field(
+        min_length=1, description="Elasticsearch endpoints, at least one (ES_SERVER_URLS)",
+        examples=[["http://elasticsearch:9200"]])
+    index_prefix: str | None = Field(None, description="prefix of Jaeger's index names, to share a cluster "
+                                                       "(ES_INDEX_PREFIX); unset: none", examples=["waardhaven"])
+    username: str | None = Field(None, description="user Jaeger logs in to Elasticsearch as (ES_USERNAME); unset: "
+                                                   "no authentication", examples=["jaeger"])
+    password_secret: SecretRef | None = Field(
+        None, description="the Kubernetes Secret key holding the password (ES_PASSWORD, read from the Secret at "
+                          "run time)", examples=[{"name": "jaeger-elasticsearch", "key": "password"}])
 
 
 class StorageSpec(Spec):
-    type: Literal["memory", "elasticsearch", "badger"] = "memory"
-    elasticsearch: ElasticsearchStorage | None = None
+    type: Literal["memory", "elasticsearch", "badger"] = Field(
+        "memory", description="span storage backend: memory (lost on restart), elasticsearch, or badger (local "
+                              "files on a volume in the pod)")
+    elasticsearch: ElasticsearchStorage | None = Field(
+        None, description="Elasticsearch settings; required with type elasticsearch, refused otherwise",
+        examples=[{"urls": ["http://elasticsearch:9200"]}])
 
     @model_validator(mode="after")
     def _backend(self):
@@ -609,37 +935,68 @@ class StorageSpec(Spec):
 
 
 class SamplingSpec(Spec):
-    default: float = Field(1.0, ge=0, le=1, description="probability of sampling a trace (0.01 is 1%)")
-    services: dict[Name, Annotated[float, Field(ge=0, le=1)]] = Field(default_factory=dict)
+    default: float = Field(1.0, ge=0, le=1, description="probability (0 to 1) that a trace is sampled, for "
+                                                         "services not listed in `services`; 0.01 is 1%",
+                           examples=[0.01, 1.0])
+    services: dict[Name, Annotated[float, Field(ge=0, le=1)]] = Field(
+        default_factory=dict, description="per traced service (its OpenTelemetry service.name), a sampling "
+                                          "probability replacing `default`",
+        examples=[{"waardhaven-api": 0.1}])
     operations: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(
-        default_factory=dict, description="per-operation probabilities applied to every service",
-        examples=[{"/health": 0.0}])
+        default_factory=dict, description="per operation (span name), a sampling probability, applied in every "
+                                          "service", examples=[{"/health": 0.0}])
 
 
 class JaegerSpec(Spec):
-    namespace: Name = "monitoring"
-    image: str = "jaegertracing/all-in-one:1.62.0"
-    replicas: int = Field(1, ge=1, le=1, description="the all-in-one image keeps state in memory: one replica")
-    storage: StorageSpec = Field(default_factory=StorageSpec)
-    resources: ResourceSpec = Field(default_factory=ResourceSpec)
-    otlp: bool = Field(True, description="accept OTLP over gRPC (4317) and HTTP (4318)")
+    namespace: Name = Field("monitoring", description="Kubernetes namespace the Jaeger manifests are written for")
+    image: str = Field("jaegertracing/all-in-one:1.62.0", description="the Jaeger all-in-one container image, "
+                                                                      "pinned by tag or digest")
+    replicas: int = Field(1, ge=1, le=1, description="always 1: the all-in-one image keeps its state in one pod")
+    storage: StorageSpec = Field(default_factory=StorageSpec, description="where spans are kept; default: in "
+                                                                          "memory, lost on restart",
+                                 examples=[{"type": "elasticsearch",
+                                            "elasticsearch": {"urls": ["http://elasticsearch:9200"]}}])
+    resources: ResourceSpec = Field(default_factory=ResourceSpec, description="CPU and memory requests and "
+                                                                              "limits of the Jaeger container",
+                                    examples=[{"requests": {"cpu": "500m", "memory": "1Gi"},
+                                               "limits": {"cpu": "1", "memory": "2Gi"}}])
+    otlp: bool = Field(True, description="accept OTLP over gRPC (4317) and HTTP (4318); false switches it off")
 
 
 class TracingSpec(Spec):
-    jaeger: JaegerSpec = Field(default_factory=JaegerSpec)
-    sampling: SamplingSpec = Field(default_factory=SamplingSpec)
+    jaeger: JaegerSpec = Field(default_factory=JaegerSpec, description="the all-in-one Jaeger deployment obsgen "
+                                                                       "writes Kubernetes manifests for",
+                               examples=[{"namespace": "monitoring", "storage": {"type": "badger"}}])
+    sampling: SamplingSpec = Field(default_factory=SamplingSpec,
+                                   description="trace sampling strategies, written as Jaeger's strategies file; "
+                                               "they apply to SDKs that use Jaeger's remote sampler",
+                                   examples=[{"default": 0.01, "operations": {"/health": 0.0}}])
 
 
 # ----------------------------------------------------------------------------- routing
 
 class Timing(Spec):
-    group_wait: Duration | None = None
-    group_interval: PositiveDuration | None = None
-    repeat_interval: PositiveDuration | None = None
-    mute_during: list[Name] = Field(default_factory=list, description="time intervals (routing.time_intervals) "
-                                                                      "when these notifications are muted")
-    active_during: list[Name] = Field(default_factory=list, description="time intervals outside which these "
-                                                                        "notifications are muted")
+    group_wait: Duration | None = Field(
+        None, description="how long Alertmanager waits to batch the first notification of a new group; where a "
+                          "severity and a category both set it, the shorter wins. Unset: routing.group_wait",
+        examples=["5s", "1m"])
+    group_interval: PositiveDuration | None = Field(
+        None, description="how long to wait before notifying about alerts added to a group already notified; the "
+                          "shorter of severity's and category's wins. Unset: routing.group_interval",
+        examples=["5m"])
+    repeat_interval: PositiveDuration | None = Field(
+        None, description="how long to wait before repeating a notification for alerts still firing; the shorter "
+                          "of severity's and category's wins. Unset: routing.repeat_interval",
+        examples=["5m", "1h"])
+    mute_during: list[Name] = Field(default_factory=list, description="time intervals (names in "
+                                                                      "routing.time_intervals) when these "
+                                                                      "notifications are muted",
+                                    examples=[["maintenance-window"]])
+    active_during: list[Name] = Field(default_factory=list, description="time intervals (names in "
+                                                                        "routing.time_intervals) outside which these "
+                                                                        "notifications are muted; alerts still "
+                                                                        "firing are sent when one starts",
+                                      examples=[["business-hours"]])
 
 
 _CLOCK = r"([01]\d|2[0-3]):[0-5]\d|24:00"
@@ -669,8 +1026,11 @@ def _zone(v: str) -> str:
 
 
 class TimeRangeOfDay(Spec):
-    start: Annotated[str, Field(pattern=f"^({_CLOCK})$")] = Field(examples=["09:00"])
-    end: Annotated[str, Field(pattern=f"^({_CLOCK})$")] = Field(examples=["17:30"])
+    start: Annotated[str, Field(pattern=f"^({_CLOCK})$")] = Field(
+        description="start of the range, HH:MM (24-hour clock), in the interval's location", examples=["09:00"])
+    end: Annotated[str, Field(pattern=f"^({_CLOCK})$")] = Field(
+        description="end of the range, HH:MM, after start (24:00 for midnight; split a range that crosses "
+                    "midnight in two)", examples=["17:30"])
 
     @model_validator(mode="after")
     def _order(self):
@@ -682,37 +1042,57 @@ class TimeRangeOfDay(Spec):
 class TimeIntervalSpec(Spec):
     """When a time interval holds: every field given must match (Alertmanager's time_intervals)."""
 
-    times: list[TimeRangeOfDay] = Field(default_factory=list)
+    times: list[TimeRangeOfDay] = Field(default_factory=list, description="times of day, in `location`; empty: "
+                                                                          "all day",
+                                        examples=[[{"start": "08:00", "end": "18:00"}]])
     weekdays: list[Annotated[str, _range_of(_WEEKDAY, "monday:friday")]] = Field(
-        default_factory=list, examples=[["monday:friday"]])
+        default_factory=list, description="days of the week (lowercase names) or ranges of them; empty: every day",
+        examples=[["monday:friday"], ["saturday", "sunday"]])
     days_of_month: list[Annotated[str, _range_of(r"-?([1-9]|[12]\d|3[01])", "1:7 or -1")]] = Field(
-        default_factory=list, examples=[["1:7", "-1"]])
-    months: list[Annotated[str, _range_of(_MONTH, "january:march or 1:3")]] = Field(default_factory=list)
-    years: list[Annotated[str, _range_of(r"\d{4}", "2026:2027")]] = Field(default_factory=list)
+        default_factory=list, description="days of the month or ranges; negative numbers count from the end (-1 is "
+                                          "the last day); empty: every day", examples=[["1:7", "-1"]])
+    months: list[Annotated[str, _range_of(_MONTH, "january:march or 1:3")]] = Field(
+        default_factory=list, description="months, by lowercase name or number (1-12), or ranges; empty: every "
+                                          "month", examples=[["december"], ["january:march"]])
+    years: list[Annotated[str, _range_of(r"\d{4}", "2026:2027")]] = Field(
+        default_factory=list, description="years or ranges of years; empty: every year", examples=[["2026:2027"]])
     location: Annotated[str, AfterValidator(_zone)] | None = Field(
-        None, description="IANA time zone of the times (default UTC)", examples=["Europe/Amsterdam"])
+        None, description="IANA time zone the times and days are in; unset: UTC", examples=["America/New_York",
+                                                                                            "Europe/Amsterdam"])
 
 
 class SeverityRouting(Timing):
-    channels: list[ChannelName]
+    channels: list[ChannelName] = Field(
+        description="the channels each team is notified through at this severity, among those it has configured; "
+                    "a team's own `channels` replaces this for that team", examples=[["pagerduty", "slack"]])
 
 
 class CategoryRouting(Timing):
-    team: Name | None = Field(None, description="also notify this team of every alert in the category")
+    team: Name | None = Field(None, description="also notify this team of every alert in the category, besides "
+                                                "the alert's own team", examples=["security"])
 
 
 class InhibitSpec(Spec):
-    source_severity: SeverityName
-    target_severity: list[SeverityName] = Field(min_length=1)
-    equal: list[LabelName] = Field(default_factory=lambda: ["alertname", "service", "instance"])
+    source_severity: SeverityName = Field(description="severity of the firing alert that mutes others")
+    target_severity: list[SeverityName] = Field(min_length=1, description="severities of the alerts it mutes",
+                                                examples=[["warning"], ["warning", "info"]])
+    equal: list[LabelName] = Field(
+        default_factory=lambda: ["alertname", "service", "instance"],
+        description="labels both alerts must have equal for the mute to apply; default alertname, service, "
+                    "instance (the same problem on the same target)", examples=[["alertname", "service", "instance"]])
 
 
 class SmtpSpec(Spec):
-    smarthost: Annotated[str, Field(pattern=r"^[^\s:/]+:\d+$")]
-    from_: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")] = Field(alias="from")
-    auth_username: str | None = None
-    auth_password_file: FilePath | None = None
-    require_tls: bool = True
+    smarthost: Annotated[str, Field(pattern=r"^[^\s:/]+:\d+$")] = Field(
+        description="host:port of the mail server Alertmanager sends through", examples=["smtp.gmail.com:587"])
+    from_: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")] = Field(
+        alias="from", description="sender address of notification mails", examples=["alerts@waardhaven.com"])
+    auth_username: str | None = Field(None, description="user to log in to the mail server as; unset: no login",
+                                      examples=["alerts@waardhaven.com"])
+    auth_password_file: FilePath | None = Field(
+        None, description="file on the Alertmanager host holding the mail server password",
+        examples=["/etc/alertmanager/secrets/smtp-password"])
+    require_tls: bool = Field(True, description="refuse to send mail unless the server offers STARTTLS")
 
 
 def _default_severities() -> dict:
@@ -724,23 +1104,55 @@ def _default_severities() -> dict:
 
 
 class RoutingSpec(Spec):
-    default_team: Name | None = Field(None, description="receives alerts that no team route matches")
-    group_by: list[LabelName] = Field(default_factory=lambda: ["alertname", "service", "severity"])
-    group_wait: Duration = "30s"
-    group_interval: PositiveDuration = "5m"
-    repeat_interval: PositiveDuration = "4h"
-    severities: dict[SeverityName, SeverityRouting] = Field(default_factory=_default_severities)
-    categories: dict[CategoryName, CategoryRouting] = Field(default_factory=dict)
+    default_team: Name | None = Field(
+        None, description="the team whose channels (at warning severity) receive alerts no team route takes, such "
+                          "as alerts without a team label; unset: those alerts reach no one",
+        examples=["devops"])
+    group_by: list[LabelName] = Field(
+        default_factory=lambda: ["alertname", "service", "severity"],
+        description="labels whose values group alerts into one notification; default alertname, service, severity",
+        examples=[["alertname", "service", "severity"]])
+    group_wait: Duration = Field("30s", description="how long Alertmanager waits to batch the first notification "
+                                                    "of a new group; adds to every alert's time to notify",
+                                 examples=["10s", "30s"])
+    group_interval: PositiveDuration = Field(
+        "5m", description="how long to wait before notifying about alerts added to a group already notified",
+        examples=["5m"])
+    repeat_interval: PositiveDuration = Field(
+        "4h", description="how long to wait before repeating a notification for alerts still firing",
+        examples=["1h", "4h"])
+    severities: dict[SeverityName, SeverityRouting] = Field(
+        default_factory=_default_severities,
+        description="per severity: the channels teams are notified through, timing, and time intervals. Default: "
+                    "critical to pagerduty and slack (group_wait 5s, repeat_interval 5m), warning to slack and "
+                    "email, info to email. Giving `severities` replaces the default as a whole",
+        examples=[{"critical": {"channels": ["pagerduty", "slack"], "group_wait": "5s", "repeat_interval": "5m"},
+                   "warning": {"channels": ["slack", "email"]},
+                   "info": {"channels": ["email"], "active_during": ["business-hours"]}}])
+    categories: dict[CategoryName, CategoryRouting] = Field(
+        default_factory=dict, description="per alert category: timing, time intervals, and a team also notified",
+        examples=[{"security": {"team": "security", "group_wait": "1m", "repeat_interval": "15m"}}])
     inhibit: list[InhibitSpec] = Field(
-        default_factory=lambda: [InhibitSpec(source_severity="critical", target_severity=["warning"])])
-    smtp: SmtpSpec | None = None
+        default_factory=lambda: [InhibitSpec(source_severity="critical", target_severity=["warning"])],
+        description="which firing alerts mute which others; default: critical mutes warning for the same "
+                    "alertname, service and instance. An SLO's page also mutes its ticket",
+        examples=[[{"source_severity": "critical", "target_severity": ["warning"],
+                    "equal": ["alertname", "service", "instance"]}]])
+    smtp: SmtpSpec | None = Field(
+        None, description="the mail server Alertmanager sends through; required when any team is notified by "
+                          "email",
+        examples=[{"smarthost": "smtp.gmail.com:587", "from": "alerts@waardhaven.com",
+                   "auth_username": "alerts@waardhaven.com",
+                   "auth_password_file": "/etc/alertmanager/secrets/smtp-password"}])
     time_intervals: dict[Name, list[TimeIntervalSpec]] = Field(
-        default_factory=dict, description="named time intervals that severities and categories mute or "
-                                          "activate notifications with",
-        examples=[{"business-hours": [{"weekdays": ["monday:friday"], "times": [{"start": "09:00", "end": "17:00"}],
-                                        "location": "Europe/Amsterdam"}]}])
+        default_factory=dict, description="named time intervals that severities and categories mute "
+                                          "(mute_during) or limit (active_during) notifications with; an interval "
+                                          "holds when any of its entries does (needs Alertmanager 0.24)",
+        examples=[{"business-hours": [{"weekdays": ["monday:friday"], "times": [{"start": "08:00", "end": "18:00"}],
+                                        "location": "America/New_York"}]}])
     alertmanager_version: Annotated[str, Field(pattern=r"^\d+\.\d+$")] = Field(
-        "0.25", description="the Alertmanager version the config targets; settings it lacks are refused")
+        "0.25", description="the Alertmanager version (major.minor) the config is written for; settings it does "
+                            "not support are refused (OBS080)", examples=["0.25", "0.27"])
 
     @model_validator(mode="after")
     def _group_by(self):
@@ -754,12 +1166,43 @@ class RoutingSpec(Spec):
 class ProjectSpec(Spec):
     """One environment's view of the whole spec: all files merged, overrides applied."""
 
-    global_: GlobalSpec = Field(default_factory=GlobalSpec, alias="global")
-    teams: list[TeamSpec] = Field(default_factory=list)
-    services: list[ServiceSpec] = Field(default_factory=list)
-    dashboards: list[DashboardSpec] = Field(default_factory=list)
-    tracing: TracingSpec | None = None
-    routing: RoutingSpec = Field(default_factory=RoutingSpec)
+    global_: GlobalSpec = Field(
+        default_factory=GlobalSpec, alias="global",
+        description="settings for the whole stack: scrape and evaluation intervals, external labels, Alertmanager "
+                    "addresses, retention, the Grafana datasource, the monitoring's own objectives. In one file only",
+        examples=[{"scrape_interval": "15s", "evaluation_interval": "15s",
+                   "external_labels": {"cluster": "waardhaven-prod"}, "alertmanagers": ["alertmanager:9093"]}])
+    teams: list[TeamSpec] = Field(
+        default_factory=list, description="who gets notified, and through which channels; teams from every file "
+                                          "are combined",
+        examples=[[{"name": "platform",
+                    "slack": {"channel": "#platform-alerts",
+                              "api_url_file": "/etc/alertmanager/secrets/slack-platform-url"},
+                    "pagerduty": {"routing_key_file": "/etc/alertmanager/secrets/pagerduty-platform-key"},
+                    "email": {"to": "platform@waardhaven.com"}}]])
+    services: list[ServiceSpec] = Field(
+        default_factory=list, description="what is monitored: each service's scrape job, metric catalog, alerts, "
+                                          "recording rules and SLOs; services from every file are combined",
+        examples=[[{"name": "waardhaven-api", "team": "backend", "tier": 1,
+                    "scrape": {"kubernetes": {"selector": {"app": "waardhaven-api"}, "port": "metrics"}}}]])
+    dashboards: list[DashboardSpec] = Field(
+        default_factory=list, description="Grafana dashboards, one JSON file each; dashboards from every file are "
+                                          "combined (SLO dashboards are generated besides these)",
+        examples=[[{"title": "Waardhaven Infrastructure Overview", "uid": "waardhaven-infrastructure",
+                    "folder": "Infrastructure",
+                    "panels": [{"title": "Services Up", "type": "stat", "queries": [{"expr": "avg(up)"}],
+                                "unit": "percentunit"}]}]])
+    tracing: TracingSpec | None = Field(
+        None, description="Jaeger and trace sampling; unset: no tracing output. In one file only",
+        examples=[{"jaeger": {"storage": {"type": "elasticsearch",
+                                          "elasticsearch": {"urls": ["http://elasticsearch:9200"]}}},
+                   "sampling": {"default": 0.01}}])
+    routing: RoutingSpec = Field(
+        default_factory=RoutingSpec,
+        description="how alerts reach teams: Alertmanager's routing tree, receivers, timing, time intervals and "
+                    "inhibition. In one file only",
+        examples=[{"default_team": "devops", "group_wait": "10s", "repeat_interval": "1h",
+                   "smtp": {"smarthost": "smtp.gmail.com:587", "from": "alerts@waardhaven.com"}}])
 
 
 # Keys a spec file may have at the top, besides these sections.
