@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from obsgen import lint
 from obsgen.api import load_texts
 from obsgen.diagnostics import Severity
+from obsgen.routing import match_routes
+from obsgen.targets.alertmanager import config
 
 TEAM = """\
   - name: web
@@ -346,7 +348,31 @@ def test_alerts_of_a_team_without_channels_for_their_severity_are_reported():
     warn = alert("queue_depth > 1", "Warning", team="mail")  # warning goes to email by default
     assert found(spec(warn, teams=MAIL_ONLY), "OBS060") == []
     on_purpose = MAIL_ONLY + "    channels: {critical: []}\n"
-    assert found(spec(page, teams=on_purpose), "OBS060") == []
+    text = spec(page, teams=on_purpose)
+    assert found(text, "OBS060") == []
+    # Nothing else ever reaches mail's email: the routing tree is evaluated, not who is named.
+    [d] = diagnostics(text, "OBS062")
+    assert f"{d.pos.line}:{d.pos.col}" == at(text, "mail\n") and "meant for it are critical" in d.message
+
+
+HOOKS = TEAM + ("  - name: sec\n    slack: {channel: \"#sec\", api_url_file: /s/slack-sec}\n"
+                "  - name: hooks\n    webhook: {url: \"http://bot.example.com/am\"}\n")
+
+
+def test_a_team_without_receivers_whose_alert_is_in_another_teams_category_reaches_both_that_team_and_the_default():
+    """hooks has only a webhook, which no severity uses: it has no receiver. Its security alert goes to
+    sec through the category route (continue: true) and, through hooks' own route, to the default
+    receiver; before the alertmanager target gave such teams a route, the category route swallowed it."""
+    page = alert("queue_depth > 1", "Paging", severity="critical", team="hooks", category="security",
+                 runbook_url="https://r.example.com/q")
+    text = spec(page, teams=HOOKS, routing="  categories:\n    security: {team: sec}\n")
+    [d] = diagnostics(text, "OBS060")
+    assert f"{d.pos.line}:{d.pos.col}" == at(text, '"critical"') and "team 'hooks'" in d.message
+    assert d.message.endswith("they go to team sec (category security), the default receiver (team web)")
+    [model] = load_texts({"spec.yaml": text}).models
+    labels = {"team": "hooks", "severity": "critical", "category": "security", "service": "api"}
+    assert [h.receiver for h in match_routes(config(model), labels)] == ["sec-critical", "obsgen-default"]
+    assert found(text, "OBS062") == []  # OBS060 already says why nothing reaches hooks
 
 
 def test_a_category_route_no_alert_can_take_is_reported():
@@ -356,6 +382,24 @@ def test_a_category_route_no_alert_can_take_is_reported():
     assert f"{d.pos.line}:{d.pos.col}" == at(text, "mail}") and "carries `category: security`" in d.message
     used = alert("queue_depth > 1", category="security")
     assert found(spec(used, teams=MAIL_ONLY, routing=routing), "OBS061") == []
+
+
+def test_a_category_route_that_only_its_own_teams_alerts_would_take_never_matches():
+    """The route is `category="security", team!="mail"`: mail's own security alerts skip it (they reach
+    mail through its team route), so it never matches. Lint once counted that team route as the
+    category route's and said nothing."""
+    routing = "  categories:\n    security: {team: mail}\n"
+    text = spec(alert("queue_depth > 1", team="mail", category="security"), teams=MAIL_ONLY, routing=routing)
+    [d] = diagnostics(text, "OBS061")
+    assert f"{d.pos.line}:{d.pos.col}" == at(text, "mail}") and "every security alert is team mail's own" in d.message
+
+
+def test_alerts_without_a_team_label_reach_the_team_of_their_category():
+    routing = "  categories:\n    security: {team: mail}\n"
+    text = spec(alert("queue_depth > 1", category="security"),
+                "    rule_group: {alert_labels: [service, category]}\n", teams=MAIL_ONLY, routing=routing).replace(
+        "  default_team: web\n", "")
+    assert found(text, "OBS060") == found(text, "OBS061") == []
 
 
 def test_team_channels_for_a_severity_the_team_never_gets_are_reported():
@@ -377,6 +421,15 @@ def test_alerts_without_a_team_label_and_no_default_team_reach_no_one():
     text = spec(alert("queue_depth > 1"), "    rule_group: {alert_labels: [service]}\n").replace(
         "  default_team: web\n", "")
     assert found(text, "OBS060") == [at(text, '"warning"')]
+    [d] = diagnostics(text, "OBS062")  # and web, whose alert it is, hears nothing: the label is why
+    assert "its alerts carry no `team` label" in d.message
+
+
+def test_routing_reads_the_labels_alerts_carry_external_labels_included():
+    """Prometheus adds external labels an alert does not have: here the `team` its rule group leaves out."""
+    text = spec(alert("queue_depth > 1"), "    rule_group: {alert_labels: [service]}\n",
+                top="global:\n  external_labels: {team: web}\n").replace("  default_team: web\n", "")
+    assert found(text, "OBS060") == found(text, "OBS062") == []
 
 
 def test_slo_alert_names_and_runbooks_are_checked_too():

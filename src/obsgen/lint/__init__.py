@@ -15,8 +15,9 @@ SLI selectors as obsgen's SLO rules use them) is parsed once into plain data (`S
 - OBS054 a range shorter than twice the interval of the series it reads;
 - OBS055 an alert expression without a condition, which fires whenever its series exist.
 
-Alert hygiene (OBS056-059) reads the alerts themselves; routing (OBS060-062) follows the tree the
-alertmanager target builds (targets/alertmanager.py) for every alert and SLO alert of the spec.
+Alert hygiene (OBS056-059) reads the alerts themselves; routing (OBS060-062) evaluates the
+alertmanager.yml the target writes (targets/alertmanager.py) with obsgen's Alertmanager route
+evaluator (routing.py) for the labels every alert and SLO alert of the spec carries.
 Checks return `Finding`s owned by the object a user would silence them on.
 
 The modules: `promql` (expressions as plain data), `catalog` (what series exist, their labels, kinds
