@@ -78,7 +78,8 @@ class Explainer:
 
         return config(self.model)
 
-    def _timing(self, name: str, service, labels: dict[str, str], for_: str | None, slo: str | None) -> AlertTiming:
+    def _timing(self, name: str, service, labels: dict[str, str], for_: str | None, slo: str | None,
+                team: str) -> AlertTiming:
         from .routing import match_routes
 
         hits = match_routes(self.config, {**labels, "alertname": name})
@@ -87,7 +88,7 @@ class Explainer:
             self.g.scrape_interval
         evaluation = (service.rule_group.interval if slo is None else None) or self.g.evaluation_interval
         return AlertTiming(
-            alert=name, service=service.name, severity=labels.get("severity", ""), team=labels.get("team", ""),
+            alert=name, service=service.name, severity=labels.get("severity", ""), team=team,
             receivers=tuple(h.receiver for h in hits), scrape_seconds=naming.duration_seconds(scrape),
             evaluation_seconds=naming.duration_seconds(evaluation),
             for_seconds=naming.duration_seconds(for_) if for_ else 0.0,
@@ -99,11 +100,14 @@ class Explainer:
         from .slo import alert_rules
 
         by_name = {s.name: s for s in self.model.services}
-        out = [self._timing(a.name, by_name[a.service], {**a.labels, "team": a.team, "service": a.service},
-                            a.spec.for_, None) for a in self.model.alerts]
+        # The labels the alert reaches Alertmanager with: the rule's, over the external labels.
+        external = dict(self.g.external_labels)
+        out = [self._timing(a.name, by_name[a.service], {**external, **a.labels}, a.spec.for_, None, a.team)
+               for a in self.model.alerts]
         for slo in self.model.slos:
             for rule in alert_rules(slo):
-                out.append(self._timing(rule["alert"], slo.service, rule["labels"], rule.get("for"), slo.spec.name))
+                out.append(self._timing(rule["alert"], slo.service, {**external, **rule["labels"]}, rule.get("for"),
+                                        slo.spec.name, slo.team))
         return sorted(out, key=lambda t: (t.service, t.alert))
 
     @cached_property

@@ -328,17 +328,18 @@ def _settings(route: Mapping, parent: RouteHit, path: tuple[tuple[str, ...], ...
 
 
 def _match(route: Mapping, labels: Mapping[str, str], parent: RouteHit,
-           path: tuple[tuple[str, ...], ...]) -> list[RouteHit] | None:
-    if not isinstance(route, Mapping):
+           path: tuple[tuple[str, ...], ...], root: bool = False) -> list[RouteHit] | None:
+    if not isinstance(route, dict) and not isinstance(route, Mapping):  # dict first: the ABC check is slow
         raise ValueError(f"a route must be a mapping, not {type(route).__name__}")
     matchers = route_matchers(route)
     if not all(m.matches(labels) for m in matchers):
         return None
+    if not root:  # the path is only built for the routes that match
+        path = path + (tuple(str(m) for m in matchers),)
     here = _settings(route, parent, path)
     hits: list[RouteHit] = []
     for child in route.get("routes") or []:
-        level = tuple(str(m) for m in route_matchers(child)) if isinstance(child, Mapping) else ()
-        found = _match(child, labels, here, path + (level,))
+        found = _match(child, labels, here, path)
         if found is not None:
             hits += found
             if not child.get("continue"):
@@ -352,7 +353,7 @@ def match_routes(config: Mapping, labels: Mapping[str, str]) -> list[RouteHit]:
     root = config.get("route")
     if not isinstance(root, Mapping):
         raise ValueError("the configuration has no `route`")
-    return _match(root, labels, _ROOT, ()) or []
+    return _match(root, labels, _ROOT, (), root=True) or []
 
 
 def receiver_integrations(config: Mapping, receiver: str) -> list[str]:
