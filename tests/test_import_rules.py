@@ -403,7 +403,27 @@ def test_two_alerts_of_one_name_in_a_group_are_refused_with_a_hint_naming_a_new_
     _, diags = import_rules([(FIXTURES / "bad" / "names-obsgen-refuses.yml").relative_to(REPO)])
     second = next(d for d in diags if "a second alert" in d.message)
     assert "HostDiskFull" in second.message and ":12:16" in second.message  # where the first one is
-    assert "HostDiskFullCritical" in second.hint
+    assert "HostDiskFullWarning" in second.hint
+
+
+def test_a_warning_and_a_critical_alert_of_one_name_import_and_build_back(tmp_path):
+    rules = tmp_path / "pair.yml"
+    rules.write_text("""groups:
+  - name: disks
+    rules:
+      - alert: HostDiskFull
+        expr: node_filesystem_avail_bytes < 1e9
+        labels: {severity: warning}
+      - alert: HostDiskFull
+        expr: node_filesystem_avail_bytes < 1e8
+        labels: {severity: critical}
+""", encoding="utf-8")
+    text, diags = import_rules([rules])
+    assert text is not None and not [d for d in diags if d.severity is Severity.ERROR], diags
+    project = load_texts({"imported.yaml": text})
+    rebuilt = YAML(typ="safe").load(generate(project)["default/prometheus/rules/disks.rules.yml"])
+    assert [(r["alert"], r["labels"]["severity"]) for r in rebuilt["groups"][0]["rules"]] == [
+        ("HostDiskFull", "warning"), ("HostDiskFull", "critical")]
 
 
 def test_a_group_name_used_in_two_files_is_refused_at_the_second(tmp_path):

@@ -38,7 +38,7 @@ provides stay unknown, so `obsgen validate` names them (OBS050) at the rules tha
 
 Input that is not a rule file (unknown keys, wrong types, two groups of one name in a file) is
 OBS041; valid input that obsgen's spec cannot hold (alert or label names obsgen refuses, two alerts
-of one name in a group, group settings obsgen lacks) is OBS040. An expression that does not parse
+of one name and severity in a group, group settings obsgen lacks) is OBS040. An expression that does not parse
 is imported as written, with a warning (OBS030): Prometheus refuses such a file too, and
 `obsgen validate` then shows the error in its new home.
 """
@@ -637,15 +637,17 @@ class Builder:
         return out
 
     def unique_alerts(self, group: RawGroup, alerts: list[RawRule]) -> None:
-        seen: dict[str, RawRule] = {}
+        # One name may carry a rule per severity (the warning/critical pair), as obsgen allows.
+        seen: dict[tuple, RawRule] = {}
         for a in alerts:
-            first = seen.setdefault(a.name.value, a)
+            severity = a.labels.get("severity")
+            first = seen.setdefault((a.name.value, severity.value if severity is not None else None), a)
             if first is a:
                 continue
-            severity = a.labels.get("severity")
             example = f" (e.g. {a.name.value}{severity.value.capitalize()})" if severity is not None else ""
-            self.ctx.cannot(f"group {group.name.value!r}: a second alert {a.name.value} (the first is at "
-                            f"{first.name.pos}); obsgen names each alert of a service once", a.name.pos,
+            self.ctx.cannot(f"group {group.name.value!r}: a second alert {a.name.value} with the same severity (the "
+                            f"first is at {first.name.pos}); obsgen names each alert of a service once per severity",
+                            a.name.pos,
                             hint=f"rename one{example}, and the inhibit rules and silences that name it")
 
     def record(self, r: RawRule, where: Placement) -> dict:
