@@ -730,6 +730,22 @@ class SLOSpec(Spec):
         return self
 
 
+class PythonInstrumentation(Spec):
+    module: Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]*$")] | None = Field(
+        None, description="name of the generated Python module (default: the service name with `_` for `-`, "
+                          "plus `_metrics`)", examples=["waardhaven_metrics"])
+
+
+class InstrumentationSpec(Spec):
+    python: PythonInstrumentation | None = Field(
+        None, description="generate a Python module with the service's metric catalog as prometheus_client "
+                          "metrics and typed helpers to record them (instrumentation/python/<module>.py)",
+        examples=[{}, {"module": "waardhaven_metrics"}])
+    tracing: bool = Field(False, description="generate the service's OpenTelemetry SDK settings (service name, "
+                                             "resource attributes, OTLP endpoint of the generated collector, sampler) "
+                                             "as an env file and a Kubernetes ConfigMap; needs a `tracing` section")
+
+
 class ServiceSpec(Spec):
     name: Name = Field(description="service name, unique in the spec: lowercase letters, digits and dashes (a "
                                    "DNS label). Names the scrape job, the rule group and the rule file, and is "
@@ -770,6 +786,10 @@ class ServiceSpec(Spec):
         examples=[[{"name": "api-availability", "objective": 99.9, "period": "30d",
                     "sli": {"ratio": {"bad": 'api_request_duration_seconds_count{status=~"5.."}',
                                       "total": "api_request_duration_seconds_count"}}}]])
+    instrumentation: InstrumentationSpec = Field(
+        default_factory=InstrumentationSpec, description="application-side code and settings obsgen generates for "
+                                                         "the service from its catalog",
+        examples=[{"python": {}, "tracing": True}])
     silence: Silences = Field(default_factory=dict)
 
 
