@@ -160,6 +160,13 @@ def apply_environment(root: YMap, name: str, overrides: YMap) -> tuple[YMap, lis
                                        hint=did_you_mean(item_name, list(by_name))))
                     continue
                 i = by_name[item_name]
+                renamed = _renames(key, merged[i], patch)
+                if renamed:
+                    diags.append(error("OBS033", f"environment {name!r} cannot change the {renamed} of {key[:-1]} "
+                                                 f"{item_name!r}: overrides find their object by it",
+                                       patch.key_pos[renamed],
+                                       hint=f"define another {key[:-1]} instead"))
+                    continue
                 merged[i] = deep_merge(merged[i], patch)
             out[key] = merged
             out.key_pos[key] = root.key_pos.get(key, overrides.key_pos[key])
@@ -168,6 +175,19 @@ def apply_environment(root: YMap, name: str, overrides: YMap) -> tuple[YMap, lis
             out[key] = deep_merge(root.get(key), value)
             out.key_pos[key], out.val_pos[key] = overrides.key_pos[key], overrides.val_pos[key]
     return out, diags
+
+
+def _renames(section: str, base, patch) -> str | None:
+    """The identifying key an environment's patch would change, if any."""
+    if not isinstance(patch, YMap) or not isinstance(base, YMap):
+        return None
+    keys = ("uid", "title") if section == "dashboards" else ("name",)
+    for key in keys:
+        if key == "title" and base.get("uid") is not None:
+            continue  # a dashboard with a uid may retitle itself per environment
+        if key in patch and patch[key] != base.get(key):
+            return key
+    return None
 
 
 def _item_name(section: str, item: YMap) -> str | None:
