@@ -43,5 +43,6 @@ def test_there_is_a_golden_case_for_every_target():
         for path in tree(GOLDEN / case / "expected"):
             produced.add(path.split("/")[1] if "/" in path else path)
     # prometheus.yml and rule files both live under prometheus/
-    assert {"prometheus", "alertmanager", "grafana", "jaeger", "silenced.yaml"} <= produced
-    assert set(REGISTRY) == {"prometheus", "rules", "slo", "alertmanager", "grafana", "jaeger", "silenced"}
+    assert {"prometheus", "alertmanager", "grafana", "jaeger", "silenced.yaml", "instrumentation"} <= produced
+    assert set(REGISTRY) == {"prometheus", "rules", "slo", "alertmanager", "grafana", "jaeger", "silenced",
+                             "instrumentation"}

@@ -29,6 +29,23 @@ def receiver_name(team: str, severity: str) -> str:
     return f"{team}-{severity}"
 
 
+def python_module(service: str, module: str | None) -> str:
+    """The Python module generated for a service's instrumentation (instrumentation.python)."""
+    return module or service.replace("-", "_") + "_metrics"
+
+
+def series_of(name: str, kind: str) -> tuple[str, ...]:
+    """The series names a catalog metric is exposed as by a client library (incl. `_created`)."""
+    if kind == "counter":
+        base = name.removesuffix("_total")
+        return (base, name, f"{base}_created")
+    if kind == "histogram":
+        return (name, f"{name}_bucket", f"{name}_sum", f"{name}_count", f"{name}_created")
+    if kind == "summary":
+        return (name, f"{name}_sum", f"{name}_count", f"{name}_created")
+    return (name,)
+
+
 # Labels obsgen puts on every alert; a spec's extra labels may not override them.
 ALERT_LABELS = ("severity", "team", "category", "service")
 

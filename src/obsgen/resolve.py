@@ -357,6 +357,7 @@ class Checker:
                     self.diags.append(error("OBS020", f"scrape job {job!r} is already used by service "
                                                       f"{jobs[job]!r}", self.at("services", i, "scrape")))
                 jobs.setdefault(job, s.name)
+        self.instrumentation()
         for i, s in self.items("services"):
             name = _str(s.get("name")) or f"#{i + 1}"
             metrics = s.get("metrics")
@@ -404,6 +405,43 @@ class Checker:
                     if bad:
                         self.diags.append(error("OBS031", f"alert {alert}: {'.'.join(loc)}: {bad}",
                                                 self.at("services", i, "alerts", j, *loc)))
+
+    def instrumentation(self):
+        """Generated Python modules must be importable and unique; a catalog's metrics must not
+        expose the same series (client libraries refuse that at import, Prometheus mixes them up)."""
+        import keyword
+        import sys
+
+        modules: dict[str, str] = {}
+        for i, s in self.svcs:
+            series: dict[str, str] = {}
+            for j, m in enumerate(s.metrics):
+                for name in naming.series_of(m.name, m.type):
+                    if name in series and series[name] != m.name:
+                        self.diags.append(error(
+                            "OBS020", f"metric {m.name!r} would expose series {name!r}, which metric "
+                                      f"{series[name]!r} of service {s.name!r} exposes too",
+                            self.at("services", i, "metrics", j, "name"),
+                            hint="a counter x_total is also x and x_created; a histogram h is h_bucket, h_sum, "
+                                 "h_count and h_created"))
+                        break
+                    series.setdefault(name, m.name)
+            python = s.instrumentation.python
+            if python is None:
+                continue
+            module = naming.python_module(s.name, python.module)
+            where = ("services", i, "instrumentation", "python", "module") if python.module else ("services", i, "name")
+            if keyword.iskeyword(module) or module in sys.stdlib_module_names or module == "prometheus_client" \
+                    or not module.isidentifier():
+                self.diags.append(error("OBS032", f"service {s.name!r}: {module!r} cannot be the name of the "
+                                                  f"generated Python module (a keyword, not an identifier, or it "
+                                                  f"would shadow a module it imports)", self.at(*where),
+                                        hint="set instrumentation.python.module to another name"))
+            if module in modules:
+                self.diags.append(error("OBS020", f"service {s.name!r}: Python module {module!r} is already "
+                                                  f"generated for service {modules[module]!r}", self.at(*where),
+                                        hint="set instrumentation.python.module"))
+            modules.setdefault(module, s.name)
 
     def slos(self, teams: set[str]):
         from .slo import SLO, warnings_for

@@ -362,6 +362,10 @@ class MetricSpec(Spec):
             raise ValueError("counter names end in _total (Prometheus naming convention)")
         if "le" in self.labels and self.type == "histogram":
             raise ValueError("`le` is reserved for histogram buckets")
+        if "quantile" in self.labels and self.type == "summary":
+            raise ValueError("`quantile` is reserved for summary quantiles")
+        if self.buckets is not None and not self.buckets:
+            raise ValueError("buckets: give at least one upper bound, or leave it out for the defaults")
         return self
 
 

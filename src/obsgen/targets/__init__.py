@@ -34,6 +34,7 @@ def _registry() -> dict[str, Callable[[], Target]]:
         "grafana": load("grafana", "GrafanaTarget"),
         "jaeger": load("jaeger", "JaegerTarget"),
         "silenced": load("silenced", "SilencedTarget"),
+        "instrumentation": load("instrumentation", "InstrumentationTarget"),
     }
 
 

@@ -37,6 +37,7 @@ import textwrap
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .. import naming
 from ..model import Model
 from ..output import Artifact, comment_header
 from ..spec import MetricSpec, ServiceSpec
@@ -65,9 +66,7 @@ def module_name(service: ServiceSpec) -> str:
     """The Python module of a service: `instrumentation.python.module`, else the service name with
     `_` for `-`, plus `_metrics`."""
     python = service.instrumentation.python
-    if python is not None and python.module:
-        return python.module
-    return service.name.replace("-", "_") + "_metrics"
+    return naming.python_module(service.name, python.module if python else None)
 
 
 def module_path(module: str) -> str:
