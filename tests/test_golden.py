@@ -44,5 +44,5 @@ def test_there_is_a_golden_case_for_every_target():
             produced.add(path.split("/")[1] if "/" in path else path)
     # prometheus.yml and rule files both live under prometheus/
     assert {"prometheus", "alertmanager", "grafana", "jaeger", "silenced.yaml", "instrumentation"} <= produced
-    assert set(REGISTRY) == {"prometheus", "rules", "slo", "alertmanager", "grafana", "jaeger", "silenced",
+    assert set(REGISTRY) == {"prometheus", "rules", "slo", "alertmanager", "grafana", "jaeger", "otel", "silenced",
                              "instrumentation"}

@@ -78,7 +78,7 @@ def check_tree(root: Path) -> list[CheckResult]:
     for dash in sorted(root.rglob("grafana/dashboards/**/*.json")):
         problems = dashboard_problems(dash)
         results.append(CheckResult(rel(dash), "dashboard structure", not problems, "\n".join(problems)))
-    for manifest in sorted(root.rglob("jaeger/*.yaml")):
+    for manifest in sorted([*root.rglob("jaeger/*.yaml"), *root.rglob("instrumentation/otel/*.configmap.yaml")]):
         problems = manifest_problems(manifest)
         results.append(CheckResult(rel(manifest), "kubernetes manifest structure", not problems, "\n".join(problems)))
     for strategies in sorted(root.rglob("jaeger/sampling-strategies.json")):

@@ -286,6 +286,7 @@ class Checker:
         self.slos(teams)
         self.dashboards()
         self.routing()
+        self.tracing()
         return self.diags
 
     def unique(self, section: str, names: list[tuple[int, str | None]], what: str, field: str = "name") -> set[str]:
@@ -381,7 +382,7 @@ class Checker:
             alerts: set[tuple[str, object]] = set()
             for j, a in self.alerts(s):
                 alert = _str(a.get("name"))
-                key = (alert, a.get("severity"))
+                key = (alert, _str(a.get("severity")))
                 if alert and key in alerts:
                     self.diags.append(error("OBS020", f"alert {alert!r} with severity {a.get('severity')} is defined "
                                                       f"twice in service {name!r}",
@@ -557,6 +558,26 @@ class Checker:
             self.diags.append(error("OBS033", "teams have email channels, but routing.smtp is not set",
                                     key_pos(self.tree, ("teams", with_email[0], "email")),
                                     hint="set routing.smtp.smarthost and routing.smtp.from"))
+
+    def tracing(self):
+        """A service's OpenTelemetry settings point its SDK at the OTLP port of the generated Jaeger."""
+        tracing = self.sections["tracing"]
+        if tracing is None and self.tree.get("tracing") is not None:
+            return  # the section is there but did not parse: reported already
+        for i, s in self.svcs:
+            if not s.instrumentation.tracing:
+                continue
+            where = self.at("services", i, "instrumentation", "tracing")
+            if tracing is None:
+                self.diags.append(error("OBS033", f"service {s.name!r} sets instrumentation.tracing, but the spec "
+                                                  f"has no `tracing` section to send its spans to", where,
+                                        hint="add a `tracing` section (`tracing: {}` for an in-memory Jaeger), "
+                                             "or drop instrumentation.tracing"))
+            elif not tracing.jaeger.otlp:
+                self.diags.append(error("OBS033", f"service {s.name!r} sets instrumentation.tracing, but "
+                                                  f"tracing.jaeger.otlp is false: Jaeger would not accept its "
+                                                  f"OTLP spans", where,
+                                        hint="set tracing.jaeger.otlp to true, or drop instrumentation.tracing"))
 
 
 def resolve(files: list[SpecFile]) -> tuple[list[Model], list[Diagnostic]]:

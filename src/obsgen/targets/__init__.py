@@ -33,6 +33,7 @@ def _registry() -> dict[str, Callable[[], Target]]:
         "alertmanager": load("alertmanager", "AlertmanagerTarget"),
         "grafana": load("grafana", "GrafanaTarget"),
         "jaeger": load("jaeger", "JaegerTarget"),
+        "otel": load("otel", "OtelTarget"),
         "silenced": load("silenced", "SilencedTarget"),
         "instrumentation": load("instrumentation", "InstrumentationTarget"),
     }
