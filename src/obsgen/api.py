@@ -92,13 +92,15 @@ def _resolve(spec_files: list[SpecFile], diags: list[Diagnostic]) -> Project:
     return Project(models=models if not has_errors(diags) else [], diagnostics=diags)
 
 
-def generate(project: Project, targets: list[str] | None = None) -> dict[str, str]:
-    """Every environment's artifacts: {path relative to the output folder: text}."""
+def generate(project: Project, targets: list[str] | None = None, output: str | None = None) -> dict[str, str]:
+    """Every environment's artifacts: {path relative to the output folder: text}.
+
+    `output` (files, operator, mimir) replaces each environment's `output.target`."""
     from .targets import generate_all
 
     out: dict[str, str] = {}
     for model in project.models:
-        for art in generate_all(model, targets):
+        for art in generate_all(model, targets, output):
             out[f"{model.env}/{art.path}"] = art.content
     return dict(sorted(out.items()))
 

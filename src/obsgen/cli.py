@@ -60,6 +60,12 @@ def _load(paths: list[Path] | None, fmt: Format, strict: bool):
     return project, failed
 
 
+class OutputTarget(str, Enum):
+    files = "files"
+    operator = "operator"
+    mimir = "mimir"
+
+
 @app.command()
 def validate(paths: SpecPaths = None, fmt: FormatOpt = Format.text, strict: StrictOpt = False) -> None:
     """Check the spec and report every problem; writes nothing.
@@ -83,12 +89,16 @@ def build(paths: SpecPaths = None,
           out: Annotated[Path, typer.Option("--out", "-o", help="output folder")] = Path("generated"),
           check: Annotated[bool, typer.Option(
               "--check", help="write nothing; exit 1 and list the files that differ when the output is stale")] = False,
-          fmt: FormatOpt = Format.text, strict: StrictOpt = False) -> None:
+          fmt: FormatOpt = Format.text, strict: StrictOpt = False,
+          target: Annotated[OutputTarget | None, typer.Option(
+              "--target", help="write this output target in every environment, instead of each environment's "
+                               "`output.target`")] = None) -> None:
     """Validate the spec and write every environment's configuration under --out.
 
     Examples:\n
       obsgen build\n
       obsgen build specs/ --out /tmp/out\n
+      obsgen build --target operator --out /tmp/operator\n
       obsgen build --check        # in CI: is generated/ up to date?
     """
     project, failed = _load(paths, fmt, strict)
@@ -98,7 +108,7 @@ def build(paths: SpecPaths = None,
     from .api import generate
     from .writer import MANIFEST, diff_tree, write_tree
 
-    files = generate(project)
+    files = generate(project, output=target.value if target else None)
     if check:
         changes = diff_tree(out, files)
         if changes.any:

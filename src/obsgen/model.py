@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from . import naming
-from .spec import AlertSpec, DashboardSpec, ProjectSpec, ServiceSpec, TeamSpec
+from .spec import AlertSpec, DashboardSpec, ProjectSpec, RecordingRuleSpec, ServiceSpec, TeamSpec
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,7 @@ class Alert:
     service: str
     team: str
     added_labels: tuple[str, ...] = ("team", "category", "service")
+    origin: tuple = ()  # derived alerts: where below the service they come from, e.g. ("probes", 0)
 
     @property
     def name(self) -> str:
@@ -60,9 +61,21 @@ class Model:
 
     @cached_property
     def alerts(self) -> list[Alert]:
+        """Every alert rule: the spec's, and those derived from probes and logs (derived.py)."""
+        from . import derived
+
         out = [Alert(a, s.name, a.team or s.team, tuple(s.rule_group.alert_labels))
                for s in self.services for a in s.alerts]
-        return sorted(out, key=lambda a: (a.service, a.name))
+        out += [Alert(d.spec, s.name, s.team, tuple(s.rule_group.alert_labels), d.origin)
+                for s in self.services for d in derived.alerts(s, self.spec.logging)]
+        return sorted(out, key=lambda a: (a.service, a.name, a.spec.severity))
+
+    def recording_rules(self, service: ServiceSpec) -> list[RecordingRuleSpec]:
+        """The service's recording rules: the spec's, then those obsgen derives (log error rate)."""
+        from . import derived
+
+        return list(service.recording_rules) + derived.log_recording_rules(service, self.spec.logging,
+                                                                             self.spec.global_)
 
     @cached_property
     def slos(self) -> list:

@@ -91,3 +91,30 @@ def rules_file(group_owner: str) -> str:
 
 def dashboard_file(folder: str, uid: str) -> str:
     return f"grafana/dashboards/{slug(folder, 63)}/{uid}.json"
+
+
+# Synthetic probes: one scrape job and one blackbox module per probe (a job has one interval); the
+# probe's series carry `service` and `probe` labels besides the job.
+PROBE_LABEL = "probe"
+
+
+def probe_job(service: str, probe: str) -> str:
+    return f"{service}-probe-{probe}"
+
+
+def probe_module(service: str, probe: str) -> str:
+    """The blackbox exporter module of a probe (names use `_`, which service and probe names never have)."""
+    return f"{service}_{probe}"
+
+
+def camel(name: str) -> str:
+    """api-health -> ApiHealth: the prefix of alerts generated for a named object."""
+    return "".join(part[:1].upper() + part[1:] for part in name.split("-"))
+
+
+# Logs: an Elasticsearch data stream per service, and the log-derived error rate.
+LOG_ERRORS_RECORD = "service:log_errors:per_minute"
+
+
+def log_stream(prefix: str, service: str) -> str:
+    return f"{prefix}-{service}"

@@ -43,6 +43,7 @@ class AlertTiming:
     only_during: tuple[str, ...]  # the route is only active in these time intervals
     muted_during: tuple[str, ...]
     slo: str | None = None  # set for the alerts an SLO generates
+    origin: tuple = ()  # set for alerts obsgen derives: their source below the service, e.g. ("probes", 0)
 
     @property
     def time_to_notify_seconds(self) -> float:
@@ -79,13 +80,15 @@ class Explainer:
         return config(self.model)
 
     def _timing(self, name: str, service, labels: dict[str, str], for_: str | None, slo: str | None,
-                team: str) -> AlertTiming:
+                team: str, origin: tuple = ()) -> AlertTiming:
         from .routing import match_routes
 
         hits = match_routes(self.config, {**labels, "alertname": name})
         first = min(hits, key=lambda h: naming.duration_seconds(h.group_wait))
         scrape = (service.scrape.interval if service.scrape and service.scrape.interval else None) or \
             self.g.scrape_interval
+        if origin[:1] == ("probes",):
+            scrape = service.probes[origin[1]].interval or self.g.scrape_interval
         evaluation = (service.rule_group.interval if slo is None else None) or self.g.evaluation_interval
         return AlertTiming(
             alert=name, service=service.name, severity=labels.get("severity", ""), team=team,
@@ -93,7 +96,8 @@ class Explainer:
             evaluation_seconds=naming.duration_seconds(evaluation),
             for_seconds=naming.duration_seconds(for_) if for_ else 0.0,
             group_wait_seconds=naming.duration_seconds(first.group_wait),
-            only_during=tuple(first.active_time_intervals), muted_during=tuple(first.mute_time_intervals), slo=slo)
+            only_during=tuple(first.active_time_intervals), muted_during=tuple(first.mute_time_intervals), slo=slo,
+            origin=origin)
 
     @cached_property
     def timings(self) -> list[AlertTiming]:
@@ -102,8 +106,8 @@ class Explainer:
         by_name = {s.name: s for s in self.model.services}
         # The labels the alert reaches Alertmanager with: the rule's, over the external labels.
         external = dict(self.g.external_labels)
-        out = [self._timing(a.name, by_name[a.service], {**external, **a.labels}, a.spec.for_, None, a.team)
-               for a in self.model.alerts]
+        out = [self._timing(a.name, by_name[a.service], {**external, **a.labels}, a.spec.for_, None, a.team,
+                            a.origin) for a in self.model.alerts]
         for slo in self.model.slos:
             for rule in alert_rules(slo):
                 out.append(self._timing(rule["alert"], slo.service, {**external, **rule["labels"]}, rule.get("for"),
@@ -122,19 +126,21 @@ class Explainer:
                     tokens.update(f"job={v}" for v in re.findall(r'job\s*=~?\s*"([^"]*)"', q.expr))
         slo_alerting = {s.service.name for s in self.model.slos
                         if s.spec.alerting.page.enabled or s.spec.alerting.ticket.enabled}
+        alerting = slo_alerting | {a.service for a in self.model.alerts}
         out = []
         for s in self.model.services:
             team = self.model.teams.get(s.team)
             series = {m.name for m in s.metrics} | {f"{m.name}{suffix}" for m in s.metrics
                                                     if m.type in ("histogram", "summary")
                                                     for suffix in ("_bucket", "_sum", "_count")}
-            job = (s.scrape.job if s.scrape else None) or s.name
+            jobs = {(s.scrape.job if s.scrape else None) or s.name} | {naming.probe_job(s.name, p.name)
+                                                                       for p in s.probes}
             aspects = {
                 "owner": team is not None and any(has_channels(self.model, team, sev) for sev in naming.SEVERITIES),
-                "scrape": s.scrape is not None,
-                "alerts": bool(s.alerts) or s.name in slo_alerting,
+                "scrape": s.scrape is not None or bool(s.probes),
+                "alerts": s.name in alerting,
                 "slo": bool(s.slos),
-                "dashboard": bool(series & tokens) or f"job={job}" in tokens,
+                "dashboard": bool(series & tokens) or any(f"job={job}" in tokens for job in jobs),
             }
             out.append(Coverage(s.name, s.team, aspects))
         return out
@@ -163,7 +169,11 @@ def findings(tree: YMap, parsed: Parsed, model: Model) -> list[Finding]:
             if target is None or t.time_to_notify_seconds <= naming.duration_seconds(target):
                 continue
             i = services[t.service]
-            if t.slo is None:
+            if t.origin:
+                owner = ("services", i, *t.origin)
+                at = locate(tree, owner)[0]
+                what = f"alert {t.alert} (service {t.service}, generated from {'.'.join(map(str, t.origin))})"
+            elif t.slo is None:
                 j = next(j for j, a in enumerate(parsed.items["services"][_pos(parsed, i)][1].alerts)
                          if a.name == t.alert and a.severity == t.severity)
                 owner: tuple = ("services", i, "alerts", j)

@@ -358,6 +358,8 @@ class Checker:
                     self.diags.append(error("OBS020", f"scrape job {job!r} is already used by service "
                                                       f"{jobs[job]!r}", self.at("services", i, "scrape")))
                 jobs.setdefault(job, s.name)
+            self.probes(i, s, jobs)
+            self.logs(i, s)
         self.instrumentation()
         for i, s in self.items("services"):
             name = _str(s.get("name")) or f"#{i + 1}"
@@ -406,6 +408,44 @@ class Checker:
                     if bad:
                         self.diags.append(error("OBS031", f"alert {alert}: {'.'.join(loc)}: {bad}",
                                                 self.at("services", i, "alerts", j, *loc)))
+
+    def probes(self, i: int, s, jobs: dict[str, str]):
+        from .derived import alerts as derived_alerts
+
+        seen: set[str] = set()
+        for k, p in enumerate(s.probes):
+            if p.name in seen:
+                self.diags.append(error("OBS020", f"probe {p.name!r} is defined twice in service {s.name!r}",
+                                        self.at("services", i, "probes", k, "name")))
+                continue
+            seen.add(p.name)
+            job = naming.probe_job(s.name, p.name)
+            if job in jobs:
+                self.diags.append(error("OBS020", f"probe {p.name!r} scrapes as job {job!r}, which service "
+                                                  f"{jobs[job]!r} already uses", self.at("services", i, "probes", k,
+                                                                                         "name")))
+            jobs.setdefault(job, s.name)
+            if p.timeout and naming.duration_seconds(p.timeout) > naming.duration_seconds(
+                    p.interval or self.sections["global"].scrape_interval):
+                self.diags.append(error("OBS033", f"probe {p.name!r}: timeout {p.timeout} is longer than its "
+                                                  "interval", self.at("services", i, "probes", k, "timeout"),
+                                        hint="Prometheus refuses that; set `interval` too, or a shorter timeout"))
+        # Derived alerts must not clash with the service's own (name and severity).
+        own = {(a.name, a.severity) for a in s.alerts}
+        for d in derived_alerts(s, self.sections.get("logging")):
+            if (d.spec.name, d.spec.severity) in own:
+                self.diags.append(error("OBS020", f"service {s.name!r} defines alert {d.spec.name!r} "
+                                                  f"({d.spec.severity}), which obsgen generates for "
+                                                  f"{'.'.join(map(str, d.origin))}",
+                                        self.at("services", i, *d.origin),
+                                        hint="rename the service's own alert"))
+
+    def logs(self, i: int, s):
+        if s.logs is not None and self.sections.get("logging") is None:
+            self.diags.append(error("OBS033", f"service {s.name!r} ships its logs, but the spec has no `logging` "
+                                              "section saying where to", self.at("services", i, "logs"),
+                                    hint="add a top-level `logging:` (Elasticsearch and retention), or remove "
+                                         "`logs`"))
 
     def instrumentation(self):
         """Generated Python modules must be importable and unique; a catalog's metrics must not

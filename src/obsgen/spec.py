@@ -162,6 +162,9 @@ class GlobalSpec(Spec):
                                                 "by `obsgen explain`",
         examples=[{"time_to_notify": {"critical": "5m"},
                    "coverage": {"min_percent": 95, "require": ["owner", "scrape", "alerts", "dashboard"]}}])
+    blackbox_exporter: Annotated[str, Field(pattern=r"^[^\s/:]+:\d+$")] = Field(
+        "blackbox-exporter:9115", description="host:port of the blackbox exporter the services' probes run through",
+        examples=["blackbox-exporter.monitoring:9115"])
     rule_files_per: Literal["service", "team"] = Field(
         "service", description="how alert rule files are split: one file per service "
                                "(prometheus/rules/<service>.rules.yml), or one per owning team, holding a rule "
@@ -734,6 +737,123 @@ class SLOSpec(Spec):
         return self
 
 
+# ----------------------------------------------------------------------------- synthetic probes
+
+HostPort = Annotated[str, Field(pattern=r"^[^\s/:]+:\d+$")]
+
+
+class HttpProbe(Spec):
+    url: SafeURL = Field(description="the URL probed, without credentials in it",
+                         examples=["https://api.waardhaven.com/health"])
+    method: Literal["GET", "HEAD", "POST"] = Field("GET", description="HTTP method of the probe request")
+    valid_status_codes: list[Annotated[int, Field(ge=100, le=599)]] = Field(
+        default_factory=list, description="status codes that count as up; empty: any 2xx", examples=[[200, 204]])
+    body_matches: list[Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=list, description="regular expressions (RE2) the response body must all match",
+        examples=[['"status":\\s*"(ok|healthy)"']])
+    body_not_matches: list[Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=list, description="regular expressions (RE2) the response body must not match",
+        examples=[["maintenance"]])
+    tls: bool | None = Field(None, description="require TLS (fail when the answer was not over TLS, for example "
+                                               "after a redirect to http); unset: required for https URLs",
+                             examples=[True])
+    cert_expiry_warning: Duration | None = Field(
+        "14d", description="alert (warning) when the TLS certificate expires sooner than this; null: no "
+                           "certificate alert", examples=["14d", "30d"])
+
+
+class TcpProbe(Spec):
+    address: HostPort = Field(description="host:port to connect to", examples=["postgres:5432"])
+    tls: bool = Field(False, description="start TLS after connecting and check the certificate")
+    cert_expiry_warning: Duration | None = Field(
+        "14d", description="with tls: alert (warning) when the certificate expires sooner than this; null: no "
+                           "certificate alert", examples=["14d"])
+
+
+class IcmpProbe(Spec):
+    host: Annotated[str, Field(pattern=r"^[^\s/:]+$")] = Field(description="host name or address pinged",
+                                                               examples=["gateway.waardhaven.internal"])
+
+
+class DnsProbe(Spec):
+    server: Annotated[str, Field(pattern=r"^[^\s/:]+(:\d+)?$")] = Field(
+        description="the DNS server asked, host[:port] (port 53 by default)", examples=["10.0.0.2", "1.1.1.1:53"])
+    query_name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")] = Field(
+        description="the name looked up", examples=["api.waardhaven.com"])
+    query_type: Literal["A", "AAAA", "CNAME", "MX", "NS", "SOA", "TXT", "SRV"] = Field(
+        "A", description="the record type asked for")
+    transport: Literal["udp", "tcp"] = Field("udp", description="protocol the query is sent over")
+
+
+class ProbeSpec(Spec):
+    name: Name = Field(description="probe name, unique within the service; its uptime alert is named after it "
+                                   "(api-health: ApiHealthProbeFailed)", examples=["api-health"])
+    http: HttpProbe | None = Field(None, description="an HTTP(S) check", examples=[
+        {"url": "https://api.waardhaven.com/health", "body_matches": ['"status":\\s*"ok"']}])
+    tcp: TcpProbe | None = Field(None, description="a TCP connect (optionally TLS) check",
+                                 examples=[{"address": "postgres:5432"}])
+    icmp: IcmpProbe | None = Field(None, description="a ping", examples=[{"host": "gateway.waardhaven.internal"}])
+    dns: DnsProbe | None = Field(None, description="a DNS lookup",
+                                 examples=[{"server": "10.0.0.2", "query_name": "api.waardhaven.com"}])
+    interval: PositiveDuration | None = Field(None, description="how often the probe runs; unset: the global "
+                                                                "scrape interval", examples=["30s", "1m"])
+    timeout: PositiveDuration | None = Field(None, description="how long a probe may take before it fails; unset: "
+                                                               "the scrape timeout (at most the interval)",
+                                             examples=["5s"])
+    for_: Duration = Field("2m", alias="for", description="how long the probe must keep failing before its "
+                                                          "uptime alert fires", examples=["1m", "2m"])
+    severity: SeverityName = Field("critical", description="severity of the uptime alert")
+    silence: Silences = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_kind(self):
+        kinds = [k for k in ("http", "tcp", "icmp", "dns") if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError("a probe is exactly one of http, tcp, icmp or dns"
+                             + (f" (this one has {', '.join(kinds)})" if kinds else ""))
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in ("http", "tcp", "icmp", "dns") if getattr(self, k) is not None)
+
+
+# ----------------------------------------------------------------------------- logs
+
+class ErrorSpikeSpec(Spec):
+    enabled: bool = Field(True, description="alert when the service logs errors well above its recent normal")
+    window: PositiveDuration = Field("1h", description="the recent past the normal rate (mean and standard "
+                                                       "deviation of errors per minute) is taken over",
+                                     examples=["1h", "6h"])
+    sigma: Annotated[Finite, Field(gt=0)] = Field(2.0, description="how many standard deviations above the mean "
+                                                                   "counts as a spike", examples=[2, 3])
+    min_per_minute: Annotated[Finite, Field(ge=0)] = Field(
+        1.0, description="errors per minute below which it never alerts, so a quiet service does not page on its "
+                         "first error", examples=[1, 5])
+    for_: Duration = Field("5m", alias="for", description="how long the spike must last before the alert fires",
+                           examples=["5m"])
+    severity: SeverityName = Field("warning", description="severity of the LogErrorSpike alert")
+    silence: Silences = Field(default_factory=dict)
+
+
+class ServiceLogsSpec(Spec):
+    path: Annotated[str, Field(pattern=r"^/")] | None = Field(
+        None, description="glob of the log files Fluent Bit tails; unset: the service's Kubernetes container "
+                          "logs, /var/log/containers/<service>-*.log", examples=["/var/log/qlib-pro/api-*.log"])
+    format: Literal["cri", "docker", "json"] = Field(
+        "cri", description="how each line is wrapped: cri (containerd, CRI-O) or docker (json-file) around the "
+                           "application's JSON line, or json: the file holds the JSON lines themselves")
+    level_key: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] = Field(
+        "level", description="the JSON key holding the log level")
+    error_levels: list[Annotated[str, Field(pattern=r"^[A-Za-z]+$")]] = Field(
+        default_factory=lambda: ["ERROR", "CRITICAL"], min_length=1,
+        description="level values counted as errors (exact, case-sensitive)", examples=[["ERROR", "CRITICAL"]])
+    error_spike: ErrorSpikeSpec = Field(
+        default_factory=ErrorSpikeSpec, description="the error-spike alert on the log-derived error counter "
+                                                    "(the seeds' errors per minute over mean + 2 sigma)",
+        examples=[{"window": "1h", "sigma": 2, "min_per_minute": 1}])
+
+
 class PythonInstrumentation(Spec):
     module: Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]*$")] | None = Field(
         None, description="name of the generated Python module (default: the service name with `_` for `-`, "
@@ -794,6 +914,14 @@ class ServiceSpec(Spec):
         default_factory=InstrumentationSpec, description="application-side code and settings obsgen generates for "
                                                          "the service from its catalog",
         examples=[{"python": {}, "tracing": True}])
+    probes: list[ProbeSpec] = Field(
+        default_factory=list, description="synthetic checks of the service from outside, through the blackbox "
+                                          "exporter; each has an uptime alert and a panel on the service's dashboard",
+        examples=[[{"name": "api-health", "http": {"url": "https://api.waardhaven.com/health"}}]])
+    logs: ServiceLogsSpec | None = Field(
+        None, description="ship the service's JSON logs to Elasticsearch (needs the top-level `logging` section) "
+                          "and alert on error spikes; unset: its logs are not handled by obsgen",
+        examples=[{"format": "cri"}, {"path": "/var/log/qlib-pro/api-*.log", "format": "json"}])
     silence: Silences = Field(default_factory=dict)
 
 
@@ -958,24 +1086,51 @@ class StorageSpec(Spec):
         return self
 
 
+class ServiceSampling(Spec):
+    probability: Annotated[float, Field(ge=0, le=1)] | None = Field(
+        None, description="probability (0 to 1) that a trace is sampled", examples=[0.1])
+    rate_limit: Annotated[Finite, Field(gt=0)] | None = Field(
+        None, description="at most this many traces per second are sampled (rate-limited strategy; SDKs that "
+                          "read Jaeger's remote sampling only)", examples=[50])
+    operations: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(
+        default_factory=dict, description="per operation (span name), a probability for this service, over the "
+                                          "global `operations`", examples=[{"/metrics": 0.0}])
+
+    @model_validator(mode="after")
+    def _one(self):
+        if (self.probability is None) == (self.rate_limit is None):
+            raise ValueError("a service strategy has exactly one of probability or rate_limit")
+        if self.rate_limit is not None and self.operations:
+            raise ValueError("per-operation probabilities need a probabilistic strategy (Jaeger ignores them "
+                             "under a rate limit)")
+        return self
+
+
 class SamplingSpec(Spec):
     default: float = Field(1.0, ge=0, le=1, description="probability (0 to 1) that a trace is sampled, for "
                                                          "services not listed in `services`; 0.01 is 1%",
                            examples=[0.01, 1.0])
-    services: dict[Name, Annotated[float, Field(ge=0, le=1)]] = Field(
+    services: dict[Name, Annotated[float, Field(ge=0, le=1)] | ServiceSampling] = Field(
         default_factory=dict, description="per traced service (its OpenTelemetry service.name), a sampling "
-                                          "probability replacing `default`",
-        examples=[{"waardhaven-api": 0.1}])
+                                          "probability replacing `default`, or a strategy: a probability or a "
+                                          "rate limit, with per-operation probabilities",
+        examples=[{"waardhaven-api": 0.1, "qlib-pro-api": {"probability": 0.05, "operations": {"/metrics": 0.0}},
+                   "market-data-feed": {"rate_limit": 50}}])
     operations: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(
         default_factory=dict, description="per operation (span name), a sampling probability, applied in every "
                                           "service", examples=[{"/health": 0.0}])
 
 
 class JaegerSpec(Spec):
+    variant: Literal["v2", "v1-all-in-one"] = Field(
+        "v2", description="v2: Jaeger 2 (built on the OpenTelemetry Collector) with its configuration file; "
+                          "v1-all-in-one: the Jaeger 1.x all-in-one image configured by flags, for users not ready "
+                          "to move (Jaeger 1.x is end of life)")
     namespace: Name = Field("monitoring", description="Kubernetes namespace the Jaeger manifests are written for")
-    image: str = Field("jaegertracing/all-in-one:1.62.0", description="the Jaeger all-in-one container image, "
-                                                                      "pinned by tag or digest")
-    replicas: int = Field(1, ge=1, le=1, description="always 1: the all-in-one image keeps its state in one pod")
+    image: str | None = Field(None, description="container image, pinned by tag or digest; unset: the "
+                                                "variant's default", examples=["jaegertracing/jaeger:2.4.0"])
+    replicas: int = Field(1, ge=1, le=20, description="pods; more than 1 needs variant v2 with elasticsearch "
+                                                      "storage (memory and badger keep state in one pod)")
     storage: StorageSpec = Field(default_factory=StorageSpec, description="where spans are kept; default: in "
                                                                           "memory, lost on restart",
                                  examples=[{"type": "elasticsearch",
@@ -986,6 +1141,12 @@ class JaegerSpec(Spec):
                                                "limits": {"cpu": "1", "memory": "2Gi"}}])
     otlp: bool = Field(True, description="accept OTLP over gRPC (4317) and HTTP (4318); false switches it off")
 
+    @model_validator(mode="after")
+    def _replicas(self):
+        if self.replicas > 1 and (self.variant != "v2" or self.storage.type != "elasticsearch"):
+            raise ValueError("more than one Jaeger replica needs variant v2 and elasticsearch storage")
+        return self
+
 
 class TracingSpec(Spec):
     jaeger: JaegerSpec = Field(default_factory=JaegerSpec, description="the all-in-one Jaeger deployment obsgen "
@@ -995,6 +1156,142 @@ class TracingSpec(Spec):
                                    description="trace sampling strategies, written as Jaeger's strategies file; "
                                                "they apply to SDKs that use Jaeger's remote sampler",
                                    examples=[{"default": 0.01, "operations": {"/health": 0.0}}])
+
+
+# ----------------------------------------------------------------------------- logging pipeline
+
+class LogElasticsearch(Spec):
+    host: Annotated[str, Field(pattern=r"^[^\s/:]+$")] = Field(
+        "elasticsearch", description="Elasticsearch host Fluent Bit ships to", examples=["elasticsearch.logging"])
+    port: int = Field(9200, ge=1, le=65535, description="its HTTP port")
+    tls: bool = Field(False, description="connect over TLS, verifying the certificate")
+    ca_file: FilePath | None = Field(None, description="CA bundle Fluent Bit verifies Elasticsearch with; unset: "
+                                                       "the system's", examples=["/etc/fluent-bit/es-ca.crt"])
+    username: str | None = Field(None, description="user Fluent Bit logs in as; unset: no authentication",
+                                 examples=["fluent-bit"])
+    password_env: Annotated[str, Field(pattern=r"^[A-Z_][A-Z0-9_]*$")] | None = Field(
+        None, description="environment variable of the Fluent Bit process holding the password (from a Secret); "
+                          "the password never appears in the spec or the output", examples=["ES_PASSWORD"])
+    index_prefix: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")] = Field(
+        "obsgen-logs", description="each service's logs go to <prefix>-<service>; avoid `logs`, whose "
+                                   "logs-*-* pattern Elasticsearch reserves for its own data streams",
+        examples=["qlib-pro-logs"])
+
+
+class LogRetention(Spec):
+    warm_after: PositiveDuration = Field("90d", description="age at which an index leaves the hot tier",
+                                         examples=["90d"])
+    cold_after: PositiveDuration = Field("365d", description="age at which it moves from warm to cold",
+                                         examples=["1y", "365d"])
+    delete_after: PositiveDuration = Field("7y", description="age at which it is deleted", examples=["7y"])
+    rollover_max_age: PositiveDuration = Field("1d", description="a new backing index is started at least this "
+                                                                 "often", examples=["1d"])
+    rollover_max_primary_shard_size: Annotated[str, Field(pattern=r"^\d+(b|kb|mb|gb|tb)$")] = Field(
+        "50gb", description="or when a primary shard reaches this size", examples=["50gb"])
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        ages = [naming.duration_seconds(x) for x in (self.warm_after, self.cold_after, self.delete_after)]
+        if not ages[0] < ages[1] < ages[2]:
+            raise ValueError("retention ages must grow: warm_after < cold_after < delete_after")
+        return self
+
+
+class FluentBitSpec(Spec):
+    storage_path: Annotated[str, Field(pattern=r"^/")] = Field(
+        "/var/fluent-bit/state", description="folder (on the node) for the filesystem buffer and tail positions, "
+                                             "so nothing is lost or read twice across restarts",
+        examples=["/var/fluent-bit/state"])
+    buffer_limit: Annotated[str, Field(pattern=r"^\d+[KMG]$")] = Field(
+        "5G", description="most buffered data kept on disk per output while Elasticsearch is unreachable",
+        examples=["5G"])
+    retry_limit: int | None = Field(
+        10, ge=1, description="retries of a failed chunk before it is dropped; null: retry forever",
+        examples=[10])
+    metrics_port: int = Field(2021, ge=1, le=65535, description="port Fluent Bit exposes its log-derived "
+                                                                "metrics on, for Prometheus")
+
+
+class LoggingSpec(Spec):
+    elasticsearch: LogElasticsearch = Field(default_factory=LogElasticsearch,
+                                            description="where logs are shipped",
+                                            examples=[{"host": "elasticsearch", "port": 9200}])
+    retention: LogRetention = Field(default_factory=LogRetention, description="index lifecycle: hot, warm, cold, "
+                                                                              "delete ages",
+                                    examples=[{"warm_after": "90d", "cold_after": "1y", "delete_after": "7y"}])
+    fluent_bit: FluentBitSpec = Field(default_factory=FluentBitSpec, description="buffering and retries",
+                                      examples=[{"buffer_limit": "5G", "retry_limit": 10}])
+    error_metric: MetricName = Field(
+        "log_errors_total", description="name of the counter Fluent Bit derives from error lines, labelled "
+                                        "with service (the error-spike alerts use it)")
+
+
+# ----------------------------------------------------------------------------- output targets
+
+K8sLabels = dict[Annotated[str, Field(pattern=r"^([a-z0-9]([a-z0-9.-]*[a-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?$")],
+                 Annotated[str, Field(pattern=r"^([A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?)?$", max_length=63)]]
+
+
+class OperatorSpec(Spec):
+    namespace: Name = Field("monitoring", description="namespace of the Prometheus Operator resources "
+                                                      "(PrometheusRule, monitors, ScrapeConfig, Probe)")
+    labels: K8sLabels = Field(default_factory=dict, description="labels on every resource, for the Prometheus "
+                                                                "resource's rule, monitor and probe selectors",
+                              examples=[{"release": "kube-prometheus-stack"}])
+    rules_per: Literal["service", "team"] = Field("service", description="one PrometheusRule per service or per "
+                                                                         "team")
+    alertmanager: Literal["secret", "alertmanager_config"] = Field(
+        "secret", description="secret: the whole alertmanager.yml as a Secret manifest for the Alertmanager "
+                              "resource's configSecret; alertmanager_config: an AlertmanagerConfig per team, in the "
+                              "team's namespace")
+    team_namespaces: dict[Name, Name] = Field(
+        default_factory=dict, description="with alertmanager_config: the namespace of each team's "
+                                          "AlertmanagerConfig; unset for a team: the team's name",
+        examples=[{"backend": "waardhaven"}])
+    grafana_sidecar_label: K8sLabels = Field(
+        default_factory=lambda: {"grafana_dashboard": "1"},
+        description="label the Grafana sidecar picks dashboard ConfigMaps up by", examples=[{"grafana_dashboard": "1"}])
+
+
+class MimirSpec(Spec):
+    remote_write_url: SafeURL | None = Field(
+        None, description="where Prometheus remote-writes its samples (Mimir's /api/v1/push); unset: none",
+        examples=["http://mimir-distributor:8080/api/v1/push"])
+    tenant: Annotated[str, Field(pattern=r"^[A-Za-z0-9!._*'()-]+$")] | None = Field(
+        None, description="Mimir tenant (X-Scope-OrgID) written with, and rules synced to", examples=["trading"])
+    namespaces: Literal["team", "service"] = Field("team", description="rule namespace per team or per service")
+
+
+class ShardingSpec(Spec):
+    shards: int = Field(1, ge=1, le=64, description="number of Prometheus servers the scrape jobs are split over")
+    by: Literal["hashmod", "team"] = Field(
+        "hashmod", description="hashmod: every shard runs every job and keeps the targets whose address hashes to "
+                               "it; team: each team's jobs go to one shard, whole")
+
+
+class GrafanaProvisioning(Spec):
+    enabled: bool = Field(True, description="write provisioning files so a stock Grafana loads generated/ as is")
+    path: Annotated[str, Field(pattern=r"^/")] = Field(
+        "/var/lib/grafana/dashboards", description="where the environment's grafana/ folder is mounted in Grafana",
+        examples=["/var/lib/grafana/dashboards"])
+    datasource_url: SafeURL = Field("http://prometheus:9090", description="URL Grafana queries Prometheus at",
+                                    examples=["http://prometheus:9090"])
+
+
+class OutputSpec(Spec):
+    target: Literal["files", "operator", "mimir"] = Field(
+        "files", description="files: prometheus.yml and rule files; operator: Prometheus Operator resources; "
+                             "mimir: rule namespaces for `mimirtool rules sync`, evaluated by Mimir's ruler. "
+                             "`obsgen build --target` overrides it")
+    operator: OperatorSpec = Field(default_factory=OperatorSpec, description="settings of the operator target",
+                                   examples=[{"namespace": "monitoring", "labels": {"release": "prometheus"}}])
+    mimir: MimirSpec = Field(default_factory=MimirSpec, description="settings of the mimir target",
+                             examples=[{"remote_write_url": "http://mimir:8080/api/v1/push", "tenant": "trading"}])
+    sharding: ShardingSpec = Field(default_factory=ShardingSpec, description="functional sharding of scraping",
+                                   examples=[{"shards": 3, "by": "hashmod"}])
+    grafana: GrafanaProvisioning = Field(default_factory=GrafanaProvisioning,
+                                         description="Grafana provisioning files",
+                                         examples=[{"path": "/var/lib/grafana/dashboards"}])
 
 
 # ----------------------------------------------------------------------------- routing
@@ -1221,6 +1518,16 @@ class ProjectSpec(Spec):
         examples=[{"jaeger": {"storage": {"type": "elasticsearch",
                                           "elasticsearch": {"urls": ["http://elasticsearch:9200"]}}},
                    "sampling": {"default": 0.01}}])
+    logging: LoggingSpec | None = Field(
+        None, description="the logging pipeline: Fluent Bit shipping services' JSON logs to Elasticsearch, index "
+                          "template and lifecycle; unset: no logging output. In one file only",
+        examples=[{"elasticsearch": {"host": "elasticsearch"},
+                   "retention": {"warm_after": "90d", "cold_after": "1y", "delete_after": "7y"}}])
+    output: OutputSpec = Field(
+        default_factory=OutputSpec, description="what the build writes: plain files, Prometheus Operator "
+                                                "resources or Mimir rule namespaces; sharding; Grafana provisioning. "
+                                                "In one file only",
+        examples=[{"target": "operator", "operator": {"labels": {"release": "prometheus"}}}])
     routing: RoutingSpec = Field(
         default_factory=RoutingSpec,
         description="how alerts reach teams: Alertmanager's routing tree, receivers, timing, time intervals and "
@@ -1231,10 +1538,10 @@ class ProjectSpec(Spec):
 
 # Keys a spec file may have at the top, besides these sections.
 FILE_KEYS = ("apiVersion", "environments")
-SECTION_KEYS = ("global", "teams", "services", "dashboards", "tracing", "routing")
+SECTION_KEYS = ("global", "teams", "services", "dashboards", "tracing", "logging", "output", "routing")
 LIST_SECTIONS = ("teams", "services", "dashboards")
 # What an environment may override: the mapping sections deeply, list items by name.
-ENV_KEYS = ("global", "tracing", "routing", "teams", "services", "dashboards")
+ENV_KEYS = ("global", "tracing", "logging", "output", "routing", "teams", "services", "dashboards")
 
 # Keys that would hold a secret in the tool's own config: a spec must point at a file instead.
 SECRET_KEYS = {

@@ -64,6 +64,12 @@ class Catalog:
         kinds: dict[str, dict[str, float]] = {}
         every_job: dict[str, float] = {}
         for s in model.services:
+            for p in s.probes:  # synthetic probes: the blackbox exporter's probe_* series
+                probe_job = naming.probe_job(s.name, p.name)
+                every_job[probe_job] = naming.duration_seconds(p.interval or g.scrape_interval)
+                kinds.setdefault("blackbox", {})[probe_job] = every_job[probe_job]
+            if s.probes:
+                targets |= {naming.PROBE_LABEL, "service"}
             sc = s.scrape
             if sc is None:
                 continue
@@ -98,12 +104,15 @@ class Catalog:
                 for name, kind, labels in series:
                     self._add(name, Known(kind, labels, dict(intervals), "catalog"))
             group_interval = naming.duration_seconds(s.rule_group.interval or g.evaluation_interval)
-            for r in s.recording_rules:
+            for r in model.recording_rules(s):
                 self._add(r.record, Known(None, None, {"": group_interval}, "record", [(r.expr, frozenset(r.labels))]))
         for group in rule_groups(model.slos):
             for rule in group["rules"]:
                 if "record" in rule:
                     self._add(rule["record"], Known(None, None, {"": self.eval_interval}, "record"))
+        if model.spec.logging is not None:  # Fluent Bit's counter of error lines, by service
+            self._add(model.spec.logging.error_metric, Known("counter", self.targets | {"service"},
+                                                             {"": self.scrape_interval}, "exporter"))
         up_labels = None if open_jobs else self.targets
         all_jobs = every_job or {"": self.scrape_interval}
         for name in ("up", "scrape_duration_seconds", "scrape_samples_scraped", "scrape_samples_post_metric_relabeling",

@@ -105,6 +105,10 @@ def sent_alerts(parsed: Parsed, model: Model, tree: RoutingTree) -> list[Sent]:
     out = []
     external = dict(model.spec.global_.external_labels)  # Prometheus adds them where a rule has not
     alerts = {id(a.spec): a for a in model.alerts}
+    derived: dict[str, list] = {}
+    for a in model.alerts:
+        if a.origin:
+            derived.setdefault(a.service, []).append(a)
     slos = {id(s.spec): s for s in model.slos}
     tiers = {"page": ("alerting", "page", "severity"), "ticket": ("alerting", "ticket", "severity"),
              "budget": ("alerting", "budget_alerts")}
@@ -113,6 +117,9 @@ def sent_alerts(parsed: Parsed, model: Model, tree: RoutingTree) -> list[Sent]:
             a = alerts[id(spec)]
             labels = {**external, **a.labels, "alertname": a.name}
             out.append(Sent(labels, a.team, ("services", i, "alerts", j, "severity"), *tree.land(labels)))
+        for a in derived.get(s.name, []):
+            labels = {**external, **a.labels, "alertname": a.name}
+            out.append(Sent(labels, a.team, ("services", i, *a.origin), *tree.land(labels)))
         for j, o in enumerate(s.slos):
             slo = slos[id(o)]
             for rule in alert_rules(slo):

@@ -41,9 +41,21 @@ def _registry() -> dict[str, Callable[[], Target]]:
 
 REGISTRY = _registry()
 
+# What each output target (`output.target`, `obsgen build --target`) writes. The Prometheus side
+# differs; the rest (Alertmanager, tracing, logs, application code) is the same everywhere.
+# alertmanager.yml is kept under the operator target too: its Secret or AlertmanagerConfigs are
+# made from it, and `obsgen check` and `obsgen drill` test routing on it.
+_COMMON = ("alertmanager", "jaeger", "otel", "silenced", "instrumentation")
+OUTPUT_TARGETS: dict[str, tuple[str, ...]] = {
+    "files": ("prometheus", "rules", "slo", "grafana") + _COMMON,
+    "operator": ("operator",) + _COMMON,
+    "mimir": ("prometheus", "mimir", "grafana") + _COMMON,
+}
 
-def generate_all(model: Model, names: list[str] | None = None) -> list[Artifact]:
+
+def generate_all(model: Model, names: list[str] | None = None, output: str | None = None) -> list[Artifact]:
+    """The model's artifacts: those of `names`, or of the output target (`output`, else the spec's)."""
     out: list[Artifact] = []
-    for name in names or list(REGISTRY):
+    for name in names or OUTPUT_TARGETS[output or model.spec.output.target]:
         out.extend(REGISTRY[name]().generate(model))
     return sorted(out, key=lambda a: a.path)

@@ -34,14 +34,35 @@ def group_name(service: ServiceSpec) -> str:
     return service.rule_group.name or service.name
 
 
-def rule_group(service: ServiceSpec, alerts: list[Alert]) -> dict:
+def rule_group(service: ServiceSpec, alerts: list[Alert], recording: list[RecordingRuleSpec] | None = None) -> dict:
     group: dict = {"name": group_name(service)}
     if service.rule_group.interval:
         group["interval"] = service.rule_group.interval
     if service.rule_group.limit is not None:
         group["limit"] = service.rule_group.limit
-    group["rules"] = [recording_rule(r) for r in service.recording_rules] + [alert_rule(a) for a in alerts]
+    records = service.recording_rules if recording is None else recording
+    group["rules"] = [recording_rule(r) for r in records] + [alert_rule(a) for a in alerts]
     return group
+
+
+def service_groups(model: Model) -> dict[str, list[dict]]:
+    """Every rule group of the model by service, in rule-file order: the service's own group (its
+    recording rules and alerts, the spec's and those obsgen derives), then one group per SLO.
+    The rules, operator and mimir targets all lay out these same groups."""
+    from ..slo import rule_groups
+
+    alerts = {name: list(owned) for name, owned in groupby(model.alerts, key=lambda a: a.service)}
+    slos: dict[str, list] = {}
+    for slo in model.slos:
+        slos.setdefault(slo.service.name, []).append(slo)
+    out: dict[str, list[dict]] = {}
+    for s in model.services:
+        records = model.recording_rules(s)
+        groups = [rule_group(s, alerts.get(s.name, []), records)] if records or s.name in alerts else []
+        groups += rule_groups(slos.get(s.name, []))
+        if groups:
+            out[s.name] = groups
+    return out
 
 
 class RulesTarget:
@@ -50,10 +71,10 @@ class RulesTarget:
     def generate(self, model: Model) -> list[Artifact]:
         per_team = model.spec.global_.rule_files_per == "team"
         alerts = {name: list(owned) for name, owned in groupby(model.alerts, key=lambda a: a.service)}
-        services = [s for s in model.services if s.recording_rules or s.name in alerts]
+        services = [s for s in model.services if model.recording_rules(s) or s.name in alerts]
         owner = (lambda s: s.team) if per_team else (lambda s: s.name)
         out = []
         for file_owner, owned in groupby(sorted(services, key=lambda s: (owner(s), s.name)), key=owner):
-            groups = [rule_group(s, alerts.get(s.name, [])) for s in owned]
+            groups = [rule_group(s, alerts.get(s.name, []), model.recording_rules(s)) for s in owned]
             out.append(Artifact(naming.rules_file(file_owner), to_yaml({"groups": groups}, model.header())))
         return out
