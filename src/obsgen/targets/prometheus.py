@@ -1,12 +1,24 @@
-"""prometheus.yml: global block, rule files, Alertmanagers, one scrape job per service."""
+"""prometheus.yml: global block, rule files, Alertmanagers, one scrape job per service.
+
+With `output.sharding.shards` > 1 there is one config per shard instead, prometheus-<i>.yml beside
+the rules/ folder (so rule paths read the same as in prometheus.yml), and no prometheus.yml: a
+config that scrapes everything, deployed next to the shards, would scrape every target twice.
+- by hashmod, every shard runs every job and keeps the targets whose address hashes to it. Each
+  shard sees part of every job, so rules evaluated on a shard would be wrong (`absent(up)`, ratios,
+  SLOs); they belong to a ruler with the global view, which is why resolve accepts hashmod only
+  with the mimir target, where Prometheus only scrapes and remote-writes.
+- by team, each team's jobs go whole to one shard, with the rule files of that team's services.
+Either way the external label `prometheus_shard` says which server scraped a series.
+"""
 from __future__ import annotations
 
+import posixpath
 import re
 
 from .. import naming
 from ..model import Model
 from ..output import Artifact, to_yaml
-from ..spec import EXPORTER_PORTS, KubernetesScrape, ScrapeSpec, ServiceSpec
+from ..spec import EXPORTER_PORTS, KubernetesScrape, ProbeSpec, ScrapeSpec, ServiceSpec
 
 SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
 # The Kubernetes object whose labels and annotations a role's targets carry.
@@ -28,32 +40,163 @@ def meta_label(name: str) -> str:
     return re.sub(r"[^a-zA-Z0-9_]", "_", name)
 
 
+# The external label naming the shard a series was scraped by, and the relabelling's scratch label
+# (Prometheus drops `__`-prefixed labels after relabelling).
+SHARD_LABEL = "prometheus_shard"
+HASH_LABEL = "__tmp_hash"
+CONFIG = "prometheus/prometheus.yml"
+
+
+def shard_config(shard: int) -> str:
+    return f"prometheus/prometheus-{shard}.yml"
+
+
 class PrometheusTarget:
     name = "prometheus"
 
     def generate(self, model: Model) -> list[Artifact]:
-        g = model.spec.global_
-        doc: dict = {
-            "global": {
-                "scrape_interval": g.scrape_interval,
-                "scrape_timeout": g.scrape_timeout,
-                "evaluation_interval": g.evaluation_interval,
-            },
-        }
-        if g.external_labels:
-            doc["global"]["external_labels"] = dict(sorted(g.external_labels.items()))
-        doc["rule_files"] = ["rules/*.rules.yml"]
+        jobs = [(s.team, job) for s in model.services for job in service_jobs(s, model)]
+        sharding = model.spec.output.sharding
+        if sharding.shards == 1:
+            return [Artifact(CONFIG, config(model, [job for _, job in jobs], ["rules/*.rules.yml"]))]
+        if sharding.by == "hashmod":
+            return [Artifact(shard_config(i), config(model, [hashmod(job, sharding.shards, i) for _, job in jobs],
+                                                     ["rules/*.rules.yml"], i))
+                    for i in range(sharding.shards)]
+        shard_of = team_shards(model)
+        return [Artifact(shard_config(i), config(model, [job for team, job in jobs if shard_of[team] == i],
+                                                 rule_files(model, {t for t, s in shard_of.items() if s == i}), i))
+                for i in range(sharding.shards)]
+
+
+def config(model: Model, jobs: list[dict], rules: list[str], shard: int | None = None) -> str:
+    """A prometheus.yml scraping `jobs` and evaluating `rules` (paths relative to it; not with mimir)."""
+    g = model.spec.global_
+    doc: dict = {
+        "global": {
+            "scrape_interval": g.scrape_interval,
+            "scrape_timeout": g.scrape_timeout,
+            "evaluation_interval": g.evaluation_interval,
+        },
+    }
+    labels = dict(g.external_labels)
+    if shard is not None:
+        labels[SHARD_LABEL] = str(shard)
+    if labels:
+        doc["global"]["external_labels"] = dict(sorted(labels.items()))
+    mimir = model.spec.output.target == "mimir"
+    if not mimir:
+        # With Mimir, its ruler evaluates the rules and sends the alerts; Prometheus only scrapes.
+        doc["rule_files"] = rules
         doc["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": list(g.alertmanagers)}]}]}
-        doc["scrape_configs"] = [scrape_job(s, model) for s in model.services if s.scrape]
-        header = model.header()
-        if g.retention and (g.retention.time or g.retention.size):
-            flags = []
-            if g.retention.time:
-                flags.append(f"--storage.tsdb.retention.time={g.retention.time}")
-            if g.retention.size:
-                flags.append(f"--storage.tsdb.retention.size={g.retention.size}")
-            header += ("\nRetention is not part of this file: start Prometheus with " + " ".join(flags) + ".")
-        return [Artifact("prometheus/prometheus.yml", to_yaml(doc, header))]
+    doc["scrape_configs"] = jobs
+    if mimir and model.spec.output.mimir.remote_write_url:
+        m = model.spec.output.mimir
+        remote: dict = {"url": m.remote_write_url}
+        if m.tenant:
+            remote["headers"] = {"X-Scope-OrgID": m.tenant}
+        doc["remote_write"] = [remote]
+    header = model.header()
+    if g.retention and (g.retention.time or g.retention.size):
+        flags = []
+        if g.retention.time:
+            flags.append(f"--storage.tsdb.retention.time={g.retention.time}")
+        if g.retention.size:
+            flags.append(f"--storage.tsdb.retention.size={g.retention.size}")
+        header += ("\nRetention is not part of this file: start Prometheus with " + " ".join(flags) + ".")
+    if shard is not None:
+        header += f"\nShard {shard} of {model.spec.output.sharding.shards} (by {model.spec.output.sharding.by})."
+    return to_yaml(doc, header)
+
+
+def hashmod(job: dict, shards: int, shard: int) -> dict:
+    """`job` keeping only the targets whose address hashes to `shard`. The pair goes first, on the
+    address as discovered: blackbox and kubelet jobs rewrite __address__ to one exporter or the API
+    server later, and hashing that would send all their targets to the same shard."""
+    keep = [{"source_labels": ["__address__"], "modulus": shards, "target_label": HASH_LABEL, "action": "hashmod"},
+            {"source_labels": [HASH_LABEL], "regex": str(shard), "action": "keep"}]
+    return {**job, "relabel_configs": keep + job.get("relabel_configs", [])}
+
+
+def team_shards(model: Model) -> dict[str, int]:
+    """The shard of each team that owns services: teams by descending job count (then name), each to
+    the least loaded shard (then the lowest). Balanced, deterministic, independent of spec order;
+    not stable when teams come or grow (a team may move, and its series with it: `obsgen diff`
+    shows it), which a spread by hash of the name would be, at the price of balance."""
+    weight: dict[str, int] = {}
+    for s in model.services:
+        weight[s.team] = weight.get(s.team, 0) + len(service_jobs(s, model))
+    load = [0] * model.spec.output.sharding.shards
+    out = {}
+    for team in sorted(weight, key=lambda t: (-weight[t], t)):
+        out[team] = min(range(len(load)), key=lambda i: (load[i], i))
+        load[out[team]] += weight[team]
+    return out
+
+
+def rule_files(model: Model, teams: set[str]) -> list[str]:
+    """The rule files (relative to the config) holding the rules of `teams`' services: the files the
+    rules and slo targets write, by the same conditions."""
+    from .slo import rules_path
+
+    per_team = model.spec.global_.rule_files_per == "team"
+    alerting = {a.service for a in model.alerts}
+    with_slos = {slo.service.name for slo in model.slos}
+    paths = set()
+    for s in model.services:
+        if s.team not in teams:
+            continue
+        if model.recording_rules(s) or s.name in alerting:
+            paths.add(naming.rules_file(s.team if per_team else s.name))
+        if s.name in with_slos:
+            paths.add(rules_path(s.name))
+    return sorted(posixpath.relpath(p, "prometheus") for p in paths)
+
+
+def service_jobs(service: ServiceSpec, model: Model) -> list[dict]:
+    """The service's scrape job, then one job per synthetic probe."""
+    return ([scrape_job(service, model)] if service.scrape else []) + [
+        probe_job(service, p, model) for p in service.probes]
+
+
+def probe_target(probe: ProbeSpec) -> str:
+    """What the blackbox exporter is asked to probe (its `target` parameter)."""
+    if probe.http:
+        return probe.http.url
+    if probe.tcp:
+        return probe.tcp.address
+    if probe.icmp:
+        return probe.icmp.host
+    assert probe.dns is not None
+    return probe.dns.server
+
+
+def probe_job(service: ServiceSpec, probe: ProbeSpec, model: Model) -> dict:
+    g = model.spec.global_
+    job: dict = {"job_name": naming.probe_job(service.name, probe.name)}
+    interval = probe.interval or g.scrape_interval
+    if probe.interval:
+        job["scrape_interval"] = probe.interval
+    timeout = probe.timeout
+    if timeout is None and naming.duration_seconds(g.scrape_timeout) > naming.duration_seconds(interval):
+        timeout = interval
+    if timeout:
+        job["scrape_timeout"] = timeout
+    job["metrics_path"] = "/probe"
+    job["params"] = {"module": [naming.probe_module(service.name, probe.name)]}
+    labels = {naming.PROBE_LABEL: probe.name, "service": service.name}
+    job["static_configs"] = [_static([probe_target(probe)], labels)]
+    job["relabel_configs"] = _through_exporter(g.blackbox_exporter)
+    return job
+
+
+def _through_exporter(exporter: str) -> list[dict]:
+    # Each probed URL or host is a target; the exporter is the address actually scraped.
+    return [
+        {"source_labels": ["__address__"], "target_label": "__param_target"},
+        {"source_labels": ["__param_target"], "target_label": "instance"},
+        {"target_label": "__address__", "replacement": exporter},
+    ]
 
 
 def scrape_job(service: ServiceSpec, model: Model) -> dict:
@@ -116,11 +259,7 @@ def _exporter(job: dict, sc: ScrapeSpec) -> None:
     _auth(job, sc.ca_file, sc.bearer_token_file)
     job["params"] = {"module": [ex.module]}
     job["static_configs"] = [_static(ex.probes, sc.labels)]
-    job["relabel_configs"] = [
-        {"source_labels": ["__address__"], "target_label": "__param_target"},
-        {"source_labels": ["__param_target"], "target_label": "instance"},
-        {"target_label": "__address__", "replacement": targets[0]},
-    ]
+    job["relabel_configs"] = _through_exporter(targets[0])
 
 
 def _kubernetes(job: dict, sc: ScrapeSpec, k: KubernetesScrape) -> None:
