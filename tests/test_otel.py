@@ -143,6 +143,21 @@ def test_a_service_without_its_own_ratio_samples_at_the_default():
     assert read_env_file(env_text(model(), "storefront"))["OTEL_TRACES_SAMPLER_ARG"] == "0.05"
 
 
+def test_a_probabilistic_strategy_gives_its_probability_and_leaves_operations_to_remote_samplers():
+    text = SPEC.replace("{checkout: 0.25, batch-export: 0.5}",
+                        "{checkout: {probability: 0.125, operations: {/orders: 1.0}}, batch-export: {rate_limit: 5}}")
+    variables = read_env_file(env_text(model(text), "checkout"))
+    assert variables["OTEL_TRACES_SAMPLER_ARG"] == "0.125"
+    assert variables["OTEL_TRACES_SAMPLER"] == "parentbased_traceidratio"
+    assert not any("/orders" in v for v in variables.values())
+
+
+def test_a_rate_limited_service_that_is_not_traced_does_not_stop_the_others():
+    text = SPEC.replace("batch-export: 0.5", "batch-export: {rate_limit: 5}")
+    assert "instrumentation/otel/batch-export.env" not in files(model(text))
+    assert read_env_file(env_text(model(text), "checkout"))["OTEL_TRACES_SAMPLER_ARG"] == "0.25"
+
+
 def test_each_environment_gets_its_own_sampling_ratios_and_environment_attributes():
     by_env = models(ENVIRONMENTS)
     prod = read_env_file(env_text(by_env["production"], "checkout"))
@@ -162,8 +177,9 @@ def test_an_environment_can_turn_tracing_on_for_a_service():
     assert staged["OTEL_TRACES_SAMPLER_ARG"] == "0.5"  # its own ratio, which staging does not override
 
 
-def test_the_endpoint_is_the_otlp_grpc_port_of_the_jaeger_service_the_jaeger_target_writes():
-    m = model()
+@pytest.mark.parametrize("variant", ["v2", "v1-all-in-one"])
+def test_the_endpoint_is_the_otlp_grpc_port_of_the_jaeger_service_the_jaeger_target_writes(variant):
+    m = model(SPEC.replace("{namespace: observability}", f"{{namespace: observability, variant: {variant}}}"))
     docs = YAML(typ="safe", pure=True).load_all(
         {a.path: a.content for a in JaegerTarget().generate(m)}["jaeger/jaeger.yaml"])
     (service,) = [d for d in docs if d["kind"] == "Service"]
@@ -302,14 +318,14 @@ def test_tracing_instrumentation_without_a_tracing_section_is_an_error_at_the_se
 
 
 def test_tracing_instrumentation_with_otlp_switched_off_is_an_error_at_the_setting():
-    assert _errors(SPEC.replace("{namespace: observability}", "{otlp: false}")) == [
+    assert _errors(SPEC.replace("{namespace: observability}", "{variant: v1-all-in-one, otlp: false}")) == [
         ("OBS033", 8, 32), ("OBS033", 11, 32)]
 
 
 def test_an_environment_without_tracing_or_with_otlp_off_is_refused_for_the_services_it_traces():
     base = SPEC.split("tracing:\n  jaeger")[0]
     only_prod = base + "environments:\n  prod: {tracing: {}}\n  lab: {}\n"
-    lab_off = SPEC + "environments:\n  prod: {}\n  lab: {tracing: {jaeger: {otlp: false}}}\n"
+    lab_off = SPEC + "environments:\n  prod: {}\n  lab: {tracing: {jaeger: {variant: v1-all-in-one, otlp: false}}}\n"
     for text in (only_prod, lab_off):
         assert _errors(text) == [("OBS033", 8, 32), ("OBS033", 11, 32)]
 

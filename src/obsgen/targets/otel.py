@@ -3,9 +3,10 @@
 
 The variables are those of the OpenTelemetry SDK environment-variable specification, so any
 language's SDK (or zero-code agent) reads them without code: service name and resource attributes,
-an OTLP/gRPC exporter pointed at the Jaeger collector the jaeger target generates, a parent-based
-trace-id-ratio sampler with the service's sampling ratio. Metrics and logs exporters are off:
-metrics go through Prometheus, logs are not obsgen's.
+an OTLP/gRPC exporter pointed at the Jaeger Service the jaeger target generates (either variant), a
+parent-based trace-id-ratio sampler with the service's sampling probability. Metrics and logs
+exporters are off: metrics go through Prometheus, logs are not obsgen's. Per-operation probabilities
+have no environment variable: they reach only SDKs that use Jaeger's remote sampler.
 
 Each service gets the same variables twice, under instrumentation/otel/:
 - `<service>.env`: `KEY=value` lines sorted by key, values never quoted. Every value is restricted
@@ -17,8 +18,10 @@ Each service gets the same variables twice, under instrumentation/otel/:
   container's `envFrom`. It names no namespace: it belongs in the service's own namespace
   (`kubectl apply -n ...`), which the spec does not know.
 
-The checker refuses `instrumentation.tracing` without a `tracing` section or with OTLP switched off
-(OBS033); this target assumes neither happens.
+The checker refuses `instrumentation.tracing` without a `tracing` section, with OTLP switched off,
+or on a service whose sampling strategy is a rate limit (OBS033): the SDK's own samplers have no
+rate limit, and `jaeger_remote`, which would fetch one, is not in every SDK (Python's lacks it).
+This target assumes none of these happens.
 """
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ from ..model import Model
 from ..output import Artifact, comment_header, to_yaml
 from ..spec import ServiceSpec, TracingSpec
 from . import jaeger
+from .jaeger_sampling import probability
 
 NAME = "otel"
 OUT_DIR = "instrumentation/otel"
@@ -88,10 +92,16 @@ def otlp_endpoint(tracing: TracingSpec) -> str:
     return f"http://{jaeger.NAME}.{tracing.jaeger.namespace}.svc:{OTLP_GRPC_PORT}"
 
 
+def _probability(tracing: TracingSpec, service: str) -> float:
+    p = probability(tracing.sampling, service)
+    # A rate-limited service is refused by the checker when it asks for tracing; reaching this is a bug.
+    assert p is not None, f"service {service} has a rate-limited strategy"
+    return p
+
+
 def variables(model: Model, service: ServiceSpec) -> dict[str, str]:
     """The service's OpenTelemetry SDK environment, sorted by name."""
     tracing = model.spec.tracing
-    sampling = tracing.sampling
     attributes = {key: model.env for key in ENVIRONMENT_ATTRIBUTES}
     attributes[TEAM_ATTRIBUTE] = service.team
     env = {
@@ -103,7 +113,7 @@ def variables(model: Model, service: ServiceSpec) -> dict[str, str]:
         "OTEL_METRICS_EXPORTER": "none",
         "OTEL_LOGS_EXPORTER": "none",
         "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
-        "OTEL_TRACES_SAMPLER_ARG": ratio(sampling.services.get(service.name, sampling.default)),
+        "OTEL_TRACES_SAMPLER_ARG": ratio(_probability(tracing, service.name)),
     }
     for key, value in env.items():
         # Names and namespaces are DNS labels and attribute values are percent-encoded, so this
