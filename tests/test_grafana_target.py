@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import given, strategies as st
+from ruamel.yaml import YAML
 
 from obsgen.api import load_texts
 from obsgen.spec import PanelSpec
@@ -68,7 +70,7 @@ def build(text: str) -> list:
 
 
 def dashboards(text: str) -> dict[str, dict]:
-    return {a.path: json.loads(a.content) for a in build(text)}
+    return {a.path: json.loads(a.content) for a in build(text) if a.path.endswith(".json")}
 
 
 def one(text: str) -> dict:
@@ -99,14 +101,14 @@ def test_writes_one_json_file_per_dashboard_named_by_folder_and_uid():
   - {title: Checkout, folder: Team Payments, panels: [{title: a, queries: [{expr: up}]}]}
   - {title: Other, uid: fixed-uid, panels: [{title: a, queries: [{expr: up}]}]}
 """
-    paths = [a.path for a in build(text)]
+    paths = [a.path for a in build(text) if a.path.endswith(".json")]
     assert paths == ["grafana/dashboards/team-payments/checkout.json", "grafana/dashboards/general/fixed-uid.json"]
 
 
 def test_output_is_byte_identical_across_runs():
     first, second = build(EVERY_TYPE), build(EVERY_TYPE)
     assert first == second
-    assert all(a.content.endswith("}\n") and "\r" not in a.content for a in first)
+    assert all(a.content.endswith("\n") and "\r" not in a.content for a in first)
 
 
 def test_target_is_registered_under_its_name():
@@ -310,3 +312,206 @@ def test_layout_keeps_every_panel_on_the_grid_without_overlaps(panels):
         mine = {(x, y) for x in range(pos.x, pos.x + pos.w) for y in range(pos.y, pos.y + pos.h)}
         assert not cells & mine
         cells |= mine
+
+
+# ----------------------------------------------------------------------------- provisioning
+
+# Grafana's documented provisioning format (administration/provisioning): the keys a v1 dashboards
+# provider and a datasource may have, as its config readers (pkg/services/provisioning) decode them.
+PROVIDER_KEYS = {"name", "orgId", "folder", "folderUid", "type", "disableDeletion", "updateIntervalSeconds",
+                 "allowUiUpdates", "editable", "options"}
+PROVIDER_OPTIONS = {"path", "foldersFromFilesStructure"}
+DATASOURCE_KEYS = {"name", "type", "access", "orgId", "uid", "url", "user", "database", "basicAuth",
+                   "basicAuthUser", "withCredentials", "isDefault", "jsonData", "secureJsonData", "version",
+                   "editable"}
+UID = re.compile(r"^[a-zA-Z0-9_-]{1,40}$")
+
+
+def _strings(value):
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+    elif isinstance(value, str):
+        yield value
+
+
+def provisioning_problems(kind: str, doc) -> list[str]:
+    """What Grafana would refuse, or read otherwise than meant, in a provisioning file."""
+    out = []
+    items = {"dashboards": "providers", "datasources": "datasources"}[kind]
+    if not isinstance(doc, dict) or set(doc) - {"apiVersion", items, "deleteDatasources", "prune"}:
+        return [f"unexpected top level: {doc!r:.80}"]
+    if doc.get("apiVersion") != 1:
+        out.append("apiVersion must be 1 (0 is the deprecated list format)")
+    if not isinstance(doc.get(items), list):
+        return out + [f"{items} must be a list"]
+    # Grafana expands $VAR and ${VAR} in every value; a literal $ is written $$.
+    out += [f"unescaped $ in {s!r}" for s in _strings(doc) if re.search(r"\$", s.replace("$$", ""))]
+    names = [i.get("name") for i in doc[items] if isinstance(i, dict)]
+    if len(names) != len(set(names)) or not all(isinstance(n, str) and n for n in names):
+        out.append(f"names must be set and unique: {names}")
+    for i, item in enumerate(doc[items]):
+        where = f"{items}[{i}]"
+        if kind == "dashboards":
+            out += [f"{where}: unknown key {k}" for k in set(item) - PROVIDER_KEYS]
+            if item.get("type", "file") != "file" or not isinstance(item.get("orgId", 1), int):
+                out.append(f"{where}: type must be file, orgId a number")
+            options = item.get("options") or {}
+            out += [f"{where}: unknown option {k}" for k in set(options) - PROVIDER_OPTIONS]
+            if not str(options.get("path", "")).startswith("/"):
+                out.append(f"{where}: options.path must be an absolute path")
+            if options.get("foldersFromFilesStructure") and (item.get("folder") or item.get("folderUid")):
+                out.append(f"{where}: folder and folderUid must be empty with foldersFromFilesStructure")
+            for key in ("disableDeletion", "allowUiUpdates", "editable"):
+                if key in item and not isinstance(item[key], bool):
+                    out.append(f"{where}: {key} must be a boolean")
+        else:
+            out += [f"{where}: unknown key {k}" for k in set(item) - DATASOURCE_KEYS]
+            if not item.get("type") or item.get("access", "proxy") not in ("proxy", "direct"):
+                out.append(f"{where}: needs a type, and access proxy or direct")
+            if "uid" in item and not UID.fullmatch(item["uid"]):
+                out.append(f"{where}: uid {item['uid']!r} is not a Grafana uid")
+            if not re.match(r"^https?://[^\s/]+", item.get("url", "")):
+                out.append(f"{where}: url must be http(s)")
+    if kind == "datasources":
+        defaults = [d.get("orgId", 1) for d in doc[items] if d.get("isDefault")]
+        if len(defaults) != len(set(defaults)):
+            out.append("only one datasource per organisation may be the default")
+    return out
+
+
+def provisioning_files(text: str) -> dict[str, dict]:
+    return {a.path.rsplit("/", 2)[1]: YAML(typ="safe").load(a.content) for a in build(text)
+            if "/provisioning/" in a.path}
+
+
+TEAM_SPEC = """\
+apiVersion: obsgen/v1
+global:
+  datasource: {type: prometheus, uid: prom-main}
+  scrape_interval: 30s
+output:
+  grafana: {path: /srv/obsgen/grafana, datasource_url: "http://mimir:8080/prometheus"}
+teams:
+  - {name: payments, slack: {channel: "#p", api_url_file: /s/p}}
+  - {name: search, slack: {channel: "#s", api_url_file: /s/s}}
+dashboards:
+  - {title: Checkout, team: payments, panels: [{title: a, queries: [{expr: up}]}]}
+  - {title: Refunds, team: payments, panels: [{title: a, queries: [{expr: up}]}]}
+  - {title: Index, team: search, folder: Search Overview, panels: [{title: a, queries: [{expr: up}]}]}
+  - {title: Home, panels: [{title: a, queries: [{expr: up}]}]}
+"""
+
+
+def test_provisioning_files_follow_grafanas_documented_format():
+    files = provisioning_files(TEAM_SPEC)
+    assert sorted(files) == ["dashboards", "datasources"]
+    for kind, doc in files.items():
+        assert provisioning_problems(kind, doc) == [], kind
+
+
+def test_the_structural_check_finds_what_grafana_would_refuse():
+    bad_provider = {"apiVersion": 1, "providers": [
+        {"name": "a", "type": "file", "folder": "X", "options": {"path": "rel/$HOME", "foldersFromFilesStructure": True}},
+        {"name": "a", "type": "file", "options": {"path": "/ok"}, "folders": "typo"}]}
+    assert provisioning_problems("dashboards", bad_provider) == [
+        "unescaped $ in 'rel/$HOME'", "names must be set and unique: ['a', 'a']",
+        "providers[0]: options.path must be an absolute path",
+        "providers[0]: folder and folderUid must be empty with foldersFromFilesStructure",
+        "providers[1]: unknown key folders"]
+    bad_sources = {"apiVersion": 1, "datasources": [
+        {"name": "a", "type": "prometheus", "uid": "has space", "url": "prometheus:9090", "isDefault": True},
+        {"name": "b", "type": "prometheus", "access": "browser", "url": "http://p", "isDefault": True}]}
+    assert provisioning_problems("datasources", bad_sources) == [
+        "datasources[0]: uid 'has space' is not a Grafana uid", "datasources[0]: url must be http(s)",
+        "datasources[1]: needs a type, and access proxy or direct",
+        "only one datasource per organisation may be the default"]
+
+
+def test_each_provider_path_is_the_folder_its_json_files_sit_in_when_grafana_folder_is_mounted(tmp_path):
+    env = tmp_path / "env"
+    for art in build(TEAM_SPEC):
+        (env / art.path).parent.mkdir(parents=True, exist_ok=True)
+        (env / art.path).write_text(art.content)
+    mount = "/srv/obsgen/grafana"  # output.grafana.path: where env/grafana is in Grafana's filesystem
+    seen = []
+    for provider in provisioning_files(TEAM_SPEC)["dashboards"]["providers"]:
+        path = provider["options"]["path"]
+        assert path.startswith(mount + "/dashboards/")
+        local = env / "grafana" / path.removeprefix(mount + "/")
+        assert local.is_dir() and not any(p.is_dir() for p in local.iterdir())
+        seen += sorted(local.glob("*.json"))
+    assert sorted(seen) == sorted(env.glob("grafana/dashboards/*/*.json")) and len(seen) == 4
+    # The provisioning files are not in any provider's tree, and sit where Grafana looks for them.
+    assert sorted(p.relative_to(env).as_posix() for p in env.rglob("*.yaml")) == [
+        "grafana/provisioning/dashboards/obsgen.yaml", "grafana/provisioning/datasources/obsgen.yaml"]
+    header = (env / "grafana/provisioning/dashboards/obsgen.yaml").read_text()
+    assert f"GF_PATHS_PROVISIONING={mount}/provisioning" in header
+
+
+def test_dashboards_of_a_team_without_a_folder_go_to_the_teams_folder():
+    folders = {p["options"]["path"].rsplit("/", 1)[1]: p["folder"]
+               for p in provisioning_files(TEAM_SPEC)["dashboards"]["providers"]}
+    # The team's folder; a folder the spec names wins; without either, Grafana's own General.
+    assert folders == {"payments": "payments", "search-overview": "Search Overview", "general": ""}
+    assert sorted(dashboards(TEAM_SPEC)) == [
+        "grafana/dashboards/general/home.json", "grafana/dashboards/payments/checkout.json",
+        "grafana/dashboards/payments/refunds.json", "grafana/dashboards/search-overview/index.json"]
+
+
+def test_a_folder_named_explicitly_stays_even_when_the_dashboard_has_a_team():
+    text = TEAM_SPEC.replace("{title: Checkout, team: payments,", "{title: Checkout, team: payments, folder: General,")
+    assert "grafana/dashboards/general/checkout.json" in dashboards(text)
+
+
+def test_provisioned_dashboards_cannot_be_changed_in_grafana_and_follow_the_files():
+    for provider in provisioning_files(TEAM_SPEC)["dashboards"]["providers"]:
+        assert (provider["type"], provider["orgId"]) == ("file", 1)
+        assert provider["allowUiUpdates"] is False and provider["disableDeletion"] is False
+        assert provider["name"] == "obsgen-" + provider["options"]["path"].rsplit("/", 1)[1]
+
+
+def test_the_datasource_is_the_one_every_panel_queries():
+    (source,) = provisioning_files(TEAM_SPEC)["datasources"]["datasources"]
+    assert source == {"name": "prom-main", "type": "prometheus", "uid": "prom-main", "access": "proxy",
+                      "url": "http://mimir:8080/prometheus", "isDefault": True, "editable": False,
+                      "jsonData": {"timeInterval": "30s", "prometheusType": "Prometheus"}}
+    refs = {json.dumps(p["datasource"], sort_keys=True) for d in dashboards(TEAM_SPEC).values() for p in d["panels"]}
+    refs |= {json.dumps(t["datasource"], sort_keys=True) for d in dashboards(TEAM_SPEC).values()
+             for p in d["panels"] for t in p["targets"]}
+    assert refs == {json.dumps({"type": source["type"], "uid": source["uid"]}, sort_keys=True)}
+
+
+def test_with_mimir_and_a_tenant_grafana_queries_as_that_tenant():
+    text = TEAM_SPEC.replace("output:\n", "output:\n  target: mimir\n  mimir: {tenant: trading}\n")
+    (source,) = provisioning_files(text)["datasources"]["datasources"]
+    assert source["jsonData"] == {"timeInterval": "30s", "prometheusType": "Mimir", "httpHeaderName1": "X-Scope-OrgID"}
+    assert source["secureJsonData"] == {"httpHeaderValue1": "trading"}
+    assert provisioning_problems("datasources", provisioning_files(text)["datasources"]) == []
+
+
+def test_dollar_signs_reach_grafana_literally():
+    text = TEAM_SPEC.replace("path: /srv/obsgen/grafana", "path: /srv/$HOME/grafana").replace(
+        "folder: Search Overview", "folder: 'Search $ Overview'")
+    files = provisioning_files(text)
+    assert provisioning_problems("dashboards", files["dashboards"]) == []
+    paths = {p["options"]["path"] for p in files["dashboards"]["providers"]}
+    assert "/srv/$$HOME/grafana/dashboards/search-overview" in paths
+    assert "Search $$ Overview" in {p["folder"] for p in files["dashboards"]["providers"]}
+
+
+def test_provisioning_is_not_written_when_disabled():
+    text = TEAM_SPEC.replace("output:\n  grafana: {", "output:\n  grafana: {enabled: false, ")
+    assert [a.path for a in build(text) if not a.path.endswith(".json")] == []
+    assert len(dashboards(text)) == 4
+
+
+def test_provisioning_is_byte_identical_whatever_the_order_of_dashboards():
+    head, dashes = TEAM_SPEC.split("dashboards:\n")
+    reordered = head + "dashboards:\n" + "".join(reversed(dashes.splitlines(keepends=True)))
+    first = [a for a in build(TEAM_SPEC) if "/provisioning/" in a.path]
+    assert first == [a for a in build(reordered) if "/provisioning/" in a.path]
+    assert all(a.content.startswith("# Generated by obsgen from spec.yaml.") for a in first)

@@ -1,4 +1,6 @@
-"""Grafana target: one dashboard JSON file per dashboard, in Grafana's current dashboard model.
+"""Grafana target: one dashboard JSON file per dashboard, in Grafana's current dashboard model, in
+its folder (the spec's, else the owning team's), and the provisioning files that load them
+(targets/grafana_provisioning.py) when `output.grafana.enabled`.
 
 Dashboards are built with grafanalib and encoded by it, then normalised: grafanalib 0.7 still
 writes the model of Grafana 6 to 8 (schemaVersion 12, nulls, legacy keys, gauge options inside
@@ -9,6 +11,7 @@ it loads an old dashboard, so what we write is already in the form Grafana would
 from __future__ import annotations
 
 import json
+import posixpath
 import string
 
 import grafanalib.core as g
@@ -18,7 +21,9 @@ from .. import naming
 from ..model import Model
 from ..output import Artifact, to_json
 from ..spec import DashboardSpec, PanelSpec, QuerySpec
+from .grafana_provisioning import provisioning
 
+DEFAULT_FOLDER = "General"
 # The classic dashboard model's current version (Grafana 12): Grafana runs no migrations on load.
 SCHEMA_VERSION = 42
 GRID_COLUMNS = 24
@@ -48,8 +53,23 @@ class GrafanaTarget:
     def generate(self, model: Model) -> list[Artifact]:
         ds = model.spec.global_.datasource
         ref = {"type": ds.type, "uid": ds.uid}
-        return [Artifact(naming.dashboard_file(d.folder, uid), to_json(dashboard(uid, d, ref)))
-                for uid, d in model.dashboards]
+        out, folders = [], {}
+        for uid, d in model.dashboards:
+            title = folder_title(d)
+            path = naming.dashboard_file(title, uid)
+            folder = posixpath.dirname(path)
+            # Titles whose slugs agree share a folder; the first in sort order names it.
+            folders[folder] = min(title, folders.get(folder, title))
+            out.append(Artifact(path, to_json(dashboard(uid, d, ref))))
+        if model.spec.output.grafana.enabled:
+            out += provisioning(model, folders)
+        return out
+
+
+def folder_title(spec: DashboardSpec) -> str:
+    """The dashboard's Grafana folder: the one the spec names, else its team's, else General."""
+    named = spec.folder if "folder" in spec.model_fields_set else None
+    return named or spec.team or DEFAULT_FOLDER
 
 
 def dashboard(uid: str, spec: DashboardSpec, ref: dict) -> dict:
