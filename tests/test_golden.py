@@ -43,6 +43,7 @@ def test_there_is_a_golden_case_for_every_target():
         for path in tree(GOLDEN / case / "expected"):
             produced.add(path.split("/")[1] if "/" in path else path)
     # prometheus.yml and rule files both live under prometheus/
-    assert {"prometheus", "alertmanager", "grafana", "jaeger", "silenced.yaml", "instrumentation"} <= produced
+    assert {"prometheus", "alertmanager", "grafana", "jaeger", "silenced.yaml", "instrumentation", "blackbox",
+            "logging", "mimir"} <= produced
     assert set(REGISTRY) == {"prometheus", "rules", "slo", "alertmanager", "grafana", "jaeger", "otel", "silenced",
-                             "instrumentation"}
+                             "instrumentation", "blackbox", "logging", "mimir"}

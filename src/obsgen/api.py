@@ -1,6 +1,8 @@
 """The library API: what the CLI (and anyone else) calls. Nothing here prints."""
 from __future__ import annotations
 
+import dataclasses
+
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,9 +85,15 @@ def load_texts(texts: dict[str, str]) -> Project:
 
 
 def _resolve(spec_files: list[SpecFile], diags: list[Diagnostic]) -> Project:
+    from .secrets import scan_tree
+
     if spec_files:
         models, more = resolve(spec_files)
-        diags = diags + more
+        # Literal credentials anywhere in the spec's values; where the spec's shape already refused
+        # the value (a URL field with a password in it), that diagnostic says it better.
+        known = {d.pos for d in more if d.code == "OBS013"}
+        leaks = [d for f in spec_files for d in scan_tree(f.tree) if d.pos not in known]
+        diags = diags + more + leaks
     else:
         models = []
     diags = normalise(diags)
@@ -100,6 +108,11 @@ def generate(project: Project, targets: list[str] | None = None, output: str | N
 
     out: dict[str, str] = {}
     for model in project.models:
+        if output and output != model.spec.output.target:
+            # Targets read the output target from the spec (prometheus.yml drops rule_files under
+            # mimir): the override must look as if the spec had said it.
+            spec = model.spec.model_copy(update={"output": model.spec.output.model_copy(update={"target": output})})
+            model = dataclasses.replace(model, spec=spec)
         for art in generate_all(model, targets, output):
             out[f"{model.env}/{art.path}"] = art.content
     return dict(sorted(out.items()))

@@ -38,8 +38,8 @@ class CheckResult:
 
 
 class ToolMissing(Exception):
-    def __init__(self, tools: list[str]):
-        super().__init__(f"{' and '.join(tools)} not found on PATH; {INSTALL_HINT}")
+    def __init__(self, tools: list[str], hint: str = INSTALL_HINT):
+        super().__init__(f"{' and '.join(tools)} not found on PATH; {hint}")
         self.tools = tools
 
 
@@ -84,7 +84,50 @@ def check_tree(root: Path) -> list[CheckResult]:
     for strategies in sorted(root.rglob("jaeger/sampling-strategies.json")):
         problems = sampling_problems(strategies)
         results.append(CheckResult(rel(strategies), "sampling strategies", not problems, "\n".join(problems)))
+    for namespace in sorted(root.rglob("mimir/rules/*.yaml")):
+        # promtool reads Prometheus rule files; a Mimir namespace file adds `namespace:` on top.
+        doc = YAML(typ="safe").load(namespace.read_text(encoding="utf-8"))
+        with tempfile.TemporaryDirectory() as tmp:
+            plain = Path(tmp) / namespace.name
+            YAML(typ="safe").dump({"groups": doc["groups"]}, plain)
+            ok, out = _run([tools["promtool"], "check", "rules", str(plain)])
+        results.append(CheckResult(rel(namespace), "promtool check rules (mimir namespace)", ok, "" if ok else out))
+    results += check_blackbox(root, rel)
+    results.append(secret_scan(root))
     return results
+
+
+def check_blackbox(root: Path, rel) -> list[CheckResult]:
+    from .probes import EXPORTER, INSTALL_HINT as BLACKBOX_HINT, check_blackbox_config
+
+    configs = sorted(root.rglob("blackbox/blackbox.yml"))
+    if not configs:
+        return []
+    exporter = shutil.which(EXPORTER) or shutil.which("blackbox_exporter")
+    if exporter is None:
+        raise ToolMissing([EXPORTER], BLACKBOX_HINT)
+    out = []
+    for config in configs:
+        ok, message = check_blackbox_config(config, exporter)
+        out.append(CheckResult(rel(config), "blackbox exporter --config.check", ok, message))
+    return out
+
+
+def secret_scan(root: Path) -> CheckResult:
+    """Every file of the tree, for literal credentials (the build refuses to write them, but a
+    tree can be edited by hand or built by another version)."""
+    from .secrets import scan_files
+
+    files = {}
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            try:
+                files[path.relative_to(root).as_posix()] = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+    leaks = scan_files(files)
+    return CheckResult(".", "no literal credentials", not leaks,
+                       "\n".join(f"{d.pos.file}:{d.pos.line}:{d.pos.col}: {d.message}" for d in leaks))
 
 
 def check_prometheus_config(config: Path, name: str, promtool: str) -> CheckResult:

@@ -43,11 +43,18 @@ def _err(text: str) -> None:
 
 def _load(paths: list[Path] | None, fmt: Format, strict: bool):
     from .api import DEFAULT_SPECS, load_project
-    from .diagnostics import Severity, format_json, format_text
+    from .diagnostics import Severity
 
     project = load_project(paths or [Path(DEFAULT_SPECS)])
     diags = project.diagnostics
     failed = not project.ok or (strict and any(d.severity is Severity.WARNING for d in diags))
+    _report(diags, fmt)
+    return project, failed
+
+
+def _report(diags: list, fmt: Format) -> None:
+    from .diagnostics import Severity, format_json, format_text
+
     if fmt is Format.json:
         print(format_json(diags))
     else:
@@ -57,7 +64,6 @@ def _load(paths: list[Path] | None, fmt: Format, strict: bool):
         warnings = len(diags) - errors
         if diags:
             _err(f"{errors} error(s), {warnings} warning(s)")
-    return project, failed
 
 
 class OutputTarget(str, Enum):
@@ -109,6 +115,13 @@ def build(paths: SpecPaths = None,
     from .writer import MANIFEST, diff_tree, write_tree
 
     files = generate(project, output=target.value if target else None)
+    from .secrets import scan_files
+
+    leaks = scan_files(files)
+    if leaks:
+        _report(leaks, fmt)
+        _err("nothing written")
+        raise typer.Exit(1)
     if check:
         changes = diff_tree(out, files)
         if changes.any:

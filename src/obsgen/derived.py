@@ -111,7 +111,7 @@ def log_alerts(service: ServiceSpec, logging: LoggingSpec | None) -> list[Derive
         description=f"{{{{ $value | printf \"%.1f\" }}}} errors per minute, more than the mean plus "
                     f"{spike.sigma:g} standard deviations of the last {w}, for {spike.for_}. Find them in "
                     f"Elasticsearch: {naming.log_stream(logging.elasticsearch.index_prefix, service.name)}, "
-                    "level in (" + ", ".join(service.logs.error_levels) + ").",
+                    f"{service.logs.level_key} in (" + ", ".join(service.logs.error_levels) + ").",
         silence=spike.silence), ("logs", "error_spike"))]
 
 

@@ -85,14 +85,16 @@ class Model:
 
     @cached_property
     def dashboards(self) -> list[tuple[str, DashboardSpec]]:
-        """(uid, dashboard), sorted by uid: the spec's, and one per service with SLOs."""
+        """(uid, dashboard), sorted by uid: the spec's, and one per service with SLOs or probes
+        (its SLO panels, then its uptime panels)."""
+        from .probes import uptime_panels
         from .slo import dashboard
 
         out = [(d.uid or naming.slug(d.title), d) for d in self.spec.dashboards]
         for service in self.services:
             slos = [s for s in self.slos if s.service is service]
-            if slos:
-                d = dashboard(service, slos)
+            if slos or service.probes:
+                d = dashboard(service, slos, tuple(uptime_panels(service)))
                 out.append((d.uid, d))
         return sorted(out, key=lambda p: p[0])
 

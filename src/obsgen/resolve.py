@@ -277,7 +277,7 @@ class Checker:
         uids = self.unique("dashboards", [(i, _item_name("dashboards", d)) for i, d in self.items("dashboards")],
                            "dashboard uid", "uid")
         for i, s in self.svcs:
-            if s.slos and dashboard_uid(s.name) in uids:
+            if (s.slos or s.probes) and dashboard_uid(s.name) in uids:
                 self.diags.append(error("OBS020", f"dashboard uid {dashboard_uid(s.name)!r} is taken by the SLO "
                                                   f"dashboard of service {s.name!r}", self.at("services", i, "slos"),
                                         hint="give the other dashboard another uid"))
@@ -287,6 +287,7 @@ class Checker:
         self.dashboards()
         self.routing()
         self.tracing()
+        self.logging()
         return self.diags
 
     def unique(self, section: str, names: list[tuple[int, str | None]], what: str, field: str = "name") -> set[str]:
@@ -336,6 +337,9 @@ class Checker:
     def services(self):
         jobs: dict[str, str] = {}
         groups: dict[str, str] = {}
+        # SLO groups are named <service>-slo-<slo>: Mimir refuses two groups of one name in a namespace,
+        # and Prometheus's rule files would hold two groups of one name.
+        slo_groups = {f"{s.name}-slo-{o.name}": s.name for _, s in self.svcs for o in s.slos}
         g = self.sections["global"]
         for i, s in self.svcs:
             if s.scrape and s.scrape.timeout:
@@ -346,7 +350,13 @@ class Checker:
                                   f"interval {interval}", self.at("services", i, "scrape", "timeout"),
                         hint="Prometheus refuses that; set `interval` too, or a shorter timeout"))
             group = s.rule_group.name or s.name
-            if group in groups:
+            if group in slo_groups:
+                self.diags.append(error("OBS020", f"rule group {group!r} is the name of an SLO group of service "
+                                                  f"{slo_groups[group]!r}",
+                                        self.at("services", i, "rule_group", "name") if s.rule_group.name
+                                        else self.at("services", i, "name"),
+                                        hint="set rule_group.name to another name"))
+            elif group in groups:
                 self.diags.append(error("OBS020", f"rule group {group!r} is already used by service {groups[group]!r}",
                                         self.at("services", i, "rule_group", "name") if s.rule_group.name
                                         else self.at("services", i, "name"),
@@ -425,6 +435,8 @@ class Checker:
                                                   f"{jobs[job]!r} already uses", self.at("services", i, "probes", k,
                                                                                          "name")))
             jobs.setdefault(job, s.name)
+            if p.http:
+                self.body_regexes(i, k, p)
             if p.timeout and naming.duration_seconds(p.timeout) > naming.duration_seconds(
                     p.interval or self.sections["global"].scrape_interval):
                 self.diags.append(error("OBS033", f"probe {p.name!r}: timeout {p.timeout} is longer than its "
@@ -439,6 +451,37 @@ class Checker:
                                                   f"{'.'.join(map(str, d.origin))}",
                                         self.at("services", i, *d.origin),
                                         hint="rename the service's own alert"))
+
+    def body_regexes(self, i: int, k: int, p):
+        from .probes import re2_problem
+
+        for key in ("body_matches", "body_not_matches"):
+            for n, pattern in enumerate(getattr(p.http, key)):
+                problem = re2_problem(pattern)
+                if problem:
+                    self.diags.append(error(
+                        "OBS036", f"probe {p.name!r}: {key}[{n}] {pattern!r} is not a regular expression the "
+                                  f"blackbox exporter (Go, RE2) accepts: {problem}",
+                        self.at("services", i, "probes", k, "http", key, n),
+                        hint="RE2 has no lookarounds ((?=, (?!, (?<=) and no backreferences (\\1); name groups "
+                             "(?P<name>...)"))
+
+    def logging(self):
+        lg = self.sections.get("logging")
+        if lg is None:
+            return
+        # Fluent Bit names its counter namespace_subsystem_name and never leaves the subsystem empty.
+        if not re.fullmatch(r"[^_]+_[^_]+_.+", lg.error_metric):
+            self.diags.append(error("OBS033", f"logging.error_metric {lg.error_metric!r}: Fluent Bit can only "
+                                              "name a counter namespace_subsystem_name",
+                                    self.at("logging", "error_metric"),
+                                    hint="use three or more `_`-separated parts, like log_errors_total"))
+        es = lg.elasticsearch
+        if es.username and not es.password_env:
+            self.diags.append(error("OBS033", "logging.elasticsearch.username without password_env: Fluent Bit "
+                                              "would log in with an empty password",
+                                    self.at("logging", "elasticsearch", "username"),
+                                    hint="set password_env to the variable holding the password, or drop username"))
 
     def logs(self, i: int, s):
         if s.logs is not None and self.sections.get("logging") is None:
@@ -618,6 +661,25 @@ class Checker:
                                                   f"tracing.jaeger.otlp is false: Jaeger would not accept its "
                                                   f"OTLP spans", where,
                                         hint="set tracing.jaeger.otlp to true, or drop instrumentation.tracing"))
+            else:
+                strategy = tracing.sampling.services.get(s.name)
+                if getattr(strategy, "rate_limit", None) is not None:
+                    self.diags.append(error(
+                        "OBS033", f"service {s.name!r} sets instrumentation.tracing, but its sampling strategy is "
+                                  f"a rate limit, which the OpenTelemetry SDK cannot apply from environment "
+                                  f"variables (only a ratio)", where,
+                        hint="give the service a `probability`, or drop instrumentation.tracing and have its SDK "
+                             "use Jaeger's remote sampling"))
+        if tracing is not None and tracing.jaeger.image:
+            image, variant = tracing.jaeger.image, tracing.jaeger.variant
+            v1_image = "all-in-one" in image.rsplit("/", 1)[-1]
+            if v1_image == (variant == "v2"):
+                self.diags.append(error(
+                    "OBS033", f"tracing.jaeger.image {image!r} does not run variant {variant}: "
+                              + ("the 1.x all-in-one image takes flags, not Jaeger 2's configuration file"
+                                 if v1_image else "variant v1-all-in-one needs a Jaeger 1.x all-in-one image"),
+                    self.at("tracing", "jaeger", "image"),
+                    hint="set `variant: v1-all-in-one` for a 1.x image, or use a jaegertracing/jaeger:2.x image"))
 
 
 def resolve(files: list[SpecFile]) -> tuple[list[Model], list[Diagnostic]]:

@@ -295,9 +295,10 @@ def dashboard_uid(service: str) -> str:
     return f"slo-{service}"[:40].rstrip("-")
 
 
-def dashboard(service: ServiceSpec, slos: list[SLO]):
+def dashboard(service: ServiceSpec, slos: list[SLO], extra: tuple = ()):
     """One dashboard per service: per SLO, the SLI against its objective, the budget left, and
-    the burn rate over each alert window with the page and ticket thresholds drawn in."""
+    the burn rate over each alert window with the page and ticket thresholds drawn in; then the
+    `extra` panels (the service's uptime panels)."""
     from .spec import DashboardSpec, PanelSpec, QuerySpec, ThresholdStep
 
     panels = []
@@ -329,5 +330,8 @@ def dashboard(service: ServiceSpec, slos: list[SLO]):
             thresholds=[ThresholdStep(color="green")] + [
                 ThresholdStep(value=f, color="orange" if i < len(factors) - 1 else "red")
                 for i, f in enumerate(factors)]))
-    return DashboardSpec(title=f"SLOs: {service.name}", uid=dashboard_uid(service.name), folder="SLOs",
-                         team=service.team, tags=["slo", service.name], panels=panels)
+    panels += list(extra)
+    title = f"SLOs: {service.name}" if slos else f"Probes: {service.name}"
+    tags = (["slo"] if slos else []) + (["probes"] if extra else []) + [service.name]
+    return DashboardSpec(title=title, uid=dashboard_uid(service.name), folder="SLOs",
+                         team=service.team, tags=tags, panels=panels)

@@ -1005,10 +1005,11 @@ class DashboardSpec(Spec):
         None, description="Grafana uid, which links and bookmarks use: letters, digits, _ and -, at most 40; also "
                           "the JSON file's name and how environments refer to the dashboard. Unset: the title's "
                           "slug, which changes when the title does", examples=["waardhaven-infrastructure"])
-    folder: str = Field("General", description="Grafana folder; the dashboard's JSON is written to "
-                                                "grafana/dashboards/<folder slug>/")
-    team: Name | None = Field(None, description="the owning team (a teams[].name, which must exist); "
-                                                "for people reading the spec, not written to Grafana",
+    folder: str | None = Field(None, description="Grafana folder; unset: the owning team's folder (named after "
+                                                 "`team`), or General without a team. The JSON is written to "
+                                                 "grafana/dashboards/<folder slug>/", examples=["Infrastructure"])
+    team: Name | None = Field(None, description="the owning team (a teams[].name, which must exist); its "
+                                                "dashboards without a `folder` go to the team's Grafana folder",
                           examples=["infrastructure"])
     description: str | None = Field(None, description="what the dashboard is for; Grafana's dashboard description",
                                     examples=["Nodes, scrape targets and network of the production cluster."])
@@ -1272,8 +1273,8 @@ class ShardingSpec(Spec):
 class GrafanaProvisioning(Spec):
     enabled: bool = Field(True, description="write provisioning files so a stock Grafana loads generated/ as is")
     path: Annotated[str, Field(pattern=r"^/")] = Field(
-        "/var/lib/grafana/dashboards", description="where the environment's grafana/ folder is mounted in Grafana",
-        examples=["/var/lib/grafana/dashboards"])
+        "/var/lib/grafana/obsgen", description="where the environment's grafana/ folder is mounted in Grafana",
+        examples=["/var/lib/grafana/obsgen"])
     datasource_url: SafeURL = Field("http://prometheus:9090", description="URL Grafana queries Prometheus at",
                                     examples=["http://prometheus:9090"])
 
@@ -1291,7 +1292,7 @@ class OutputSpec(Spec):
                                    examples=[{"shards": 3, "by": "hashmod"}])
     grafana: GrafanaProvisioning = Field(default_factory=GrafanaProvisioning,
                                          description="Grafana provisioning files",
-                                         examples=[{"path": "/var/lib/grafana/dashboards"}])
+                                         examples=[{"path": "/var/lib/grafana/obsgen"}])
 
 
 # ----------------------------------------------------------------------------- routing

@@ -12,7 +12,8 @@ KINDS = {
     "alert": "Alerts", "recording_rule": "Recording rules", "slo": "SLOs",
     "alertmanager": "Alertmanager settings", "route": "Routes", "receiver": "Receivers",
     "inhibit_rule": "Inhibition rules", "time_interval": "Time intervals", "dashboard": "Dashboards",
-    "sampling": "Trace sampling", "jaeger": "Jaeger deployment", "file": "Other files",
+    "probe_module": "Probe modules", "sampling": "Trace sampling", "jaeger": "Jaeger deployment",
+    "file": "Other files",
 }
 Key = tuple[str, str, str]  # kind, env, object id
 

@@ -113,9 +113,12 @@ def _prometheus(env: str, rel: str, text: str, out: Objects) -> None:
     retention = _RETENTION.search(text)
     if retention:
         settings["retention"] = retention.group(1)
-    _put(out, "prometheus", env, "prometheus.yml", settings)
+    name = PurePosixPath(rel).name
+    shard = re.fullmatch(r"prometheus-(\d+)\.ya?ml", name)
+    _put(out, "prometheus", env, name, settings)
     for job in doc.get("scrape_configs") or []:
-        _put(out, "scrape_job", env, str(job["job_name"]), norm(_without(job, "job_name")))
+        job_id = str(job["job_name"]) + (f" (shard {shard.group(1)})" if shard else "")
+        _put(out, "scrape_job", env, job_id, norm(_without(job, "job_name")))
 
 
 def _rules(env: str, rel: str, text: str, out: Objects) -> None:
@@ -428,15 +431,31 @@ def _jaeger(env: str, rel: str, text: str, out: Objects) -> None:
             continue
         doc = dict(doc)
         if doc.get("kind") == "ConfigMap" and isinstance(doc.get("data"), dict):
-            # The strategies it carries are compared as trace sampling, from sampling-strategies.json.
-            doc["data"] = {k: v for k, v in doc["data"].items() if not k.endswith(".json")}
+            # What it carries is compared from the files themselves: the strategies as trace
+            # sampling (sampling-strategies.json), Jaeger 2's configuration from config.yaml.
+            doc["data"] = {k: v for k, v in doc["data"].items() if not k.endswith((".json", ".yaml"))}
         meta = doc.get("metadata") or {}
         _put(out, "jaeger", env, f"{doc.get('kind')}/{meta.get('name')}", norm(doc))
 
 
+def _jaeger_config(env: str, rel: str, text: str, out: Objects) -> None:
+    doc = _load_yaml(text) or {}
+    for section, value in doc.items():  # extensions, receivers, processors, exporters, service
+        _put(out, "jaeger", env, f"config.yaml {section}", norm(value))
+
+
+def _blackbox(env: str, rel: str, text: str, out: Objects) -> None:
+    doc = _load_yaml(text) or {}
+    for name, module in (doc.get("modules") or {}).items():
+        _put(out, "probe_module", env, str(name), norm(module))
+
+
 READERS: list[tuple[re.Pattern[str], Callable[[str, str, str, Objects], None]]] = [
-    (re.compile(r"prometheus/prometheus\.ya?ml"), _prometheus),
+    (re.compile(r"prometheus/prometheus(-\d+)?\.ya?ml"), _prometheus),
     (re.compile(r"prometheus/rules/[^/]+\.ya?ml"), _rules),
+    (re.compile(r"mimir/rules/[^/]+\.ya?ml"), _rules),  # Mimir namespaces: `namespace:` over rule groups
+    (re.compile(r"blackbox/blackbox\.ya?ml"), _blackbox),
+    (re.compile(r"jaeger/config\.ya?ml"), _jaeger_config),
     (re.compile(r"alertmanager/alertmanager\.ya?ml"), _alertmanager),
     (re.compile(r"grafana/dashboards/.+\.json"), _dashboard),
     (re.compile(r"jaeger/sampling-strategies\.json"), _sampling),

@@ -36,6 +36,9 @@ def _registry() -> dict[str, Callable[[], Target]]:
         "otel": load("otel", "OtelTarget"),
         "silenced": load("silenced", "SilencedTarget"),
         "instrumentation": load("instrumentation", "InstrumentationTarget"),
+        "blackbox": load("blackbox", "BlackboxTarget"),
+        "mimir": load("mimir", "MimirTarget"),
+        "logging": load("logging", "LoggingTarget"),
     }
 
 
@@ -45,7 +48,7 @@ REGISTRY = _registry()
 # differs; the rest (Alertmanager, tracing, logs, application code) is the same everywhere.
 # alertmanager.yml is kept under the operator target too: its Secret or AlertmanagerConfigs are
 # made from it, and `obsgen check` and `obsgen drill` test routing on it.
-_COMMON = ("alertmanager", "jaeger", "otel", "silenced", "instrumentation")
+_COMMON = ("alertmanager", "jaeger", "otel", "silenced", "instrumentation", "blackbox", "logging")
 OUTPUT_TARGETS: dict[str, tuple[str, ...]] = {
     "files": ("prometheus", "rules", "slo", "grafana") + _COMMON,
     "operator": ("operator",) + _COMMON,
