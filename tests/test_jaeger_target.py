@@ -72,24 +72,26 @@ FEED_SERVICES = TEAMS_AND_SERVICES + """\
     team: platform
 """
 
-# Per-service strategies: a probability with operations of its own, a rate limit, a plain number.
+# Per-service strategies: a probability with operations of its own, a plain number.
 STRATEGIES = "apiVersion: obsgen/v1\n" + FEED_SERVICES + """\
 tracing:
   sampling:
     default: 0.05
     services:
       trading-api: {probability: 0.2, operations: {/health: 0.5, /orders: 1.0}}
-      market-feed: {rate_limit: 50}
       auth: 0.1
     operations: {/health: 0.0, /metrics: 0.0}
 """
 
+# Rate limits without global operations: Jaeger v2 would hand those to a rate-limited service,
+# whose SDK then samples by them instead of the limit, so the spec check refuses the pair for v2.
 RATE_LIMITED = "apiVersion: obsgen/v1\n" + FEED_SERVICES + """\
 tracing:
   sampling:
     default: 0.05
-    services: {market-feed: {rate_limit: 50}, quotes: {rate_limit: 2.5}}
+    services: {market-feed: {rate_limit: 50}, quotes: {rate_limit: 2}, auth: 0.5}
 """
+
 
 REPLICATED = ELASTICSEARCH.replace("    namespace: observability\n", "    namespace: observability\n    replicas: 3\n")
 
@@ -114,6 +116,10 @@ def v1(text: str) -> str:
     return text.replace("tracing:\n", f"tracing:\n  jaeger: {{{V1}}}\n", 1)
 
 
+# With the 1.x all-in-one the pair is allowed (a warning): 1.62 leaves the rate limit alone.
+V1_RATE_LIMITED_WITH_OPERATIONS = v1(STRATEGIES.replace("      auth: 0.1\n", "      auth: 0.1\n"
+                                                                           "      market-feed: {rate_limit: 50}\n"))
+
 NO_OTLP = """\
 apiVersion: obsgen/v1
 tracing:
@@ -121,8 +127,9 @@ tracing:
 """
 
 CASES = {"memory": MEMORY, "elasticsearch": ELASTICSEARCH, "badger": BADGER, "strategies": STRATEGIES,
-         "replicated": REPLICATED, "environments": ENVIRONMENTS}
-V1_CASES = {f"v1-{name}": v1(text) for name, text in CASES.items() if name != "replicated"} | {"v1-no-otlp": NO_OTLP}
+         "rate-limited": RATE_LIMITED, "replicated": REPLICATED, "environments": ENVIRONMENTS}
+V1_CASES = {f"v1-{name}": v1(text) for name, text in CASES.items() if name != "replicated"} | {
+    "v1-no-otlp": NO_OTLP, "v1-rate-limited-with-operations": V1_RATE_LIMITED_WITH_OPERATIONS}
 
 
 def models(text: str) -> dict[str, Model]:
@@ -300,9 +307,15 @@ def test_a_rate_limit_is_a_ratelimiting_strategy_in_traces_per_second_without_op
     by_service = {s["service"]: s for s in strategies(model(RATE_LIMITED))["service_strategies"]}
     assert by_service["market-feed"] == {"service": "market-feed", "type": "ratelimiting", "param": 50}
     assert isinstance(by_service["market-feed"]["param"], int)
-    assert by_service["quotes"] == {"service": "quotes", "type": "ratelimiting", "param": 2.5}
-    (feed,) = [s for s in strategies(model(STRATEGIES))["service_strategies"] if s["service"] == "market-feed"]
-    assert "operation_strategies" not in feed
+    assert by_service["quotes"] == {"service": "quotes", "type": "ratelimiting", "param": 2}
+    assert by_service["auth"] == {"service": "auth", "type": "probabilistic", "param": 0.5}
+
+
+def test_a_rate_limited_service_gets_no_operation_strategies_even_when_there_are_global_ones():
+    s = strategies(model(V1_RATE_LIMITED_WITH_OPERATIONS))
+    (feed,) = [x for x in s["service_strategies"] if x["service"] == "market-feed"]
+    assert feed == {"service": "market-feed", "type": "ratelimiting", "param": 50}
+    assert len(s["default_strategy"]["operation_strategies"]) == 2
 
 
 def test_operations_at_probability_zero_are_written_as_zero_never_left_out():
