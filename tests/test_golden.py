@@ -46,4 +46,4 @@ def test_there_is_a_golden_case_for_every_target():
     assert {"prometheus", "alertmanager", "grafana", "jaeger", "silenced.yaml", "instrumentation", "blackbox",
             "logging", "mimir"} <= produced
     assert set(REGISTRY) == {"prometheus", "rules", "slo", "alertmanager", "grafana", "jaeger", "otel", "silenced",
-                             "instrumentation", "blackbox", "logging", "mimir"}
+                             "instrumentation", "blackbox", "logging", "mimir", "operator"}

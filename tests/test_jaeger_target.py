@@ -705,3 +705,37 @@ def test_which_file_holds_the_tracing_section_does_not_change_the_output():
     (first,) = load_texts({"a.yaml": tracing_part, "b.yaml": base}).models
     (second,) = load_texts({"a.yaml": base, "b.yaml": tracing_part}).models
     assert files(first) == files(second)
+
+
+RATE_LIMITED_BESIDE_GLOBAL_OPERATIONS = """\
+apiVersion: obsgen/v1
+tracing:
+  jaeger: {variant: VARIANT}
+  sampling:
+    operations: {/health: 0.0}
+    services:
+      feed: {rate_limit: 50}
+services:
+  - {name: feed, team: ops}
+teams:
+  - {name: ops}
+"""
+
+
+@pytest.mark.parametrize(("variant", "severity"), [("v2", "error"), ("v1-all-in-one", "warning")])
+def test_a_rate_limited_service_beside_global_operations_is_reported_at_its_rate_limit(variant, severity):
+    project = load_texts({"spec.yaml": RATE_LIMITED_BESIDE_GLOBAL_OPERATIONS.replace("VARIANT", variant)})
+    found = [(d.code, d.severity.value, d.pos.line, d.pos.col) for d in project.diagnostics if d.code == "OBS033"]
+    assert found == [("OBS033", severity, 7, 26)]
+
+
+def test_jaeger_v2_without_otlp_is_refused():
+    project = load_texts({"spec.yaml": "apiVersion: obsgen/v1\ntracing:\n  jaeger: {otlp: false}\n"})
+    assert [d.code for d in project.diagnostics] == ["OBS011"]
+    project = load_texts({"spec.yaml": "apiVersion: obsgen/v1\ntracing:\n  jaeger: {otlp: false, variant: v1-all-in-one}\n"})
+    assert project.ok
+
+
+def test_an_all_in_one_image_with_variant_v2_is_refused_at_the_image():
+    project = load_texts({"spec.yaml": "apiVersion: obsgen/v1\ntracing:\n  jaeger: {image: 'jaegertracing/all-in-one:1.62.0'}\n"})
+    assert [(d.code, d.pos.line, d.pos.col) for d in project.diagnostics] == [("OBS033", 3, 19)]

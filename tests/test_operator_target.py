@@ -17,7 +17,8 @@ from obsgen.model import Model
 from obsgen.output import Artifact
 from obsgen.targets.alertmanager import config as alertmanager_config
 from obsgen.targets.operator import OperatorTarget, alertmanager_files, operator_rule_file_groups, rule_files
-from obsgen.targets.operator.common import k8s_name, secret_ref
+from obsgen.naming import secret_ref
+from obsgen.targets.operator.common import k8s_name
 from obsgen.targets.rules import RulesTarget
 from obsgen.targets.slo import SLOTarget
 

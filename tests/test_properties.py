@@ -414,11 +414,16 @@ def resources(cpu: list[str], memory: list[str]) -> st.SearchStrategy[dict]:
 def tracing(draw, service_names: list[str]) -> dict:
     jaeger = pick(draw, {
         "namespace": names,
-        "image": st.sampled_from(["jaegertracing/all-in-one:1.62.0", "registry.local:5000/jaeger:latest"]),
+        "variant": st.sampled_from(["v2", "v1-all-in-one"]),
         "otlp": st.booleans(),
         "resources": some_of({"requests": resources(["100m", "0.5", "2"], ["256Mi", "1Gi", "1000"]),
                               "limits": resources(["1", "1500m"], ["2Gi", "4G"])}),
     })
+    if jaeger.get("otlp") is False:
+        jaeger["variant"] = "v1-all-in-one"  # Jaeger v2 receives over OTLP only
+    if draw(st.booleans()):
+        jaeger["image"] = ("jaegertracing/all-in-one:1.62.0" if jaeger.get("variant") == "v1-all-in-one"
+                           else "registry.local:5000/jaeger:2.11.0")
     storage = draw(st.sampled_from(["memory", "badger", "elasticsearch"]))
     jaeger["storage"] = {"type": storage}
     if storage == "elasticsearch":

@@ -56,7 +56,9 @@ def discover(paths: list[Path]) -> tuple[list[tuple[Path, str]], list[Diagnostic
     return sorted(found.values(), key=lambda pair: pair[1]), diags
 
 
-def load_project(paths: list[Path]) -> Project:
+def load_project(paths: list[Path], output: str | None = None) -> Project:
+    """Load, parse and resolve the spec files under `paths`; `output` replaces every environment's
+    `output.target` (files, operator, mimir)."""
     files, diags = discover(paths)
     spec_files = []
     names: dict[str, str] = {}
@@ -69,7 +71,7 @@ def load_project(paths: list[Path]) -> Project:
         diags += file_diags
         if isinstance(tree, YMap):
             spec_files.append(SpecFile(name=name, display=display, tree=tree))
-    return _resolve(spec_files, diags)
+    return _resolve(spec_files, diags, output)
 
 
 def load_texts(texts: dict[str, str]) -> Project:
@@ -84,11 +86,11 @@ def load_texts(texts: dict[str, str]) -> Project:
     return _resolve(spec_files, diags)
 
 
-def _resolve(spec_files: list[SpecFile], diags: list[Diagnostic]) -> Project:
+def _resolve(spec_files: list[SpecFile], diags: list[Diagnostic], output: str | None = None) -> Project:
     from .secrets import scan_tree
 
     if spec_files:
-        models, more = resolve(spec_files)
+        models, more = resolve(spec_files, output)
         # Literal credentials anywhere in the spec's values; where the spec's shape already refused
         # the value (a URL field with a password in it), that diagnostic says it better.
         known = {d.pos for d in more if d.code == "OBS013"}

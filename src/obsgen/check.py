@@ -78,7 +78,19 @@ def check_tree(root: Path) -> list[CheckResult]:
     for dash in sorted(root.rglob("grafana/dashboards/**/*.json")):
         problems = dashboard_problems(dash)
         results.append(CheckResult(rel(dash), "dashboard structure", not problems, "\n".join(problems)))
-    for manifest in sorted([*root.rglob("jaeger/*.yaml"), *root.rglob("instrumentation/otel/*.configmap.yaml")]):
+    for folder in sorted(p for p in root.rglob("operator") if p.is_dir()):
+        results += check_operator(folder, rel, tools)
+    for config in sorted(root.rglob("jaeger/config.yaml")):
+        from .targets.jaeger_config import config_problems
+
+        try:
+            problems = config_problems(YAML(typ="safe").load(config.read_text(encoding="utf-8")))
+        except (OSError, YAMLError) as exc:
+            problems = [f"not readable YAML: {exc}"]
+        results.append(CheckResult(rel(config), "Jaeger 2 configuration structure", not problems, "\n".join(problems)))
+    manifests = [p for p in root.rglob("jaeger/*.yaml") if p.name != "config.yaml"]
+    for manifest in sorted([*manifests, *root.rglob("instrumentation/otel/*.configmap.yaml"),
+                            *root.rglob("operator/**/*.yaml")]):
         problems = manifest_problems(manifest)
         results.append(CheckResult(rel(manifest), "kubernetes manifest structure", not problems, "\n".join(problems)))
     for strategies in sorted(root.rglob("jaeger/sampling-strategies.json")):
@@ -95,6 +107,30 @@ def check_tree(root: Path) -> list[CheckResult]:
     results += check_blackbox(root, rel)
     results.append(secret_scan(root))
     return results
+
+
+def check_operator(folder: Path, rel, tools: dict[str, str]) -> list[CheckResult]:
+    """The Prometheus Operator resources, read back into what the real tools check: the
+    PrometheusRules' groups with promtool, the config Secret's alertmanager.yml with amtool."""
+    from .targets.operator.extract import alertmanager_files, rule_files
+
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, text in rule_files(folder).items():
+            plain = Path(tmp) / name
+            plain.write_text(text, encoding="utf-8")
+            ok, msg = _run([tools["promtool"], "check", "rules", str(plain)])
+            out.append(CheckResult(rel(folder / "rules" / (name.removesuffix(".rules.yml") + ".yaml")),
+                                   "promtool check rules (PrometheusRule)", ok, "" if ok else msg))
+        files = alertmanager_files(folder)
+        if files:
+            for name, text in files.items():
+                (Path(tmp) / name).parent.mkdir(parents=True, exist_ok=True)
+                (Path(tmp) / name).write_text(text, encoding="utf-8")
+            ok, msg = _run([tools["amtool"], "check-config", str(Path(tmp) / "alertmanager.yml")])
+            out.append(CheckResult(rel(folder / "alertmanager" / "config-secret.yaml"),
+                                   "amtool check-config (config Secret)", ok, "" if ok else msg))
+    return out
 
 
 def check_blackbox(root: Path, rel) -> list[CheckResult]:

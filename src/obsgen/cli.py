@@ -41,11 +41,11 @@ def _err(text: str) -> None:
     print(text, file=sys.stderr)
 
 
-def _load(paths: list[Path] | None, fmt: Format, strict: bool):
+def _load(paths: list[Path] | None, fmt: Format, strict: bool, output: str | None = None):
     from .api import DEFAULT_SPECS, load_project
     from .diagnostics import Severity
 
-    project = load_project(paths or [Path(DEFAULT_SPECS)])
+    project = load_project(paths or [Path(DEFAULT_SPECS)], output)
     diags = project.diagnostics
     failed = not project.ok or (strict and any(d.severity is Severity.WARNING for d in diags))
     _report(diags, fmt)
@@ -72,15 +72,21 @@ class OutputTarget(str, Enum):
     mimir = "mimir"
 
 
+TargetOpt = Annotated[Optional[OutputTarget], typer.Option(
+    "--target", help="the output target (files, operator, mimir) for every environment, instead of each "
+                     "environment's `output.target`")]
+
+
 @app.command()
-def validate(paths: SpecPaths = None, fmt: FormatOpt = Format.text, strict: StrictOpt = False) -> None:
+def validate(paths: SpecPaths = None, fmt: FormatOpt = Format.text, strict: StrictOpt = False,
+             target: TargetOpt = None) -> None:
     """Check the spec and report every problem; writes nothing.
 
     Examples:\n
       obsgen validate\n
       obsgen validate specs/ extra/team-quant.yaml --format json
     """
-    project, failed = _load(paths, fmt, strict)
+    project, failed = _load(paths, fmt, strict, target.value if target else None)
     if failed:
         raise typer.Exit(1)
     if fmt is Format.text:
@@ -95,10 +101,7 @@ def build(paths: SpecPaths = None,
           out: Annotated[Path, typer.Option("--out", "-o", help="output folder")] = Path("generated"),
           check: Annotated[bool, typer.Option(
               "--check", help="write nothing; exit 1 and list the files that differ when the output is stale")] = False,
-          fmt: FormatOpt = Format.text, strict: StrictOpt = False,
-          target: Annotated[OutputTarget | None, typer.Option(
-              "--target", help="write this output target in every environment, instead of each environment's "
-                               "`output.target`")] = None) -> None:
+          fmt: FormatOpt = Format.text, strict: StrictOpt = False, target: TargetOpt = None) -> None:
     """Validate the spec and write every environment's configuration under --out.
 
     Examples:\n
@@ -107,14 +110,14 @@ def build(paths: SpecPaths = None,
       obsgen build --target operator --out /tmp/operator\n
       obsgen build --check        # in CI: is generated/ up to date?
     """
-    project, failed = _load(paths, fmt, strict)
+    project, failed = _load(paths, fmt, strict, target.value if target else None)
     if failed:
         _err("nothing written")
         raise typer.Exit(1)
     from .api import generate
     from .writer import MANIFEST, diff_tree, write_tree
 
-    files = generate(project, output=target.value if target else None)
+    files = generate(project)
     from .secrets import scan_files
 
     leaks = scan_files(files)

@@ -1,6 +1,7 @@
 """Naming conventions, output paths and label rules: the one place both checks and targets use."""
 from __future__ import annotations
 
+import posixpath
 import re
 
 API_VERSION = "obsgen/v1"
@@ -118,3 +119,23 @@ LOG_ERRORS_RECORD = "service:log_errors:per_minute"
 
 def log_stream(prefix: str, service: str) -> str:
     return f"{prefix}-{service}"
+
+
+# Kubernetes object names (DNS-1123 subdomains) and Secret/ConfigMap data keys.
+DNS1123_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+DATA_KEY_RE = re.compile(r"^[-._a-zA-Z0-9]+$")
+
+
+def secret_ref(path: str) -> dict[str, str] | None:
+    """The Secret key a credential file stands for under the Prometheus Operator: `<dir>/<name>/<key>`
+    is key `<key>` of Secret `<name>`, the layout the operator mounts `spec.secrets` in (Prometheus:
+    /etc/prometheus/secrets/<name>/<key>; Alertmanager: /etc/alertmanager/secrets/<name>/<key>), so
+    one spec path means the same secret under the files target and the operator target. None when
+    the path does not give a valid Secret name and key."""
+    key = posixpath.basename(path)
+    name = posixpath.basename(posixpath.dirname(path))
+    if not key or not DATA_KEY_RE.fullmatch(key) or len(key) > 253:
+        return None
+    if not name or not DNS1123_RE.fullmatch(name) or len(name) > 253:
+        return None
+    return {"name": name, "key": key}

@@ -19,7 +19,7 @@ from .loader import YMap, YSeq
 from .model import Model
 from .slo import dashboard_uid
 from .parse import Parsed, describe, did_you_mean, key_pos, locate, parse_project
-from .spec import ENV_KEYS, FILE_KEYS, LIST_SECTIONS, SECTION_KEYS
+from .spec import ENV_KEYS, FILE_KEYS, LIST_SECTIONS, SECTION_KEYS, OutputSpec
 
 DEFAULT_ENV = "default"
 # prometheus_client's (and client_golang's) default histogram buckets.
@@ -288,6 +288,7 @@ class Checker:
         self.routing()
         self.tracing()
         self.logging()
+        self.operator()
         return self.diags
 
     def unique(self, section: str, names: list[tuple[int, str | None]], what: str, field: str = "name") -> set[str]:
@@ -482,6 +483,46 @@ class Checker:
                                               "would log in with an empty password",
                                     self.at("logging", "elasticsearch", "username"),
                                     hint="set password_env to the variable holding the password, or drop username"))
+
+    def operator(self):
+        """The operator target refers to credentials as Secret keys: a file path must read
+        <dir>/<secret>/<key>. AlertmanagerConfig has no time zones."""
+        out = self.sections["output"]
+        if out.target != "operator":
+            return
+
+        def secret_path(path: str | None, *loc):
+            if path and naming.secret_ref(path) is None:
+                self.diags.append(error(
+                    "OBS033", f"{'.'.join(map(str, loc[-2:]))} {path!r} names no Secret key: with the operator "
+                              "target a credential file is <dir>/<secret>/<key>, as the operator mounts Secrets",
+                    self.at(*loc), hint="e.g. /etc/prometheus/secrets/<secret>/<key>"))
+
+        for i, s in self.svcs:
+            sc = s.scrape
+            if sc and not (sc.kubernetes and sc.kubernetes.preset):
+                secret_path(sc.ca_file, "services", i, "scrape", "ca_file")
+                secret_path(sc.bearer_token_file, "services", i, "scrape", "bearer_token_file")
+        if out.operator.alertmanager != "alertmanager_config":
+            return
+        for i, t in self.teams:
+            for channel, fields in (("slack", ("api_url_file",)), ("pagerduty", ("routing_key_file",)),
+                                    ("webhook", ("url_file", "credentials_file")), ("sms", ("credentials_file",))):
+                block = getattr(t, channel)
+                for field in fields:
+                    secret_path(getattr(block, field, None) if block else None, "teams", i, channel, field)
+        r = self.sections["routing"]
+        if r.smtp:
+            secret_path(r.smtp.auth_password_file, "routing", "smtp", "auth_password_file")
+        for name, entries in r.time_intervals.items():
+            for j, entry in enumerate(entries):
+                if entry.location:
+                    self.diags.append(error(
+                        "OBS033", f"time interval {name!r} has a location ({entry.location}), which "
+                                  "AlertmanagerConfig resources cannot hold: it would silently become UTC",
+                        self.at("routing", "time_intervals", name, j, "location"),
+                        hint="use output.operator.alertmanager: secret (the whole config as a Secret), or "
+                             "write the times in UTC"))
 
     def logs(self, i: int, s):
         if s.logs is not None and self.sections.get("logging") is None:
@@ -680,9 +721,33 @@ class Checker:
                                  if v1_image else "variant v1-all-in-one needs a Jaeger 1.x all-in-one image"),
                     self.at("tracing", "jaeger", "image"),
                     hint="set `variant: v1-all-in-one` for a 1.x image, or use a jaegertracing/jaeger:2.x image"))
+        if tracing is not None and tracing.sampling.operations:
+            self.rate_limits_and_operations(tracing)
+
+    def rate_limits_and_operations(self, tracing):
+        """Jaeger v2 (2.2 and later) copies the global per-operation probabilities into a rate-limited
+        service's strategy, and SDKs then sample it by them instead of its rate limit; 1.62 leaves
+        them out."""
+        for name, own in sorted(tracing.sampling.services.items()):
+            if getattr(own, "rate_limit", None) is None:
+                continue
+            where = self.at("tracing", "sampling", "services", name, "rate_limit")
+            if tracing.jaeger.variant == "v2":
+                self.diags.append(error(
+                    "OBS033", f"service {name!r} is rate-limited, but tracing.sampling.operations applies "
+                              f"per-operation probabilities to every service: Jaeger v2 sends them to {name!r} too, "
+                              f"and SDKs then sample it by them instead of its rate limit", where,
+                    hint=f"give {name} a probability (with its own operations), or drop tracing.sampling.operations"))
+            else:
+                self.diags.append(warning(
+                    "OBS033", f"service {name!r} is rate-limited, so the 1.x all-in-one does not apply "
+                              f"tracing.sampling.operations to it", where,
+                    hint=f"give {name} a probability to have its operations sampled as listed"))
 
 
-def resolve(files: list[SpecFile]) -> tuple[list[Model], list[Diagnostic]]:
+def resolve(files: list[SpecFile], output: str | None = None) -> tuple[list[Model], list[Diagnostic]]:
+    """Every environment's model. `output` (files, operator, mimir) replaces each environment's
+    `output.target`, as `obsgen build --target` asks; it is checked as if the spec had said it."""
     diags: list[Diagnostic] = []
     for f in files:
         diags += check_file(f)
@@ -698,6 +763,8 @@ def resolve(files: list[SpecFile]) -> tuple[list[Model], list[Diagnostic]]:
         diags += env_diags
         parsed, parse_diags = parse_project(tree)
         diags += parse_diags
+        if output and isinstance(parsed.sections.get("output"), OutputSpec):
+            parsed.sections["output"] = parsed.sections["output"].model_copy(update={"target": output})
         checked = Checker(tree, parsed).run()
         diags += checked
         trees.append(tree)

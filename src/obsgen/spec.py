@@ -1090,9 +1090,9 @@ class StorageSpec(Spec):
 class ServiceSampling(Spec):
     probability: Annotated[float, Field(ge=0, le=1)] | None = Field(
         None, description="probability (0 to 1) that a trace is sampled", examples=[0.1])
-    rate_limit: Annotated[Finite, Field(gt=0)] | None = Field(
-        None, description="at most this many traces per second are sampled (rate-limited strategy; SDKs that "
-                          "read Jaeger's remote sampling only)", examples=[50])
+    rate_limit: Annotated[int, Field(ge=1, le=2_147_483_647)] | None = Field(
+        None, description="at most this many traces per second are sampled, a whole number (rate-limited "
+                          "strategy; SDKs that read Jaeger's remote sampling only)", examples=[50])
     operations: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(
         default_factory=dict, description="per operation (span name), a probability for this service, over the "
                                           "global `operations`", examples=[{"/metrics": 0.0}])
@@ -1146,6 +1146,8 @@ class JaegerSpec(Spec):
     def _replicas(self):
         if self.replicas > 1 and (self.variant != "v2" or self.storage.type != "elasticsearch"):
             raise ValueError("more than one Jaeger replica needs variant v2 and elasticsearch storage")
+        if not self.otlp and self.variant == "v2":
+            raise ValueError("Jaeger v2 receives spans over OTLP only: `otlp: false` needs variant v1-all-in-one")
         return self
 
 

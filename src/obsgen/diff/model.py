@@ -13,6 +13,7 @@ KINDS = {
     "alertmanager": "Alertmanager settings", "route": "Routes", "receiver": "Receivers",
     "inhibit_rule": "Inhibition rules", "time_interval": "Time intervals", "dashboard": "Dashboards",
     "probe_module": "Probe modules", "sampling": "Trace sampling", "jaeger": "Jaeger deployment",
+    "operator": "Prometheus Operator resources",
     "file": "Other files",
 }
 Key = tuple[str, str, str]  # kind, env, object id

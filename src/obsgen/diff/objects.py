@@ -122,7 +122,10 @@ def _prometheus(env: str, rel: str, text: str, out: Objects) -> None:
 
 
 def _rules(env: str, rel: str, text: str, out: Objects) -> None:
-    doc = _load_yaml(text) or {}
+    _rule_groups(env, _load_yaml(text) or {}, out)
+
+
+def _rule_groups(env: str, doc: dict, out: Objects) -> None:
     for group in doc.get("groups") or []:
         name = str(group["name"])
         _put(out, "rule_group", env, name, norm(_without(group, "name", "rules")))
@@ -444,6 +447,24 @@ def _jaeger_config(env: str, rel: str, text: str, out: Objects) -> None:
         _put(out, "jaeger", env, f"config.yaml {section}", norm(value))
 
 
+def _operator_rules(env: str, rel: str, text: str, out: Objects) -> None:
+    # PrometheusRule resources hold rule groups: compared as rules, whatever file or resource holds them.
+    from ..targets.operator.extract import operator_rule_file_groups
+
+    _rule_groups(env, operator_rule_file_groups(text), out)
+
+
+def _operator(env: str, rel: str, text: str, out: Objects) -> None:
+    for doc in _yaml.load_all(text):
+        if not isinstance(doc, dict):
+            continue
+        meta = doc.get("metadata") or {}
+        value = dict(doc)
+        if doc.get("kind") == "ConfigMap" and "grafana_dashboard" in str(meta.get("labels")):
+            value["data"] = sorted(doc.get("data") or {})  # the dashboards themselves are compared from grafana/
+        _put(out, "operator", env, f"{doc.get('kind')}/{meta.get('namespace')}/{meta.get('name')}", norm(value))
+
+
 def _blackbox(env: str, rel: str, text: str, out: Objects) -> None:
     doc = _load_yaml(text) or {}
     for name, module in (doc.get("modules") or {}).items():
@@ -455,6 +476,8 @@ READERS: list[tuple[re.Pattern[str], Callable[[str, str, str, Objects], None]]] 
     (re.compile(r"prometheus/rules/[^/]+\.ya?ml"), _rules),
     (re.compile(r"mimir/rules/[^/]+\.ya?ml"), _rules),  # Mimir namespaces: `namespace:` over rule groups
     (re.compile(r"blackbox/blackbox\.ya?ml"), _blackbox),
+    (re.compile(r"operator/rules/[^/]+\.ya?ml"), _operator_rules),
+    (re.compile(r"operator/.+\.ya?ml"), _operator),
     (re.compile(r"jaeger/config\.ya?ml"), _jaeger_config),
     (re.compile(r"alertmanager/alertmanager\.ya?ml"), _alertmanager),
     (re.compile(r"grafana/dashboards/.+\.json"), _dashboard),

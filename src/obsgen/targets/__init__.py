@@ -38,6 +38,7 @@ def _registry() -> dict[str, Callable[[], Target]]:
         "instrumentation": load("instrumentation", "InstrumentationTarget"),
         "blackbox": load("blackbox", "BlackboxTarget"),
         "mimir": load("mimir", "MimirTarget"),
+        "operator": load("operator", "OperatorTarget"),
         "logging": load("logging", "LoggingTarget"),
     }
 

@@ -2,18 +2,14 @@
 from __future__ import annotations
 
 import hashlib
-import posixpath
 import re
 
 from ...model import Model
+from ...naming import secret_ref
 
 MONITORING_V1 = "monitoring.coreos.com/v1"
 MONITORING_V1ALPHA1 = "monitoring.coreos.com/v1alpha1"
 MANAGED_BY = {"app.kubernetes.io/managed-by": "obsgen"}
-
-# Kubernetes object names (DNS-1123 subdomains) and Secret/ConfigMap data keys.
-DNS1123_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-DATA_KEY_RE = re.compile(r"^[-._a-zA-Z0-9]+$")
 
 
 def metadata(model: Model, name: str, namespace: str | None = None, labels: dict[str, str] | None = None,
@@ -40,21 +36,6 @@ def k8s_name(text: str, prefix: str = "") -> str:
     if clean != text:
         name = f"{name[:200]}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
     return name
-
-
-def secret_ref(path: str) -> dict[str, str] | None:
-    """The Secret key a credential file stands for: `<dir>/<name>/<key>` is key `<key>` of Secret
-    `<name>`. It is the layout the operator mounts `spec.secrets` in (Prometheus:
-    /etc/prometheus/secrets/<name>/<key>; Alertmanager: /etc/alertmanager/secrets/<name>/<key>), so
-    one spec path means the same secret under the files target and the operator target. None when
-    the path does not give a valid Secret name and key (resolve refuses such paths there)."""
-    key = posixpath.basename(path)
-    name = posixpath.basename(posixpath.dirname(path))
-    if not key or not DATA_KEY_RE.fullmatch(key) or len(key) > 253:
-        return None
-    if not name or not DNS1123_RE.fullmatch(name) or len(name) > 253:
-        return None
-    return {"name": name, "key": key}
 
 
 def secret_key(path: str) -> dict[str, str]:
