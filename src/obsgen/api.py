@@ -93,8 +93,8 @@ def _resolve(spec_files: list[SpecFile], diags: list[Diagnostic], output: str | 
         models, more = resolve(spec_files, output)
         # Literal credentials anywhere in the spec's values; where the spec's shape already refused
         # the value (a URL field with a password in it), that diagnostic says it better.
-        known = {d.pos for d in more if d.code == "OBS013"}
-        leaks = [d for f in spec_files for d in scan_tree(f.tree) if d.pos not in known]
+        known = {(d.pos.file, d.pos.line) for d in more if d.code == "OBS013"}
+        leaks = [d for f in spec_files for d in scan_tree(f.tree) if (d.pos.file, d.pos.line) not in known]
         diags = diags + more + leaks
     else:
         models = []
