@@ -7,19 +7,23 @@ report every duplicate key, and bound what aliases expand to.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 from ruamel.yaml import YAML
 from ruamel.yaml.main import CParser as _CParser  # None without ruamel.yaml.clib
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import MappingEndEvent, MappingStartEvent, SequenceEndEvent, SequenceStartEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .diagnostics import Diagnostic, Pos, error
 
-# Aliases may repeat data, but a spec never needs more than this many values after expansion.
+# Aliases may repeat data, but a spec never needs more than this many values built through them.
 MAX_EXPANDED_VALUES = 200_000
 MAX_DEPTH = 200
-MAX_FILE_BYTES = 64 * 1024 * 1024
+# A spec file is written by people: a team's file is kilobytes. Refusing anything bigger up front
+# keeps a runaway file (a log pasted in, a generated dump) to one diagnostic in milliseconds.
+MAX_FILE_BYTES = 16 * 1024 * 1024
 
 _CORE = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = {f"{_CORE}{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge")}
@@ -86,7 +90,8 @@ class _Builder:
     def __init__(self, file: str):
         self.file = file
         self.diags: list[Diagnostic] = []
-        self.expanded = 0
+        self.expanded = 0  # values built through aliases (a node reached again, and all below it)
+        self.aliased = 0  # how many aliased nodes the current path is inside
         self.built: set[int] = set()  # nodes built once already: reaching one again is an alias
         self.in_place: list[Node] = []  # the nodes on the current path that are written in place
 
@@ -96,20 +101,22 @@ class _Builder:
     def build(self, node: Node, depth: int = 0):
         if depth > MAX_DEPTH:
             raise _Abort(error("OBS004", f"nesting deeper than {MAX_DEPTH} levels", self.pos(node)))
-        self.expanded += 1
+        fresh = id(node) not in self.built
+        self.aliased += not fresh
+        self.expanded += self.aliased > 0
         if self.expanded > MAX_EXPANDED_VALUES:
             # Point at the innermost value written in place: the one whose aliases blow up.
             where = self.in_place[-1] if self.in_place else node
             raise _Abort(error(
                 "OBS004", f"the document expands to more than {MAX_EXPANDED_VALUES} values",
                 self.pos(where), hint="aliases (*name) that repeat large anchors multiply; write the data out"))
-        fresh = id(node) not in self.built
         if fresh:
             self.built.add(id(node))
             self.in_place.append(node)
         try:
             return self._build(node, depth)
         finally:
+            self.aliased -= not fresh
             if fresh:
                 self.in_place.pop()
 
@@ -163,31 +170,53 @@ class _Builder:
         return out
 
 
+_BRACKETS = re.compile(r"[^\[\]{}]+")
+_INDENT = re.compile(r"^ {%d,}" % (MAX_DEPTH + 1), re.MULTILINE)
+
+
 def _looks_deep(text: str) -> bool:
-    """Could this text nest deeper than the C parser's stack allows? A cheap over-estimate:
-    unclosed flow brackets (ignoring quoting) and indentation width."""
+    """Could this text nest deeper than MAX_DEPTH? A cheap over-estimate: unclosed flow brackets
+    (ignoring quoting) and indentation width."""
     depth = peak = 0
-    for ch in text:
+    for ch in _BRACKETS.sub("", text):  # only the brackets are left: a short string
         if ch in "[{":
             depth += 1
             peak = max(peak, depth)
-        elif ch in "]}":
+        else:
             depth -= 1
-    if peak > MAX_DEPTH // 2:
-        return True
-    return any(len(line) - len(line.lstrip(" ")) > MAX_DEPTH for line in text.splitlines())
+    return peak > MAX_DEPTH // 2 or _INDENT.search(text) is not None
 
 
-def _composer(text: str) -> YAML:
-    # libyaml (ruamel.yaml.clib) composes ~8x faster than the pure-Python parser, and
-    # `obsgen validate` runs on every commit. Its recursion is in C, though, so text that
-    # might nest deeply goes to the pure parser, whose RecursionError we can catch.
-    pure = _CParser is None or _looks_deep(text)
-    return YAML(typ="safe", pure=pure)
+class _TooDeep(Exception):
+    def __init__(self, mark):
+        self.mark = mark
+
+
+def _check_depth(text: str) -> None:
+    """Raise _TooDeep at the first collection nested deeper than MAX_DEPTH. libyaml's event parser
+    keeps its stacks on the heap (only its composer recurses), and stops reading there: a text
+    nested thousands deep is refused in milliseconds, where the pure parser takes seconds."""
+    depth = 0
+    for event in YAML(typ="safe", pure=False).parse(text):
+        if isinstance(event, (SequenceStartEvent, MappingStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _TooDeep(event.start_mark)
+        elif isinstance(event, (SequenceEndEvent, MappingEndEvent)):
+            depth -= 1
 
 
 def _compose(text: str) -> list:
-    yaml = _composer(text)
+    # libyaml (ruamel.yaml.clib) composes ~8x faster than the pure-Python parser, and
+    # `obsgen validate` runs on every commit. Its composer recurses in C, though, so text that
+    # might nest deeply is measured first (and refused when it does).
+    pure = _CParser is None
+    if not pure and _looks_deep(text):
+        try:
+            _check_depth(text)
+        except MarkedYAMLError:
+            pure = True  # libyaml refuses it: the pure parser decides (below)
+    yaml = YAML(typ="safe", pure=pure)
     try:
         return list(yaml.compose_all(text))
     except MarkedYAMLError:
@@ -212,6 +241,8 @@ def load_text(text: str, file: str) -> tuple[object, list[Diagnostic]]:
         pos = _mark_pos(file, mark) if mark is not None else Pos(file, 1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
         return None, [error("OBS001", f"YAML syntax error: {problem}", pos)]
+    except _TooDeep as exc:
+        return None, [error("OBS004", f"nesting deeper than {MAX_DEPTH} levels", _mark_pos(file, exc.mark))]
     except RecursionError:
         return None, [error("OBS004", "nesting too deep to read", Pos(file, 1, 1))]
     except YAMLError as exc:
@@ -240,8 +271,9 @@ def load_file(path: Path, display: str) -> tuple[object, list[Diagnostic]]:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            return None, [error("OBS005", f"file is {size} bytes; spec files are limited to {MAX_FILE_BYTES}",
-                                Pos(display))]
+            return None, [error("OBS005", f"file is {size / 2**20:.1f} MiB; a spec file may be at most "
+                                          f"{MAX_FILE_BYTES // 2**20} MiB", Pos(display, 1, 1),
+                                hint="split it: spec files in a folder are merged (one per team, say)")]
         raw = path.read_bytes()
     except OSError as exc:
         return None, [error("OBS005", f"cannot read file: {exc.strerror or exc}", Pos(display))]

@@ -1,12 +1,16 @@
 """Phase 6, write: put a build on disk atomically, prune only what obsgen wrote before.
 
 The whole output folder is staged beside itself (a copy, so files people put there survive),
-updated, and swapped in with two renames. A build killed at any point leaves either the old
-tree or the new one; if it dies between the two renames, the next run restores the old tree
-before doing anything else.
+updated, and swapped in. On Linux the swap is one `renameat2(RENAME_EXCHANGE)`: the output
+folder is the old tree or the new one at every instant, whatever kills the build (SIGKILL
+included). Elsewhere it is two renames; a build killed between them leaves the old tree beside
+the output folder, and the next run puts it back before doing anything else. A staging folder
+left by a killed build is removed by the next run.
 """
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import hashlib
 import json
 import os
@@ -74,12 +78,46 @@ def diff_tree(out: Path, files: dict[str, str]) -> Changes:
     return changes
 
 
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders atomically (Linux renameat2); False where the system cannot."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    return False  # ENOSYS, EINVAL (a file system without exchange): fall back to two renames
+
+
 def write_tree(out: Path, files: dict[str, str]) -> Changes:
     recover(out)
     changes = diff_tree(out, files)
     if not changes.any:
         return changes
     stage, previous = _staging(out)
+    try:
+        _stage(out, stage, files, changes)
+    except BaseException:  # an error, Ctrl-C or SIGTERM while staging: the output was never touched
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    if out.exists() and _exchange(stage, out):
+        shutil.rmtree(stage)  # now the old tree
+        return changes
+    if out.exists():
+        os.rename(out, previous)
+    os.rename(stage, out)
+    if previous.exists():
+        shutil.rmtree(previous)
+    return changes
+
+
+def _stage(out: Path, stage: Path, files: dict[str, str], changes: Changes) -> None:
     if out.exists():
         shutil.copytree(out, stage, symlinks=True)
     else:
@@ -93,12 +131,6 @@ def write_tree(out: Path, files: dict[str, str]) -> Changes:
         with open(target, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
     (stage / MANIFEST).write_text(manifest_text(files), encoding="utf-8", newline="\n")
-    if out.exists():
-        os.rename(out, previous)
-    os.rename(stage, out)
-    if previous.exists():
-        shutil.rmtree(previous)
-    return changes
 
 
 def _prune_empty_dirs(root: Path, rel: Path) -> None:
