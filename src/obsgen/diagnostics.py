@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass
 from enum import Enum
 
@@ -44,12 +45,23 @@ class Diagnostic:
         return out
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _one_line(text: str | None) -> str | None:
+    """Messages quote what the spec says, which may hold newlines or control characters: they are
+    shown escaped, so one diagnostic stays one line and the terminal shows what is there."""
+    if text is None or not _CONTROL.search(text):
+        return text
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
+
 def error(code: str, message: str, pos: Pos, hint: str | None = None) -> Diagnostic:
-    return Diagnostic(Severity.ERROR, code, message, pos, hint)
+    return Diagnostic(Severity.ERROR, code, _one_line(message), pos, _one_line(hint))
 
 
 def warning(code: str, message: str, pos: Pos, hint: str | None = None) -> Diagnostic:
-    return Diagnostic(Severity.WARNING, code, message, pos, hint)
+    return Diagnostic(Severity.WARNING, code, _one_line(message), pos, _one_line(hint))
 
 
 def has_errors(diags: list[Diagnostic]) -> bool:

@@ -13,6 +13,7 @@ from pathlib import Path
 from ruamel.yaml import YAML
 from ruamel.yaml.main import CParser as _CParser  # None without ruamel.yaml.clib
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.events import MappingEndEvent, MappingStartEvent, SequenceEndEvent, SequenceStartEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -245,8 +246,15 @@ def load_text(text: str, file: str) -> tuple[object, list[Diagnostic]]:
         return None, [error("OBS004", f"nesting deeper than {MAX_DEPTH} levels", _mark_pos(file, exc.mark))]
     except RecursionError:
         return None, [error("OBS004", "nesting too deep to read", Pos(file, 1, 1))]
+    except ReaderError as exc:  # a character YAML does not allow in a document
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        return None, [error("OBS001", f"character U+{ord(char):04X} is not allowed in YAML", Pos(file, line, col),
+                            hint="remove it; a spec is plain text")]
     except YAMLError as exc:
-        return None, [error("OBS001", f"YAML error: {exc}", Pos(file, 1, 1))]
+        return None, [error("OBS001", f"YAML error: {str(exc).splitlines()[0] if str(exc) else 'unreadable'}",
+                            Pos(file, 1, 1))]
     docs = [d for d in docs if not _empty(d)]
     if not docs:
         return None, [error("OBS006", "the file is empty; a spec file needs at least `apiVersion: obsgen/v1`",
