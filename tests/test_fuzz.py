@@ -67,3 +67,21 @@ def test_random_well_formed_yaml_shaped_like_a_spec_never_crashes_obsgen(tmp_pat
     buf = io.StringIO()
     YAML(typ="safe", pure=True).dump(tree, buf)
     _check(tmp_path, buf.getvalue().encode())
+
+
+SAFE_PATH = __import__("re").compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*")
+
+
+def test_every_output_path_of_every_target_stays_inside_the_output_folder():
+    """Names become paths only through naming's rules (DNS labels, uids, slugs): whatever the spec,
+    a path is relative, has no `..`, no hidden or empty segment, no NUL and no exotic character."""
+    from obsgen.api import generate
+
+    root = Path(__file__).parent
+    folders = [root.parent / "specs", *sorted((root / "golden").glob("*/specs"))]
+    for folder in folders:
+        for target in ("files", "operator", "mimir"):
+            project = load_project([folder], output=target)
+            assert project.ok, (folder, target)
+            for path in generate(project):
+                assert SAFE_PATH.fullmatch(path) and ".." not in path.split("/"), (folder, target, path)
