@@ -107,7 +107,7 @@ def _diag(case: Case, code: str) -> Diagnostic:
 
 def _obsgen(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "NO_COLOR": "1", "TERM": "dumb", "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "obsgen.cli", *args], cwd=cwd, env=env,
+    return subprocess.run([sys.executable, "-m", "obsgen", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=120)
 
 

@@ -14,7 +14,7 @@ HAVE_TOOLS = shutil.which("promtool") and shutil.which("amtool")
 
 
 def obsgen(*args, cwd=None, env=None):
-    return subprocess.run([sys.executable, "-m", "obsgen.cli", *map(str, args)], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "obsgen", *map(str, args)], capture_output=True, text=True,
                           cwd=cwd, env=env, timeout=120)
 
 

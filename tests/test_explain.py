@@ -101,7 +101,7 @@ dashboards:
 
 
 def obsgen(*args):
-    return subprocess.run([sys.executable, "-m", "obsgen.cli", *map(str, args)], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "obsgen", *map(str, args)], capture_output=True, text=True,
                           timeout=120)
 
 

@@ -1,4 +1,4 @@
 """`python -m obsgen`: the same as the `obsgen` command."""
-from .cli import main
+from .entry import main
 
 main()

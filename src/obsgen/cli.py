@@ -13,6 +13,8 @@ from typing import Annotated, Optional
 import typer
 
 from . import __version__
+from .commands import err, load, report
+from .commands import validate as run_validate
 
 app = typer.Typer(
     name="obsgen", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -38,32 +40,15 @@ StrictOpt = Annotated[bool, typer.Option("--strict", help="treat warnings as err
 
 
 def _err(text: str) -> None:
-    print(text, file=sys.stderr)
+    err(text)
 
 
 def _load(paths: list[Path] | None, fmt: Format, strict: bool, output: str | None = None):
-    from .api import DEFAULT_SPECS, load_project
-    from .diagnostics import Severity
-
-    project = load_project(paths or [Path(DEFAULT_SPECS)], output)
-    diags = project.diagnostics
-    failed = not project.ok or (strict and any(d.severity is Severity.WARNING for d in diags))
-    _report(diags, fmt)
-    return project, failed
+    return load(paths, fmt.value, strict, output)
 
 
 def _report(diags: list, fmt: Format) -> None:
-    from .diagnostics import Severity, format_json, format_text
-
-    if fmt is Format.json:
-        print(format_json(diags))
-    else:
-        for d in diags:
-            _err(format_text(d))
-        errors = sum(d.severity is Severity.ERROR for d in diags)
-        warnings = len(diags) - errors
-        if diags:
-            _err(f"{errors} error(s), {warnings} warning(s)")
+    report(diags, fmt.value)
 
 
 class OutputTarget(str, Enum):
@@ -86,14 +71,9 @@ def validate(paths: SpecPaths = None, fmt: FormatOpt = Format.text, strict: Stri
       obsgen validate\n
       obsgen validate specs/ extra/team-quant.yaml --format json
     """
-    project, failed = _load(paths, fmt, strict, target.value if target else None)
-    if failed:
-        raise typer.Exit(1)
-    if fmt is Format.text:
-        models = project.models
-        m = models[0] if models else None
-        services, alerts, slos = (len(m.services), len(m.alerts), len(m.slos)) if m else (0, 0, 0)
-        _err(f"ok: {len(models)} environment(s), {services} service(s), {alerts} alert(s), {slos} SLO(s)")
+    code = run_validate(paths, fmt.value, strict, target.value if target else None)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command()
