@@ -120,7 +120,7 @@ def test_explain_json_lists_every_alert_of_the_reference_spec_with_its_receivers
 def test_explain_coverage_prints_the_table_and_the_share():
     proc = obsgen("explain", SPECS, "--coverage")
     assert proc.returncode == 0, proc.stderr
-    assert "100.0% of 9 services covered" in proc.stdout
+    assert "100.0% of 10 services covered" in proc.stdout
     assert proc.stdout.splitlines()[0].split() == ["service", "owner", "scrape", "alerts", "slo", "dashboard",
                                                    "covered"]
 
