@@ -29,5 +29,7 @@ def check(session: nox.Session) -> None:
 
 @nox.session(python=False)
 def bench(session: nox.Session) -> None:
-    """Time obsgen as whole processes (see benchmarks/README.md)."""
-    session.run("python", "benchmarks/run.py", *session.posargs)
+    """Time obsgen as whole processes (see benchmarks/README.md), e.g. `nox -s bench -- --sizes 100 1000`."""
+    # Users' Pythons cache bytecode: a PYTHONDONTWRITEBYTECODE inherited from a test setup would
+    # make every run compile obsgen afresh and inflate start-up.
+    session.run("python", "benchmarks/run.py", *session.posargs, env={"PYTHONDONTWRITEBYTECODE": ""})
