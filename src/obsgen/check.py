@@ -68,7 +68,8 @@ def check_tree(root: Path) -> list[CheckResult]:
         # Test files name their rule files relative to themselves.
         ok, out = _run([tools["promtool"], "test", "rules", tests.name], cwd=tests.parent)
         results.append(CheckResult(rel(tests), "promtool test rules", ok, "" if ok else out))
-    for config in sorted(root.rglob("prometheus/prometheus.yml")):
+    # One prometheus.yml, or one prometheus-<i>.yml per shard (output.sharding).
+    for config in sorted([*root.rglob("prometheus/prometheus.yml"), *root.rglob("prometheus/prometheus-*.yml")]):
         results.append(check_prometheus_config(config, rel(config), tools["promtool"]))
     for config in sorted(root.rglob("alertmanager/alertmanager.yml")):
         ok, out = _run([tools["amtool"], "check-config", str(config)])

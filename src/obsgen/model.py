@@ -68,7 +68,7 @@ class Model:
                for s in self.services for a in s.alerts]
         out += [Alert(d.spec, s.name, s.team, tuple(s.rule_group.alert_labels), d.origin)
                 for s in self.services for d in derived.alerts(s, self.spec.logging)]
-        return sorted(out, key=lambda a: (a.service, a.name, a.spec.severity))
+        return sorted(out, key=lambda a: (a.service, a.name))  # stable: a name's rules keep spec order
 
     def recording_rules(self, service: ServiceSpec) -> list[RecordingRuleSpec]:
         """The service's recording rules: the spec's, then those obsgen derives (log error rate)."""

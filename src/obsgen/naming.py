@@ -113,6 +113,10 @@ def camel(name: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in name.split("-"))
 
 
+# The external label telling sharded Prometheus servers' series apart (output.sharding).
+SHARD_LABEL = "prometheus_shard"
+
+
 # Logs: an Elasticsearch data stream per service, and the log-derived error rate.
 LOG_ERRORS_RECORD = "service:log_errors:per_minute"
 

@@ -289,6 +289,7 @@ class Checker:
         self.tracing()
         self.logging()
         self.operator()
+        self.sharding()
         return self.diags
 
     def unique(self, section: str, names: list[tuple[int, str | None]], what: str, field: str = "name") -> set[str]:
@@ -483,6 +484,29 @@ class Checker:
                                               "would log in with an empty password",
                                     self.at("logging", "elasticsearch", "username"),
                                     hint="set password_env to the variable holding the password, or drop username"))
+
+    def sharding(self):
+        """hashmod gives each shard part of every job: its rules need a ruler with the global view."""
+        out = self.sections["output"]
+        sh = out.sharding
+        if sh.shards == 1:
+            return
+        if sh.by == "hashmod" and out.target == "files":
+            self.diags.append(error(
+                "OBS033", f"hashmod sharding gives each of the {sh.shards} Prometheus servers part of every job's "
+                          f"targets, so rules evaluated on a shard see part of the data (absent(up), ratios and "
+                          f"SLOs go wrong)", self.at("output", "sharding", "by"),
+                hint="use `output.target: mimir` (Mimir's ruler evaluates the rules on all shards' samples), or "
+                     "`by: team` (each team's jobs and rules on one shard)"))
+        teams = len({s.team for _, s in self.svcs})
+        if sh.by == "team" and sh.shards > teams:
+            self.diags.append(warning(
+                "OBS033", f"{sh.shards} shards by team, but only {teams} team(s) own services: the others scrape "
+                          "nothing", self.at("output", "sharding", "shards")))
+        if naming.SHARD_LABEL in self.sections["global"].external_labels:
+            self.diags.append(error("OBS033", f"external label `{naming.SHARD_LABEL}` is obsgen's own on sharded "
+                                              "servers", self.at("global", "external_labels", naming.SHARD_LABEL),
+                                    hint="rename the label, or set output.sharding.shards to 1"))
 
     def operator(self):
         """The operator target refers to credentials as Secret keys: a file path must read

@@ -42,7 +42,7 @@ def meta_label(name: str) -> str:
 
 # The external label naming the shard a series was scraped by, and the relabelling's scratch label
 # (Prometheus drops `__`-prefixed labels after relabelling).
-SHARD_LABEL = "prometheus_shard"
+SHARD_LABEL = naming.SHARD_LABEL
 HASH_LABEL = "__tmp_hash"
 CONFIG = "prometheus/prometheus.yml"
 
