@@ -473,17 +473,10 @@ def _main(version: Annotated[bool, typer.Option("--version", callback=_version, 
     pass
 
 
-def _terminate(signum, frame) -> None:
-    # SIGTERM stops a build the way Ctrl-C does: the staged output is removed, the output folder
-    # is left as it was, and click reports "Aborted!" (exit 1) instead of a traceback.
-    raise KeyboardInterrupt
-
-
 def main() -> None:
-    import signal
+    from .entry import main as entry_main
 
-    signal.signal(signal.SIGTERM, _terminate)
-    app()
+    entry_main()
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ does not know) goes to the full CLI in `cli.py`, which also reports usage errors
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -42,15 +43,30 @@ def _validate_args(argv: list[str]) -> tuple[list[Path], str, bool, str | None] 
     return paths, fmt, strict, target
 
 
+def _terminate(signum, frame) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops obsgen the way Ctrl-C does
+
+
 def main() -> None:
+    # SIGTERM and Ctrl-C stop a run cleanly: a build removes what it staged and leaves the output
+    # folder as it was (writer.py), and the user gets one line, not a traceback.
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        _main()
+    except KeyboardInterrupt:
+        print("Aborted!", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+def _main() -> None:
     # obsgen's models use no pydantic plugin; looking for them reads every installed package's
     # entry points (about 20 ms). Set before pydantic is imported; an explicit setting wins.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     args = _validate_args(sys.argv[1:])
     if args is None:
-        from .cli import main as cli_main
+        from .cli import app
 
-        cli_main()
+        app()  # click reports Ctrl-C inside a command as "Aborted!" too
         return
     from .commands import validate
 

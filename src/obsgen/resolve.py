@@ -114,22 +114,28 @@ def merge_files(files: list[SpecFile]) -> tuple[YMap, dict[str, YMap], list[Diag
     return root, envs, diags
 
 
-def deep_merge(base, over):
-    """`over` on top of `base`: mappings merge key by key, anything else is replaced."""
+def deep_merge(base, over, reshaped: list | None = None):
+    """`over` on top of `base`: mappings merge key by key, anything else is replaced. Where a
+    mapping replaces something else or the other way round, `reshaped` notes it: the base's own
+    shape is then checked on its own (an override must not hide a mistake in the base)."""
     if not (isinstance(base, YMap) and isinstance(over, YMap)):
+        if reshaped is not None and base is not None and over is not None and \
+                isinstance(base, YMap) != isinstance(over, YMap):
+            reshaped.append(over)
         return over
     out = YMap(base.pos)
     for src in (base, over):
         for key, value in src.items():
             if src is over and key in out:
-                out[key] = deep_merge(out[key], value)
+                out[key] = deep_merge(out[key], value, reshaped)
             else:
                 out[key] = value
             out.key_pos[key], out.val_pos[key] = src.key_pos[key], src.val_pos[key]
     return out
 
 
-def apply_environment(root: YMap, name: str, overrides: YMap) -> tuple[YMap, list[Diagnostic]]:
+def apply_environment(root: YMap, name: str, overrides: YMap,
+                      reshaped: list | None = None) -> tuple[YMap, list[Diagnostic]]:
     diags: list[Diagnostic] = []
     out = YMap(root.pos)
     out.update(root)
@@ -167,12 +173,12 @@ def apply_environment(root: YMap, name: str, overrides: YMap) -> tuple[YMap, lis
                                        patch.key_pos[renamed],
                                        hint=f"define another {key[:-1]} instead"))
                     continue
-                merged[i] = deep_merge(merged[i], patch)
+                merged[i] = deep_merge(merged[i], patch, reshaped)
             out[key] = merged
             out.key_pos[key] = root.key_pos.get(key, overrides.key_pos[key])
             out.val_pos[key] = merged.pos
         else:
-            out[key] = deep_merge(root.get(key), value)
+            out[key] = deep_merge(root.get(key), value, reshaped)
             out.key_pos[key], out.val_pos[key] = overrides.key_pos[key], overrides.val_pos[key]
     return out, diags
 
@@ -782,8 +788,9 @@ def resolve(files: list[SpecFile], output: str | None = None) -> tuple[list[Mode
     sources = tuple(sorted(f.name for f in files))
     models = []
     trees, used = [], set()
+    reshaped: list = []
     for name in sorted(envs):
-        tree, env_diags = apply_environment(root, name, envs[name])
+        tree, env_diags = apply_environment(root, name, envs[name], reshaped)
         diags += env_diags
         parsed, parse_diags = parse_project(tree)
         diags += parse_diags
@@ -799,6 +806,11 @@ def resolve(files: list[SpecFile], output: str | None = None) -> tuple[list[Mode
             diags += left
             used |= env_used
             models.append(replace(model, silenced=tuple(silenced)))
+    if reshaped:
+        # An override changed a value's shape: the base's wrong types would otherwise go unseen.
+        _, base_diags = parse_project(root)
+        diags += [d for d in base_diags if d.code == "OBS011"]
+        models = models if not has_errors(diags) else []
     if len(models) == len(trees):  # every environment was linted: unused silences are known
         diags += silence.unused(trees, used)
     return models, diags

@@ -26,7 +26,7 @@ from ruamel.yaml.nodes import ScalarNode
 from .. import naming
 from ..diagnostics import Diagnostic, Pos, Severity, error, has_errors, normalise, warning
 from ..loader import MAX_FILE_BYTES, YMap, YSeq, load_text
-from ..output import to_yaml
+from ..output import to_commented_yaml
 from ..parse import did_you_mean
 from ..spec import SLO_ALERT_LABELS, SLOSpec
 
@@ -407,7 +407,7 @@ class Build:
                   "Review it, then keep it with your obsgen specs: it replaces those files as the source of truth."]
         if ctx.notes:
             header += ["", "Notes:"] + [f"- {n}" for n in ctx.notes]
-        text = to_yaml(doc, "\n".join(header))
+        text = to_commented_yaml(doc, "\n".join(header))
         self._self_check(text)
         return None if has_errors(ctx.diags) else text
 

@@ -54,7 +54,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from .. import naming
 from ..diagnostics import Diagnostic, Pos, Severity, error, has_errors, normalise, warning
-from ..output import to_yaml
+from ..output import to_commented_yaml
 from . import Ctx, Node, Val, check_name, display, input_files, read_documents
 
 DEFAULT_TEAM = "imported"
@@ -807,7 +807,7 @@ class Builder:
         notes += ctx.notes
         if notes:
             header += ["", "Notes:"] + [f"- {n}" for n in notes]
-        text = to_yaml(doc, "\n".join(header))
+        text = to_commented_yaml(doc, "\n".join(header))
         self.self_check(text, doc)
         return None if has_errors(ctx.diags) else text
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import posixpath
 import re
 
-from .. import naming
+from .. import derived, naming, probes
 from ..model import Model
 from ..output import Artifact, to_yaml
 from ..spec import EXPORTER_PORTS, KubernetesScrape, ProbeSpec, ScrapeSpec, ServiceSpec
@@ -159,33 +159,18 @@ def service_jobs(service: ServiceSpec, model: Model) -> list[dict]:
         probe_job(service, p, model) for p in service.probes]
 
 
-def probe_target(probe: ProbeSpec) -> str:
-    """What the blackbox exporter is asked to probe (its `target` parameter)."""
-    if probe.http:
-        return probe.http.url
-    if probe.tcp:
-        return probe.tcp.address
-    if probe.icmp:
-        return probe.icmp.host
-    assert probe.dns is not None
-    return probe.dns.server
-
-
 def probe_job(service: ServiceSpec, probe: ProbeSpec, model: Model) -> dict:
     g = model.spec.global_
     job: dict = {"job_name": naming.probe_job(service.name, probe.name)}
-    interval = probe.interval or g.scrape_interval
     if probe.interval:
         job["scrape_interval"] = probe.interval
-    timeout = probe.timeout
-    if timeout is None and naming.duration_seconds(g.scrape_timeout) > naming.duration_seconds(interval):
-        timeout = interval
-    if timeout:
+    timeout = probes.timeout(probe, g)  # the blackbox module's timeout is this same value
+    if timeout != g.scrape_timeout:
         job["scrape_timeout"] = timeout
     job["metrics_path"] = "/probe"
     job["params"] = {"module": [naming.probe_module(service.name, probe.name)]}
     labels = {naming.PROBE_LABEL: probe.name, "service": service.name}
-    job["static_configs"] = [_static([probe_target(probe)], labels)]
+    job["static_configs"] = [_static([derived.probe_target(probe)], labels)]
     job["relabel_configs"] = _through_exporter(g.blackbox_exporter)
     return job
 

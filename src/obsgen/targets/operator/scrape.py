@@ -28,7 +28,8 @@ from __future__ import annotations
 from ... import naming
 from ...model import Model
 from ...spec import ProbeSpec, ScrapeSpec, ServiceSpec
-from ..prometheus import SA_DIR, probe_target, scrape_job
+from ...derived import probe_target
+from ..prometheus import SA_DIR, scrape_job
 from .common import MONITORING_V1, MONITORING_V1ALPHA1, metadata, relabeling, resource, secret_key
 
 _ROLES = {"pod": "Pod", "endpoints": "Endpoints", "endpointslice": "EndpointSlice", "service": "Service",
