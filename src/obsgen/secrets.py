@@ -91,7 +91,22 @@ def scan_tree(tree: YMap) -> list[Diagnostic]:
                                            "holds it (*_file, credentials_file), or a reference the tool "
                                            "resolves at run time"))
 
-    visit(tree, tree.pos, "")
+    if scan_text("\n".join(_strings(tree))):  # nearly always empty: then one scan of the whole file is enough
+        visit(tree, tree.pos, "")
+    return out
+
+
+def _strings(node) -> list[str]:
+    out: list[str] = []
+    stack = [node]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, str):
+            out.append(value)
     return out
 
 
