@@ -28,6 +28,14 @@ def check(session: nox.Session) -> None:
 
 
 @nox.session(python=False)
+def fuzz(session: nox.Session) -> None:
+    """Explore: every hypothesis test with fresh random examples, the fuzz tests with 10x as many.
+    `nox -s tests` (and CI) draws the same examples every run; this is where new failures are found."""
+    env = {"HYPOTHESIS_PROFILE": "fuzz", "OBSGEN_FUZZ_SCALE": "10"}
+    session.run("python", "-m", "pytest", "-q", "-m", "hypothesis", *session.posargs, env=env)
+
+
+@nox.session(python=False)
 def bench(session: nox.Session) -> None:
     """Time obsgen as whole processes (see benchmarks/README.md), e.g. `nox -s bench -- --sizes 100 1000`."""
     # Users' Pythons cache bytecode: a PYTHONDONTWRITEBYTECODE inherited from a test setup would

@@ -81,3 +81,34 @@ def test_a_python_tag_never_runs_its_code(tmp_path):
     spec.write_text(f"apiVersion: obsgen/v1\nx: !!python/object/apply:os.system ['touch {marker}']\n")
     _run(["validate", str(spec)])
     assert not marker.exists()
+
+
+@pytest.mark.parametrize("text, expect", [
+    # YAML allows an anchor to be defined again; an alias takes the latest definition.
+    ("a: &x 1\nb: &x 2\nc: *x\n", {"a": 1, "b": 2, "c": 2}),
+    # libyaml refuses this flow text (YAML 1.1), so the pure parser reads it: the same answer.
+    ("a: &x [http://h:1]\nb: &x [2]\nc: *x\n", {"a": ["http://h:1"], "b": [2], "c": [2]}),
+])
+def test_a_redefined_anchor_reads_the_same_on_both_parsers_and_warns_nothing(text, expect):
+    import warnings
+
+    from obsgen import loader
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        data, diags = loader.load_text(text, "spec.yaml")
+        pure = [loader._Builder("spec.yaml").build(d) for d in loader._compose_pure(text)]
+    assert not diags
+    assert data == expect
+    assert pure == [expect]
+
+
+def test_broken_yaml_with_a_redefined_anchor_is_a_syntax_error_not_a_warning(tmp_path):
+    # found by test_fuzz: libyaml refuses it, and the pure parser warned before it refused it
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("&a [&a ")
+    result = subprocess.run([sys.executable, "-W", "default", "-m", "obsgen", "validate", str(spec)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "Warning" not in result.stderr and "Traceback" not in result.stderr
+    assert "spec.yaml:1:" in result.stderr and "error[OBS001]" in result.stderr

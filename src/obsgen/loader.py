@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from pathlib import Path
 
 from ruamel.yaml import YAML
 from ruamel.yaml.main import CParser as _CParser  # None without ruamel.yaml.clib
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.error import MarkedYAMLError, ReusedAnchorWarning, YAMLError
 from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.events import MappingEndEvent, MappingStartEvent, SequenceEndEvent, SequenceStartEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -217,15 +218,23 @@ def _compose(text: str) -> list:
             _check_depth(text)
         except MarkedYAMLError:
             pure = True  # libyaml refuses it: the pure parser decides (below)
-    yaml = YAML(typ="safe", pure=pure)
+    if pure:
+        return _compose_pure(text)
     try:
-        return list(yaml.compose_all(text))
+        return list(YAML(typ="safe", pure=False).compose_all(text))
     except MarkedYAMLError:
-        if yaml.pure:
-            raise
+        pass
     # libyaml reads YAML 1.1 and refuses some 1.2 text (`[http://a:1]` in flow style); the pure
     # parser is the reference, and gives the error message when the text really is wrong.
-    return list(YAML(typ="safe", pure=True).compose_all(text))
+    return _compose_pure(text)
+
+
+def _compose_pure(text: str) -> list:
+    # YAML lets an anchor be defined again (an alias takes the latest one) and libyaml says
+    # nothing; ruamel's pure composer does the same but also warns. Both paths must agree.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ReusedAnchorWarning)
+        return list(YAML(typ="safe", pure=True).compose_all(text))
 
 
 def _empty(node) -> bool:
