@@ -14,6 +14,7 @@ import typer
 
 from . import __version__
 from .commands import err, load, report
+from .commands import build as run_build
 from .commands import validate as run_validate
 
 app = typer.Typer(
@@ -90,37 +91,9 @@ def build(paths: SpecPaths = None,
       obsgen build --target operator --out /tmp/operator\n
       obsgen build --check        # in CI: is generated/ up to date?
     """
-    project, failed = _load(paths, fmt, strict, target.value if target else None)
-    if failed:
-        _err("nothing written")
-        raise typer.Exit(1)
-    from .api import generate
-    from .writer import MANIFEST, diff_tree, write_tree
-
-    files = generate(project)
-    from .secrets import scan_files
-
-    leaks = scan_files(files)
-    if leaks:
-        _report(leaks, fmt)
-        _err("nothing written")
-        raise typer.Exit(1)
-    if check:
-        changes = diff_tree(out, files)
-        if changes.any:
-            for label, items in (("changed", changes.changed), ("missing", changes.added),
-                                 ("would be removed", changes.removed)):
-                for item in items:
-                    if item != MANIFEST:
-                        _err(f"stale: {out / item} ({label})")
-            _err(f"{out} is stale: run `obsgen build` and commit the result")
-            raise typer.Exit(1)
-        _err(f"{out} is up to date ({len(files)} files)")
-        return
-    changes = write_tree(out, files)
-    count = lambda items: sum(1 for p in items if p != MANIFEST)  # noqa: E731
-    _err(f"wrote {out}: {len(files)} files ({count(changes.added)} added, {count(changes.changed)} changed, "
-         f"{count(changes.removed)} removed)")
+    code = run_build(paths, out, check, fmt.value, strict, target.value if target else None)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command()

@@ -47,3 +47,38 @@ def validate(paths: list[Path] | None, fmt: str, strict: bool, output: str | Non
         services, alerts, slos = (len(m.services), len(m.alerts), len(m.slos)) if m else (0, 0, 0)
         err(f"ok: {len(models)} environment(s), {services} service(s), {alerts} alert(s), {slos} SLO(s)")
     return 0
+
+
+def build(paths: list[Path] | None, out: Path, check: bool, fmt: str, strict: bool, output: str | None) -> int:
+    """`obsgen build` (and `build --check`): the exit code."""
+    project, failed = load(paths, fmt, strict, output)
+    if failed:
+        err("nothing written")
+        return 1
+    from .api import generate
+    from .secrets import scan_files
+    from .writer import MANIFEST, diff_tree, write_tree
+
+    files = generate(project)
+    leaks = scan_files(files)
+    if leaks:
+        report(leaks, fmt)
+        err("nothing written")
+        return 1
+    if check:
+        changes = diff_tree(out, files)
+        if changes.any:
+            for label, items in (("changed", changes.changed), ("missing", changes.added),
+                                 ("would be removed", changes.removed)):
+                for item in items:
+                    if item != MANIFEST:
+                        err(f"stale: {out / item} ({label})")
+            err(f"{out} is stale: run `obsgen build` and commit the result")
+            return 1
+        err(f"{out} is up to date ({len(files)} files)")
+        return 0
+    changes = write_tree(out, files)
+    count = lambda items: sum(1 for p in items if p != MANIFEST)  # noqa: E731
+    err(f"wrote {out}: {len(files)} files ({count(changes.added)} added, {count(changes.changed)} changed, "
+        f"{count(changes.removed)} removed)")
+    return 0
