@@ -228,6 +228,61 @@ def test_a_team_shard_evaluates_exactly_the_rule_files_of_its_teams_and_they_all
     assert payments["rule_files"] == expected
 
 
+def team_placement(configs: dict[int, dict]) -> dict[str, int]:
+    team_of = {"checkout": "payments", "ledger": "payments", "refunds": "payments", "storefront": "web",
+               "search": "web", "etl": "data", "heartbeat": "quiet"}
+    return {team_of.get(name.split("-probe-")[0], "big"): i for i, c in configs.items() for name in jobs(c)}
+
+
+def test_a_pinned_team_stays_on_its_shard_and_the_others_are_balanced_around_it():
+    placed = team_placement(shards(build(spec("{shards: 3, by: team, pin: {quiet: 0, web: 0}}"))))
+    # quiet (1 job) and web (4) share shard 0; payments (6) and data (2) go to the emptiest shards.
+    assert placed == {"quiet": 0, "web": 0, "payments": 1, "data": 2}
+
+
+# A new team with more scrape jobs (8) than any other.
+BIG_TEAM = "".join(service(f"warehouse-{i}", "big", range(11000 + 10 * i, 11005 + 10 * i)) for i in range(4))
+
+
+def test_pinned_teams_do_not_move_when_a_big_team_arrives():
+    pin = "{shards: 3, by: team, pin: {web: 2, data: 1}}"
+    before = team_placement(shards(build(spec(pin))))
+    text = spec(pin).replace("teams:\n", "teams:\n  - {name: big, slack: {channel: '#b', api_url_file: /s/b}}\n")
+    text = text.replace("output:", BIG_TEAM + "output:")
+    after = team_placement(shards(build(text)))
+    assert (before["web"], before["data"]) == (after["web"], after["data"]) == (2, 1)
+    # Without pins the same arrival moves teams: the reason pins exist.
+    unpinned = "{shards: 3, by: team}"
+    text = spec(unpinned).replace("teams:\n", "teams:\n  - {name: big, slack: {channel: '#b', api_url_file: /s/b}}\n")
+    text = text.replace("output:", BIG_TEAM + "output:")
+    moved = team_placement(shards(build(text)))
+    assert any(moved[t] != team_placement(shards(build(spec(unpinned))))[t] for t in ("payments", "web", "data"))
+
+
+@pytest.mark.parametrize("sharding, target, code, message, at", [
+    ("{shards: 3, by: team, pin: {paymnets: 0}}", "files", "OBS021", "team 'paymnets' is not defined", "paymnets: 0"),
+    ("{shards: 3, by: team, pin: {web: 3}}", "files", "OBS033", "shard 3 does not exist", "3}"),
+    ("{shards: 3, by: hashmod, pin: {web: 1}}", "mimir", "OBS033", "only `by: team`", "1}"),
+    ("{shards: 2, by: team}", "operator", "OBS033", "the operator target writes no Prometheus configuration", "2,"),
+])
+def test_sharding_settings_that_cannot_work_are_reported_at_their_place(sharding, target, code, message, at):
+    text = spec(sharding, target=target)
+    project = load_texts({"spec.yaml": text})
+    (found,) = [d for d in project.diagnostics if d.code == code and message in d.message]
+    line = text.splitlines()[found.pos.line - 1]
+    assert line.startswith("output:") and line[found.pos.col - 1:].startswith(at), (line, found.pos)
+    if code == "OBS021":
+        assert found.hint == "did you mean `payments`?"
+
+
+def test_a_pinned_team_without_services_is_a_warning():
+    text = spec("{shards: 2, by: team, pin: {idle: 1}}").replace(
+        "teams:\n", "teams:\n  - {name: idle, slack: {channel: '#i', api_url_file: /s/i}}\n")
+    project = load_texts({"spec.yaml": text})
+    assert project.ok
+    assert any(d.code == "OBS033" and "owns no services" in d.message for d in project.diagnostics)
+
+
 def test_a_sharded_build_has_no_unsharded_prometheus_yml():
     files = build(spec("{shards: 2, by: team}"))
     assert "default/prometheus/prometheus.yml" not in files

@@ -1270,6 +1270,10 @@ class ShardingSpec(Spec):
     by: Literal["hashmod", "team"] = Field(
         "hashmod", description="hashmod: every shard runs every job and keeps the targets whose address hashes to "
                                "it; team: each team's jobs go to one shard, whole")
+    pin: dict[str, Annotated[int, Field(ge=0, le=63)]] = Field(
+        default_factory=dict, description="by team: teams placed on a given shard (numbered from 0), where they stay "
+                                          "when other teams come, go or grow; the others are balanced around them",
+        examples=[{"payments": 0}])
 
 
 class GrafanaProvisioning(Spec):

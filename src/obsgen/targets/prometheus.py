@@ -119,18 +119,25 @@ def hashmod(job: dict, shards: int, shard: int) -> dict:
 
 
 def team_shards(model: Model) -> dict[str, int]:
-    """The shard of each team that owns services: teams by descending job count (then name), each to
-    the least loaded shard (then the lowest). Balanced, deterministic, independent of spec order;
-    not stable when teams come or grow (a team may move, and its series with it: `obsgen diff`
-    shows it), which a spread by hash of the name would be, at the price of balance."""
+    """The shard of each team that owns services. Pinned teams (`sharding.pin`) go where they are
+    pinned; the others, by descending job count (then name), each to the least loaded shard (then
+    the lowest). Balanced, deterministic, independent of spec order. An unpinned team may move when
+    teams come or grow, and its series with it (`obsgen diff` shows it): pin the teams whose
+    history must stay on one server."""
+    sharding = model.spec.output.sharding
     weight: dict[str, int] = {}
     for s in model.services:
         weight[s.team] = weight.get(s.team, 0) + len(service_jobs(s, model))
-    load = [0] * model.spec.output.sharding.shards
+    load = [0] * sharding.shards
     out = {}
+    for team in sorted(weight):
+        if team in sharding.pin:
+            out[team] = sharding.pin[team]
+            load[out[team]] += weight[team]
     for team in sorted(weight, key=lambda t: (-weight[t], t)):
-        out[team] = min(range(len(load)), key=lambda i: (load[i], i))
-        load[out[team]] += weight[team]
+        if team not in out:
+            out[team] = min(range(len(load)), key=lambda i: (load[i], i))
+            load[out[team]] += weight[team]
     return out
 
 
