@@ -21,7 +21,7 @@ def progress(label: str, result: dict, floor: float) -> None:
           flush=True)
 
 
-def _build_floors(row: dict, target: dict) -> tuple[float, float]:
+def build_floors(row: dict, target: dict) -> tuple[float, float]:
     """(libyaml floor, ruamel floor): load the spec and serialise + write the output, each way. The
     libyaml floor serialises the faster way of ruamel as it comes and obsgen's own serialiser (older
     results have only the first)."""
@@ -41,7 +41,7 @@ def table(results: dict) -> str:
         lines.append(f"{row['spec']:<28} {'validate':<24} {v['wall']:8.2f} {v['cpu']:8.2f} {v['rss_mib']:6.0f} "
                      f"{load:7.2f} {v['wall'] / load:6.1f} {rt:8.2f} {v['wall'] / rt:5.1f}")
         for name, t in row["targets"].items():
-            lib, ruamel = _build_floors(row, t)
+            lib, ruamel = build_floors(row, t)
             lines.append(f"{'':<28} {'build --target ' + name:<24} {t['wall']:8.2f} {t['cpu']:8.2f} "
                          f"{t['rss_mib']:6.0f} {lib:7.2f} {t['wall'] / lib:6.1f} {ruamel:8.2f} {t['wall'] / ruamel:5.1f}")
     lines += growth(results)

@@ -114,8 +114,7 @@ def measure(name: str, n: int | None, specs: Path, targets: list[str], flag: boo
         result["floor_dump"] = dump
         result["files"] = dump.pop("files")
         row["targets"][target] = result
-        report.progress(f"build --target {target}", result,
-                        row["floor_load"]["ruamel-safe-c"]["wall"] + dump["ruamel-safe-c"])
+        report.progress(f"build --target {target}", result, report.build_floors(row, result)[0])
     return row
 
 
