@@ -10,6 +10,21 @@ def err(text: str) -> None:
     print(text, file=sys.stderr)
 
 
+def write_file(path: Path, text: str) -> str | None:
+    """Write a file the user named (an imported spec, the schema): None, or why it failed, in one
+    line (a missing folder, a read-only disk, a full one)."""
+    try:
+        with open(path, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+    except FileNotFoundError:
+        return f"cannot write {path}: the folder {path.parent} does not exist"
+    except IsADirectoryError:
+        return f"cannot write {path}: it is a folder"
+    except OSError as exc:
+        return f"cannot write {path}: {exc.strerror or exc}"
+    return None
+
+
 def report(diags: list, fmt: str) -> None:
     from .diagnostics import Severity, format_json, format_text
 
@@ -51,13 +66,21 @@ def validate(paths: list[Path] | None, fmt: str, strict: bool, output: str | Non
 
 def build(paths: list[Path] | None, out: Path, check: bool, fmt: str, strict: bool, output: str | None) -> int:
     """`obsgen build` (and `build --check`): the exit code."""
+    from .api import DEFAULT_SPECS
+    from .writer import OutputError, check_output_folder
+
+    try:
+        check_output_folder(out, paths or [Path(DEFAULT_SPECS)])
+    except OutputError as exc:
+        err(f"obsgen build: {exc}")
+        err("nothing written")
+        return 1
     project, failed = load(paths, fmt, strict, output)
     if failed:
         err("nothing written")
         return 1
     from .api import generate
     from .secrets import scan_files
-    from .writer import MANIFEST, diff_tree, write_tree
 
     files = generate(project)
     leaks = scan_files(files)
@@ -65,19 +88,42 @@ def build(paths: list[Path] | None, out: Path, check: bool, fmt: str, strict: bo
         report(leaks, fmt)
         err("nothing written")
         return 1
-    if check:
-        changes = diff_tree(out, files)
-        if changes.any:
-            for label, items in (("changed", changes.changed), ("missing", changes.added),
-                                 ("would be removed", changes.removed)):
-                for item in items:
-                    if item != MANIFEST:
-                        err(f"stale: {out / item} ({label})")
-            err(f"{out} is stale: run `obsgen build` and commit the result")
-            return 1
-        err(f"{out} is up to date ({len(files)} files)")
-        return 0
-    changes = write_tree(out, files)
+    try:
+        return _check(out, files) if check else _write(out, files)
+    except OutputError as exc:
+        err(f"obsgen build: {exc}")
+        if not check:
+            err("nothing written")
+        return 1
+
+
+def _notes(changes) -> None:
+    for note in changes.ignored:
+        err(f"note: manifest entry {note}")
+
+
+def _check(out: Path, files: dict[str, str]) -> int:
+    from .writer import MANIFEST, diff_tree
+
+    changes = diff_tree(out, files)
+    _notes(changes)
+    if changes.any:
+        for label, items in (("changed", changes.changed), ("missing", changes.added),
+                             ("would be removed", changes.removed)):
+            for item in items:
+                if item != MANIFEST:
+                    err(f"stale: {out / item} ({label})")
+        err(f"{out} is stale: run `obsgen build` and commit the result")
+        return 1
+    err(f"{out} is up to date ({len(files)} files)")
+    return 0
+
+
+def _write(out: Path, files: dict[str, str]) -> int:
+    from .writer import MANIFEST, write_tree
+
+    changes = write_tree(out, files, waiting=lambda: err(f"waiting for another obsgen build into {out} to finish"))
+    _notes(changes)
     count = lambda items: sum(1 for p in items if p != MANIFEST)  # noqa: E731
     err(f"wrote {out}: {len(files)} files ({count(changes.added)} added, {count(changes.changed)} changed, "
         f"{count(changes.removed)} removed)")

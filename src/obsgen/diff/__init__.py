@@ -10,12 +10,13 @@ Everything is pure except `read_tree`, `build_at_ref` and `run_diff`, which read
 """
 from __future__ import annotations
 
-import json
+import os
 import subprocess
 import tempfile
 from pathlib import Path
 
-from ..writer import MANIFEST
+from ..loader import MAX_FILE_BYTES
+from ..writer import MANIFEST, OutputError, read_inside, read_manifest
 from .compare import diff_trees
 from .model import KINDS, Change, DiffError, Report
 from .objects import objects
@@ -24,20 +25,27 @@ from .report import format_report
 
 def read_tree(root: Path) -> dict[str, str]:
     """A built folder as {relative path: text}: the files its manifest lists (those present), or,
-    without a manifest, every file not hidden."""
+    without a manifest, every file not hidden. A committed folder is not trusted: only paths
+    inside it are read, and a symbolic link in it is an error, never followed."""
     if not root.is_dir():
         raise DiffError(f"{root} is not a folder: nothing built to compare against")
-    manifest = root / MANIFEST
-    try:
-        listed = sorted(json.loads(manifest.read_text(encoding="utf-8")).get("files", {}))
-    except (OSError, ValueError, AttributeError):
-        listed = sorted(p.relative_to(root).as_posix() for p in root.rglob("*")
-                        if p.is_file() and not any(s.startswith(".") for s in p.relative_to(root).parts))
+    listed, _ = read_manifest(root)
+    names = sorted(listed)
+    if not os.path.lexists(root / MANIFEST):
+        names = sorted(p.relative_to(root).as_posix() for p in root.rglob("*")
+                       if (p.is_file() or p.is_symlink())
+                       and not any(s.startswith(".") for s in p.relative_to(root).parts))
     out = {}
-    for rel in listed:
-        path = root / rel
-        if path.is_file():
-            out[rel] = path.read_text(encoding="utf-8")
+    for rel in names:
+        try:
+            data = read_inside(root, rel, MAX_FILE_BYTES)
+        except OutputError as exc:
+            raise DiffError(str(exc)) from None
+        if data is not None:
+            try:
+                out[rel] = data.decode("utf-8")
+            except UnicodeDecodeError:
+                raise DiffError(f"{root / rel} is not UTF-8 text") from None
     return out
 
 
