@@ -6,6 +6,8 @@ import re
 from dataclasses import asdict, dataclass
 from enum import Enum
 
+from .credentials import redact
+
 
 class Severity(str, Enum):
     ERROR = "error"
@@ -56,12 +58,18 @@ def _one_line(text: str | None) -> str | None:
     return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
+def _clean(text: str | None) -> str | None:
+    """What a diagnostic may say: on one line, and without a credential it quotes from the spec
+    (a token pasted into a label is reported, never printed)."""
+    return _one_line(redact(text))
+
+
 def error(code: str, message: str, pos: Pos, hint: str | None = None) -> Diagnostic:
-    return Diagnostic(Severity.ERROR, code, _one_line(message), pos, _one_line(hint))
+    return Diagnostic(Severity.ERROR, code, _clean(message), pos, _clean(hint))
 
 
 def warning(code: str, message: str, pos: Pos, hint: str | None = None) -> Diagnostic:
-    return Diagnostic(Severity.WARNING, code, _one_line(message), pos, _one_line(hint))
+    return Diagnostic(Severity.WARNING, code, _clean(message), pos, _clean(hint))
 
 
 def has_errors(diags: list[Diagnostic]) -> bool:
@@ -117,6 +125,7 @@ CODES = {
     "OBS034": "SLO does not match the metric catalog",
     "OBS035": "SLO alerting cannot work as declared",
     "OBS036": "regular expression the consuming tool (Go's RE2) refuses",
+    "OBS037": "PromQL expression over obsgen's size limits (length, nesting, operators)",
     "OBS040": "cannot be expressed in obsgen (import)",
     "OBS041": "not a valid document of the imported format",
     "OBS042": "imported as an approximation",
