@@ -11,9 +11,10 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-import promql_parser
 
 from . import lint, naming, objectives, silence
+from .gotemplate import structure_problem
+from .promql import PromQLTooBig, parse as parse_promql
 from .diagnostics import Diagnostic, Pos, error, has_errors, warning
 from .loader import YMap, YSeq
 from .model import Model
@@ -211,35 +212,31 @@ _GRAFANA_VARS = re.compile(r"\$(__rate_interval|__interval|__range)\b|\$\{(__rat
 @lru_cache(maxsize=8192)  # every environment checks the same expressions
 def promql_error(expr: str) -> str | None:
     try:
-        promql_parser.parse(expr)
+        parse_promql(expr)
+    except PromQLTooBig as exc:
+        return f"{TOO_BIG}{exc}"
     except (ValueError, TypeError) as exc:
         return str(exc) or "invalid PromQL"
     return None
 
 
-def template_error(text: str) -> str | None:
-    """A light check of Go template syntax: every `{{` closed before the next one opens, no stray
-    `}}`, no empty action. (The full parse is Go's; this catches what people actually mistype.)"""
-    depth_open = None
-    i = 0
-    while i < len(text):
-        if text.startswith("{{", i):
-            if depth_open is not None:
-                return "an opening `{{` is never closed (another `{{` starts before its `}}`)"
-            depth_open = i
-            i += 2
-        elif text.startswith("}}", i):
-            if depth_open is None:
-                return "a `}}` has no opening `{{`"
-            if not text[depth_open + 2:i].strip(" -\t\n"):
-                return "empty template action `{{ }}`"
-            depth_open = None
-            i += 2
-        else:
-            i += 1
-    if depth_open is not None:
-        return "an opening `{{` is never closed"
-    return None
+TOO_BIG = "\x00too big: "
+
+
+def promql_diag(problem: str, what: str, pos: Pos, hint: str) -> Diagnostic:
+    """OBS030 for an expression that does not parse; OBS037 for one over the size limits."""
+    if problem.startswith(TOO_BIG):
+        return error("OBS037", f"{what}: {problem[len(TOO_BIG):]}", pos,
+                     hint="split it into recording rules; the limits are in the README (input limits)")
+    return error("OBS030", f"{what} is not valid PromQL ({problem})", pos, hint=hint)
+
+
+def template_error(text: str, own_templates: bool = True) -> str | None:
+    """Why Go template text is malformed (unclosed or stray delimiters, unbalanced blocks), or None;
+    with `own_templates=False` (a team's text, placed inside obsgen's `define`), also any `define`
+    or `block`. The full parse is Go's; this catches mistakes and text that would escape."""
+    problem = structure_problem(text, own_templates=own_templates)
+    return problem[0] if problem else None
 
 
 def _str(value) -> str | None:
@@ -281,9 +278,9 @@ class Checker:
         teams = self.unique("teams", [(i, _str(t.get("name"))) for i, t in self.items("teams")], "team")
         services = self.unique("services", [(i, _str(s.get("name"))) for i, s in self.items("services")], "service")
         uids = self.unique("dashboards", [(i, _item_name("dashboards", d)) for i, d in self.items("dashboards")],
-                           "dashboard uid", "uid")
+                           "dashboard uid", "uid", fold=True)
         for i, s in self.svcs:
-            if (s.slos or s.probes) and dashboard_uid(s.name) in uids:
+            if (s.slos or s.probes) and dashboard_uid(s.name).casefold() in {u.casefold() for u in uids}:
                 self.diags.append(error("OBS020", f"dashboard uid {dashboard_uid(s.name)!r} is taken by the SLO "
                                                   f"dashboard of service {s.name!r}", self.at("services", i, "slos"),
                                         hint="give the other dashboard another uid"))
@@ -298,18 +295,27 @@ class Checker:
         self.sharding()
         return self.diags
 
-    def unique(self, section: str, names: list[tuple[int, str | None]], what: str, field: str = "name") -> set[str]:
-        first: dict[str, int] = {}
+    def unique(self, section: str, names: list[tuple[int, str | None]], what: str, field: str = "name",
+               fold: bool = False) -> set[str]:
+        """The names, each once; a second use is OBS020. With `fold`, names that differ only in
+        case are the same (they become file names: one file on macOS and Windows checkouts)."""
+        first: dict[str, tuple[int, str]] = {}
         for i, name in names:
             if name is None:
                 continue
-            if name in first:
-                prev = self.at(section, first[name], field)
-                self.diags.append(error("OBS020", f"duplicate {what} {name!r} (first defined at "
-                                                  f"{prev.file}:{prev.line})", self.at(section, i, field)))
+            key = name.casefold() if fold else name
+            if key in first:
+                j, seen = first[key]
+                prev = self.at(section, j, field)
+                same = f"duplicate {what} {name!r}" if seen == name else \
+                    f"{what} {name!r} differs from {seen!r} only in case"
+                self.diags.append(error("OBS020", f"{same} (first defined at {prev.file}:{prev.line})",
+                                        self.at(section, i, field),
+                                        hint=None if seen == name else "file systems on macOS and Windows, and Grafana "
+                                             "on MySQL, treat them as one: rename one"))
             else:
-                first[name] = i
-        return set(first)
+                first[key] = (i, name)
+        return {name for _, name in first.values()}
 
     def ref(self, name, known: set[str], what: str, *loc):
         if isinstance(name, str) and name not in known:
@@ -395,9 +401,9 @@ class Checker:
                 expr = _str(r.get("expr")) if isinstance(r, YMap) else None
                 problem = promql_error(expr) if expr and expr.strip() else None
                 if problem:
-                    self.diags.append(error("OBS030", f"recording rule {r.get('record')}: expr is not valid PromQL "
-                                                      f"({problem})", self.at("services", i, "recording_rules", j, "expr"),
-                                            hint="check brackets, `by (...)` placement and operators"))
+                    self.diags.append(promql_diag(problem, f"recording rule {r.get('record')}: expr",
+                                                  self.at("services", i, "recording_rules", j, "expr"),
+                                                  "check brackets, `by (...)` placement and operators"))
             # One name may have a rule per severity (warning at 80%, critical at 95%), as Prometheus allows.
             alerts: set[tuple[str, object]] = set()
             for j, a in self.alerts(s):
@@ -413,9 +419,9 @@ class Checker:
                 expr = _str(a.get("expr"))
                 problem = promql_error(expr) if expr and expr.strip() else None
                 if problem:
-                    self.diags.append(error("OBS030", f"alert {alert}: expr is not valid PromQL ({problem})",
-                                            self.at("services", i, "alerts", j, "expr"),
-                                            hint="check brackets, `by (...)` placement and operators"))
+                    self.diags.append(promql_diag(problem, f"alert {alert}: expr",
+                                                  self.at("services", i, "alerts", j, "expr"),
+                                                  "check brackets, `by (...)` placement and operators"))
                 # Prometheus expands templates in every label and annotation value.
                 texts = [((field,), a.get(field)) for field in ("summary", "description", "runbook_url")]
                 for block in ("labels", "annotations"):
@@ -647,9 +653,9 @@ class Checker:
                 for field, text in _sli_exprs(o):
                     problem = promql_error(text)
                     if problem:
-                        self.diags.append(error("OBS030", f"SLO {o.name!r}: sli.{'.'.join(field)} is not valid PromQL "
-                                                          f"({problem})", self.at(*at, "sli", *field),
-                                                hint="check brackets and quotes in the selector"))
+                        self.diags.append(promql_diag(problem, f"SLO {o.name!r}: sli.{'.'.join(field)}",
+                                                      self.at(*at, "sli", *field),
+                                                      "check brackets and quotes in the selector"))
                 lat = o.sli.latency
                 if lat is not None:
                     metric = catalog.get(lat.histogram)
@@ -680,9 +686,10 @@ class Checker:
                     expr = _str(q.get("expr")) if isinstance(q, YMap) else None
                     problem = promql_error(_GRAFANA_VARS.sub("5m", expr)) if expr and expr.strip() else None
                     if problem:
-                        self.diags.append(error(
-                            "OBS030", f"dashboard {d.get('title')!r}, panel {p.get('title')!r}: query is not valid "
-                                      f"PromQL ({problem})", self.at("dashboards", i, "panels", j, "queries", k, "expr")))
+                        self.diags.append(promql_diag(
+                            problem, f"dashboard {d.get('title')!r}, panel {p.get('title')!r}: query",
+                            self.at("dashboards", i, "panels", j, "queries", k, "expr"),
+                            "check brackets, `by (...)` placement and operators"))
 
     # Settings that need a newer Alertmanager than the oldest obsgen writes for: (what, version, where found).
     def am_features(self) -> list[tuple[str, tuple[int, int], tuple]]:
@@ -719,7 +726,7 @@ class Checker:
                         self.ref(name, intervals, "time interval", "routing", block, key, field, k)
         for i, t in self.teams:
             for kind, text in t.templates.items():
-                bad = template_error(text)
+                bad = template_error(text, own_templates=False)
                 if bad:
                     self.diags.append(error("OBS031", f"team {t.name!r}: templates.{kind}: {bad}",
                                             self.at("teams", i, "templates", kind)))

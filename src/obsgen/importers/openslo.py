@@ -29,6 +29,7 @@ from pathlib import Path
 import promql_parser
 
 from .. import naming
+from ..promql import parse as parse_promql
 from ..diagnostics import Diagnostic, error
 from ..parse import did_you_mean
 from . import (DEFAULT_TEAM, Build, Ctx, ImportedSLO, Node, Val, alert_annotations, check_name, finish,
@@ -439,7 +440,7 @@ def _selector(ctx: Ctx, q: Val, aggregations: tuple[str, ...]) -> str | None:
     text = q.value.strip()
     if not promql_ok(ctx, q, text):
         return None
-    expr = inner = promql_parser.parse(text)
+    expr = inner = parse_promql(text)
     if (isinstance(expr, promql_parser.AggregateExpr) and str(expr.op) in aggregations
             and expr.modifier is None and expr.param is None):
         inner = expr.expr

@@ -741,7 +741,7 @@ class Builder:
     # -- the whole spec
 
     def metrics(self, groups: list[RawGroup]) -> list[CommentedMap]:
-        import promql_parser
+        from ..promql import parse as parse_promql
 
         if not self.infer:
             return []
@@ -751,7 +751,7 @@ class Builder:
         rules = [r for g in groups for r in g.rules]
         for i, r in enumerate(rules):
             try:
-                tree = promql_parser.parse(r.expr.value)
+                tree = parse_promql(r.expr.value)
             except (ValueError, TypeError):
                 continue  # reported with OBS030; its metrics are not cataloged
             for name, labels in selectors(tree):

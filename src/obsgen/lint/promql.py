@@ -8,6 +8,8 @@ from functools import lru_cache
 
 import promql_parser as pp
 
+from ..promql import parse as bounded_parse
+
 from ..slo import fmt_duration
 
 # ----------------------------------------------------------------------------- PromQL as plain data
@@ -137,7 +139,7 @@ def _convert(e, depth: int = 0):
 def parse(text: str):
     """The expression as plain data, or None when it does not parse (resolve reports that)."""
     try:
-        return _convert(pp.parse(GRAFANA_VARS.sub(GRAFANA_RANGE, text)))
+        return _convert(bounded_parse(GRAFANA_VARS.sub(GRAFANA_RANGE, text)))
     except (ValueError, TypeError, RecursionError, _TooDeep):
         return None
 
