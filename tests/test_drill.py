@@ -3,6 +3,7 @@ synthetic alerts, the report, and real drills against prometheus-alertmanager (m
 import json
 import os
 import shutil
+import select
 import signal
 import smtplib
 import subprocess
@@ -388,11 +389,19 @@ def test_a_drill_leaves_no_process_and_no_temporary_folder_behind(production, mo
 SLOW_DRILL = """
 import json, sys
 from obsgen import drill, sandbox
-drill.GRACE = 120  # a drill that waits long enough to be interrupted
+drill.GRACE = 600  # a drill that waits long enough to be interrupted
+post = sandbox.LocalAlertmanager.post_alerts
+
+def post_and_say(self, alerts):
+    post(self, alerts)
+    print("posted", flush=True)  # the test interrupts the drill here: mid-drill, whatever the load
+
+sandbox.LocalAlertmanager.post_alerts = post_and_say
 files = json.load(open(sys.argv[1]))
-print("starting", flush=True)
-drill.run_drill(files, timeout=180)
+drill.run_drill(files, timeout=600)
 """
+# Generous deadlines for events, never fixed sleeps: a loaded machine is slow, not wrong.
+EVENT_DEADLINE = 120
 
 
 def start_slow_drill(files: dict[str, str], tmp_path: Path) -> tuple[subprocess.Popen, Path, int]:
@@ -402,11 +411,11 @@ def start_slow_drill(files: dict[str, str], tmp_path: Path) -> tuple[subprocess.
     proc = subprocess.Popen([sys.executable, "-c", SLOW_DRILL, str(tmp_path / "files.json")],
                             env={**os.environ, "TMPDIR": str(tmp)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
-    deadline = time.monotonic() + 30
-    while not (pids := drill_processes(str(tmp))) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert pids, "no Alertmanager started"
-    time.sleep(2)  # mid-drill: the alerts are out
+    ready = select.select([proc.stdout], [], [], EVENT_DEADLINE)[0]
+    line = proc.stdout.readline() if ready else ""
+    assert line.strip() == "posted", f"the drill did not post its alerts: {line!r}"
+    pids = drill_processes(str(tmp))
+    assert pids, "no Alertmanager running"
     return proc, tmp, pids[0]
 
 
@@ -417,7 +426,7 @@ def test_an_interrupted_drill_stops_alertmanager_and_removes_its_files(productio
     proc, tmp, pid = start_slow_drill(production, tmp_path)
     try:
         proc.send_signal(sig)
-        _, err = proc.communicate(timeout=20)
+        _, err = proc.communicate(timeout=EVENT_DEADLINE)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -433,8 +442,8 @@ def test_an_interrupted_drill_stops_alertmanager_and_removes_its_files(productio
 def test_alertmanager_does_not_outlive_a_killed_drill(production, tmp_path):
     proc, tmp, pid = start_slow_drill(production, tmp_path)
     proc.kill()
-    proc.communicate(timeout=20)
-    deadline = time.monotonic() + 10
+    proc.communicate(timeout=EVENT_DEADLINE)
+    deadline = time.monotonic() + EVENT_DEADLINE
     while drill_processes(str(tmp)) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert drill_processes(str(tmp)) == []

@@ -130,8 +130,19 @@ def test_regexes_follow_re2_not_python(pattern, value, matches):
     assert (go_regex(pattern).fullmatch(value) is not None) is matches
 
 
-@pytest.mark.parametrize("pattern", [r"\pL", "(?U)a*", r"\1", "[[:nope:]]", "(a", r"\x{zz}", r"\x{e9"])
-def test_a_regex_the_evaluator_cannot_translate_is_an_error_not_a_guess(pattern):
+@pytest.mark.parametrize("pattern, value, matches", [(r"\pL+", "éa", True), (r"\p{Greek}", "a", False),
+                                                     ("(?U)a+", "aaa", True)])
+def test_unicode_classes_and_flags_re2_knows_are_evaluated(pattern, value, matches):
+    assert (go_regex(pattern).fullmatch(value) is not None) is matches
+
+
+def test_a_catastrophic_pattern_is_matched_in_linear_time():
+    # Python's re takes longer than the age of the universe on this; RE2 a microsecond.
+    assert go_regex("(a+)+$").fullmatch("a" * 100_000 + "!") is None
+
+
+@pytest.mark.parametrize("pattern", [r"\1", "[[:nope:]]", "(a", r"\x{zz}", r"\x{e9", "a**"])
+def test_a_regex_re2_refuses_is_an_error_not_a_guess(pattern):
     with pytest.raises(UnsupportedRegex):
         go_regex(pattern)
 

@@ -73,16 +73,19 @@ class CaptureServer:
         for server in (self._http, self._smtp):
             t = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
                                  name="obsgen-capture", daemon=True)
-            t.start()
             self._threads.append(t)
+            t.start()
 
     def close(self) -> None:
-        for server in (self._http, self._smtp):
-            if self._threads:
+        # shutdown() waits for serve_forever to finish, forever if it never ran: only servers
+        # whose thread started are shut down (an interrupt can land between the two starts).
+        for server, t in zip((self._http, self._smtp), self._threads + [None, None]):
+            if t is not None and t.ident is not None:
                 server.shutdown()
             server.server_close()
         for t in self._threads:
-            t.join(timeout=5)
+            if t.ident is not None:
+                t.join(timeout=5)
         self._threads = []
 
     def __enter__(self) -> CaptureServer:

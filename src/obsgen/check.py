@@ -16,9 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-
+from .loader import MAX_FILE_BYTES, read_yaml
+from .output import to_yaml
 from .routing import RoutingRow, match_routes, read_routing_table
 
 INSTALL_HINT = (
@@ -51,58 +50,100 @@ def find_tools() -> dict[str, str]:
     return {n: p for n, p in tools.items() if p}
 
 
-def _run(cmd: list[str], cwd: Path | None = None) -> tuple[bool, str]:
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "NO_COLOR": "1"})
+# A tool that runs longer than this on one file has hung (promtool's SLO tests take seconds).
+TOOL_TIMEOUT = 120
+
+
+def _run(cmd: list[str], cwd: Path | None = None, timeout: float | None = None) -> tuple[bool, str]:
+    """Run a checker: (ok, what it printed). A tool that hangs or cannot start is a failed check
+    of that file, not the end of the run."""
+    timeout = timeout or TOOL_TIMEOUT
+    try:
+        proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                              env={**os.environ, "NO_COLOR": "1"})
+    except subprocess.TimeoutExpired:
+        return False, f"{Path(cmd[0]).name} did not finish within {timeout:g} s (the time limit per file); stopped"
+    except (OSError, ValueError) as exc:
+        return False, f"{Path(cmd[0]).name} could not run: {exc}"
     return proc.returncode == 0, (proc.stdout + proc.stderr).strip()
+
+
+def _links(root: Path) -> list[Path]:
+    """Symbolic links anywhere in the tree (not followed)."""
+    out = []
+    for folder, dirs, files in os.walk(root):
+        for name in dirs + files:
+            if os.path.islink(os.path.join(folder, name)):
+                out.append(Path(folder, name))
+    return sorted(out)
+
+
+def _glob(root: Path, pattern: str) -> list[Path]:
+    """Regular files matching `pattern` below root, none reached through a symbolic link."""
+    from .writer import link_on_path
+
+    return sorted(p for p in root.rglob(pattern)
+                  if link_on_path(root, p.relative_to(root).as_posix()) is None and p.is_file())
 
 
 def check_tree(root: Path) -> list[CheckResult]:
     tools = find_tools()
     results: list[CheckResult] = []
     rel = lambda p: p.relative_to(root).as_posix()  # noqa: E731
-    for rules in sorted(root.rglob("prometheus/rules/*.yml")):
+    # A committed tree is not trusted: a link in it would make the checkers read (and print)
+    # files from elsewhere. Each link is a failed check, and nothing is read through it.
+    for link in _links(root):
+        results.append(CheckResult(rel(link), "no symbolic links", False,
+                                   f"a symbolic link (to {os.readlink(link)}); obsgen does not follow links "
+                                   f"in an output folder: remove it"))
+    for rules in sorted(_glob(root, "prometheus/rules/*.yml")):
         ok, out = _run([tools["promtool"], "check", "rules", str(rules)])
         results.append(CheckResult(rel(rules), "promtool check rules", ok, "" if ok else out))
-    for tests in sorted(root.rglob("prometheus/tests/*.yml")):
+    for tests in sorted(_glob(root, "prometheus/tests/*.yml")):
         # Test files name their rule files relative to themselves.
         ok, out = _run([tools["promtool"], "test", "rules", tests.name], cwd=tests.parent)
         results.append(CheckResult(rel(tests), "promtool test rules", ok, "" if ok else out))
     # One prometheus.yml, or one prometheus-<i>.yml per shard (output.sharding).
-    for config in sorted([*root.rglob("prometheus/prometheus.yml"), *root.rglob("prometheus/prometheus-*.yml")]):
+    for config in sorted([*_glob(root, "prometheus/prometheus.yml"), *_glob(root, "prometheus/prometheus-*.yml")]):
         results.append(check_prometheus_config(config, rel(config), tools["promtool"]))
-    for config in sorted(root.rglob("alertmanager/alertmanager.yml")):
+    for config in sorted(_glob(root, "alertmanager/alertmanager.yml")):
         ok, out = _run([tools["amtool"], "check-config", str(config)])
         results.append(CheckResult(rel(config), "amtool check-config", ok, "" if ok else out))
-    for tests in sorted(root.rglob("alertmanager/routing-tests.yaml")):
+    for tests in sorted(_glob(root, "alertmanager/routing-tests.yaml")):
         results += check_routing_tests(tests, rel(tests), tools["amtool"])
-    for dash in sorted(root.rglob("grafana/dashboards/**/*.json")):
+    for dash in sorted(_glob(root, "grafana/dashboards/**/*.json")):
         problems = dashboard_problems(dash)
         results.append(CheckResult(rel(dash), "dashboard structure", not problems, "\n".join(problems)))
-    for folder in sorted(p for p in root.rglob("operator") if p.is_dir()):
+    for folder in sorted(p for p in root.rglob("operator") if p.is_dir() and not p.is_symlink()):
         results += check_operator(folder, rel, tools)
-    for config in sorted(root.rglob("jaeger/config.yaml")):
+    for config in sorted(_glob(root, "jaeger/config.yaml")):
         from .targets.jaeger_config import config_problems
 
         try:
-            problems = config_problems(YAML(typ="safe").load(config.read_text(encoding="utf-8")))
-        except (OSError, YAMLError) as exc:
+            problems = config_problems(read_yaml(config.read_text(encoding="utf-8"), rel(config)))
+        except (OSError, ValueError) as exc:
             problems = [f"not readable YAML: {exc}"]
         results.append(CheckResult(rel(config), "Jaeger 2 configuration structure", not problems, "\n".join(problems)))
-    manifests = [p for p in root.rglob("jaeger/*.yaml") if p.name != "config.yaml"]
-    for manifest in sorted([*manifests, *root.rglob("instrumentation/otel/*.configmap.yaml"),
-                            *root.rglob("operator/**/*.yaml")]):
+    manifests = [p for p in _glob(root, "jaeger/*.yaml") if p.name != "config.yaml"]
+    for manifest in sorted([*manifests, *_glob(root, "instrumentation/otel/*.configmap.yaml"),
+                            *_glob(root, "operator/**/*.yaml")]):
         problems = manifest_problems(manifest)
         results.append(CheckResult(rel(manifest), "kubernetes manifest structure", not problems, "\n".join(problems)))
-    for strategies in sorted(root.rglob("jaeger/sampling-strategies.json")):
+    for strategies in sorted(_glob(root, "jaeger/sampling-strategies.json")):
         problems = sampling_problems(strategies)
         results.append(CheckResult(rel(strategies), "sampling strategies", not problems, "\n".join(problems)))
-    for namespace in sorted(root.rglob("mimir/rules/*.yaml")):
+    for namespace in sorted(_glob(root, "mimir/rules/*.yaml")):
         # promtool reads Prometheus rule files; a Mimir namespace file adds `namespace:` on top.
-        doc = YAML(typ="safe").load(namespace.read_text(encoding="utf-8"))
+        try:
+            doc = read_yaml(namespace.read_text(encoding="utf-8"), rel(namespace))
+            groups = doc["groups"]
+        except (OSError, ValueError, TypeError, KeyError) as exc:
+            results.append(CheckResult(rel(namespace), "promtool check rules (mimir namespace)", False,
+                                       f"not a Mimir rule namespace: {exc}"))
+            continue
         with tempfile.TemporaryDirectory() as tmp:
             plain = Path(tmp) / namespace.name
-            YAML(typ="safe").dump({"groups": doc["groups"]}, plain)
+            plain.write_text(to_yaml({"groups": groups}), encoding="utf-8")
             ok, out = _run([tools["promtool"], "check", "rules", str(plain)])
         results.append(CheckResult(rel(namespace), "promtool check rules (mimir namespace)", ok, "" if ok else out))
     results += check_blackbox(root, rel)
@@ -137,7 +178,7 @@ def check_operator(folder: Path, rel, tools: dict[str, str]) -> list[CheckResult
 def check_blackbox(root: Path, rel) -> list[CheckResult]:
     from .probes import EXPORTER, INSTALL_HINT as BLACKBOX_HINT, check_blackbox_config
 
-    configs = sorted(root.rglob("blackbox/blackbox.yml"))
+    configs = _glob(root, "blackbox/blackbox.yml")
     if not configs:
         return []
     exporter = shutil.which(EXPORTER) or shutil.which("blackbox_exporter")
@@ -156,8 +197,8 @@ def secret_scan(root: Path) -> CheckResult:
     from .secrets import scan_files
 
     files = {}
-    for path in sorted(root.rglob("*")):
-        if path.is_file():
+    for path in _glob(root, "*"):
+        if path.stat().st_size <= MAX_FILE_BYTES:
             try:
                 files[path.relative_to(root).as_posix()] = path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
@@ -175,15 +216,17 @@ def check_prometheus_config(config: Path, name: str, promtool: str) -> CheckResu
         return CheckResult(name, "promtool check config", ok, "" if ok else out)
     # This promtool was built without Kubernetes service discovery (Debian's is). Check the rest
     # with promtool and the Kubernetes jobs with our own structural rules, and say so.
-    doc = YAML(typ="safe").load(config.read_text(encoding="utf-8"))
-    jobs = doc.get("scrape_configs") or []
+    try:
+        doc = read_yaml(config.read_text(encoding="utf-8"), name)
+        jobs = [j for j in doc.get("scrape_configs") or [] if isinstance(j, dict)]
+    except (OSError, ValueError, AttributeError) as exc:
+        return CheckResult(name, "promtool check config", False, f"not readable: {exc}")
     k8s = [j for j in jobs if "kubernetes_sd_configs" in j]
     doc["scrape_configs"] = [j for j in jobs if "kubernetes_sd_configs" not in j]
     doc["rule_files"] = [str(config.parent / f) for f in doc.get("rule_files") or []]
     with tempfile.TemporaryDirectory(prefix="obsgen-check-") as tmp:
         stripped = Path(tmp) / "prometheus.yml"
-        with open(stripped, "w", encoding="utf-8") as fh:
-            YAML(typ="safe").dump(doc, fh)
+        stripped.write_text(to_yaml(doc), encoding="utf-8")
         ok, out = _run([promtool, "check", "config", "--syntax-only", str(stripped)])
     problems = [p for j in k8s for p in kubernetes_job_problems(j)]
     note = (f"{len(k8s)} job(s) with kubernetes_sd_configs ({', '.join(j['job_name'] for j in k8s)}) were checked "
@@ -253,8 +296,8 @@ def dashboard_problems(path: Path) -> list[str]:
 
 def manifest_problems(path: Path) -> list[str]:
     try:
-        docs = [d for d in YAML(typ="safe").load_all(path.read_text(encoding="utf-8")) if d is not None]
-    except (OSError, YAMLError) as exc:
+        docs = [d for d in read_yaml(path.read_text(encoding="utf-8"), path.name, documents=True) if d is not None]
+    except (OSError, ValueError) as exc:
         return [f"not readable YAML: {exc}"]
     problems = []
     for i, doc in enumerate(docs):
@@ -337,9 +380,9 @@ def check_routing_tests(tests: Path, name: str, amtool: str) -> list[CheckResult
     and through obsgen's own route evaluator: one result for each."""
     config = tests.parent / "alertmanager.yml"
     try:
-        rows, problems = read_routing_table(YAML(typ="safe").load(tests.read_text(encoding="utf-8")))
-        am_config = YAML(typ="safe").load(config.read_text(encoding="utf-8"))
-    except (OSError, YAMLError) as exc:
+        rows, problems = read_routing_table(read_yaml(tests.read_text(encoding="utf-8"), name))
+        am_config = read_yaml(config.read_text(encoding="utf-8"), config.name)
+    except (OSError, ValueError) as exc:
         rows, problems, am_config = [], [f"not readable: {exc}"], None
     if not problems and not isinstance(am_config, dict):
         problems = [f"{config.name} is not a mapping"]

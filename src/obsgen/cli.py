@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import __version__
-from .commands import err, load, report
+from .commands import err, load, report, write_file
 from .commands import build as run_build
 from .commands import validate as run_validate
 
@@ -231,7 +231,10 @@ def schema(output: Annotated[Optional[Path], typer.Option(
 
     text = schema_text()
     if output:
-        output.write_text(text, encoding="utf-8", newline="\n")
+        problem = write_file(output, text)
+        if problem:
+            _err(f"obsgen schema: {problem}")
+            raise typer.Exit(1)
         _err(f"wrote {output}")
     else:
         sys.stdout.write(text)
@@ -377,7 +380,10 @@ def _import(kind: str, files: list[Path], output: Path | None, team: str, **opti
         _err("nothing imported")
         raise typer.Exit(1)
     if output:
-        output.write_text(text, encoding="utf-8")
+        problem = write_file(output, text)
+        if problem:
+            _err(f"obsgen import: {problem}; nothing imported")
+            raise typer.Exit(1)
         _err(f"wrote {output}")
     else:
         sys.stdout.write(text)
@@ -429,6 +435,9 @@ def init(directory: Annotated[Path, typer.Argument(help="folder for the new proj
         written = write_starter(directory)
     except FileExistsError as exc:
         _err(f"obsgen init: {exc} already exists; not overwriting")
+        raise typer.Exit(1)
+    except OSError as exc:
+        _err(f"obsgen init: cannot write {exc.filename or directory}: {exc.strerror or exc}")
         raise typer.Exit(1)
     for path in written:
         _err(f"created {path}")

@@ -20,9 +20,8 @@ import re
 import time
 from dataclasses import asdict, dataclass, field
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 
+from .loader import read_yaml
 from .capture import Capture
 from .naming import duration_seconds
 from .routing import Matcher, read_routing_table, route_matchers
@@ -98,8 +97,8 @@ class PlannedAlert:
 
 def read_table(text: str) -> list[tuple[dict[str, str], list[str]]]:
     try:
-        doc = YAML(typ="safe", pure=True).load(text)
-    except YAMLError as exc:
+        doc = read_yaml(text, TABLE)
+    except ValueError as exc:
         raise DrillError(f"{TABLE}: not readable YAML: {exc}") from None
     rows, problems = read_routing_table(doc)
     if problems or not rows:

@@ -276,8 +276,8 @@ def _empty(node) -> bool:
     return node is None or (isinstance(node, ScalarNode) and node.tag == f"{_CORE}null" and node.value == "")
 
 
-def load_text(text: str, file: str) -> tuple[object, list[Diagnostic]]:
-    """Parse one YAML document. Returns (data or None, diagnostics)."""
+def _compose_checked(text: str, file: str) -> tuple[list | None, list[Diagnostic]]:
+    """The text's non-empty documents as nodes, or None and the diagnostic."""
     try:
         docs = _compose(text)
     except MarkedYAMLError as exc:
@@ -298,7 +298,58 @@ def load_text(text: str, file: str) -> tuple[object, list[Diagnostic]]:
     except YAMLError as exc:
         return None, [error("OBS001", f"YAML error: {str(exc).splitlines()[0] if str(exc) else 'unreadable'}",
                             Pos(file, 1, 1))]
-    docs = [d for d in docs if not _empty(d)]
+    return [d for d in docs if not _empty(d)], []
+
+
+def load_documents(text: str, file: str) -> tuple[list | None, list[Diagnostic]]:
+    """Every document of a YAML text, with the same bounds as a spec (size, nesting, aliases,
+    plain tags): for files obsgen reads but did not write itself, such as a committed output
+    tree or another tool's configuration. Returns (documents or None, diagnostics)."""
+    if len(text) > MAX_FILE_BYTES:
+        return None, [error("OBS005", f"more than {MAX_FILE_BYTES // 2**20} MiB of YAML", Pos(file, 1, 1))]
+    docs, diags = _compose_checked(text, file)
+    if docs is None:
+        return None, diags
+    builder = _Builder(file)  # one budget for aliases across the documents
+    try:
+        data = [builder.build(d) for d in docs]
+    except _Abort as abort:
+        return None, builder.diags + [abort.diag]
+    except RecursionError:
+        return None, [error("OBS004", "nesting too deep to read", Pos(file, 1, 1))]
+    return data, builder.diags
+
+
+def read_yaml(text: str, file: str = "<yaml>", documents: bool = False):
+    """Plain data from YAML obsgen did not write (bounded as `load_documents`): one document (or
+    None), or with `documents` the list of them. Raises ValueError with the first problem."""
+    data, diags = load_documents(text, file)
+    errors = [d for d in diags if d.severity.value == "error"]
+    if data is None or errors:
+        d = (errors or diags)[0]
+        raise ValueError(f"{d.pos}: {d.message}")
+    data = [_plain(d) for d in data]
+    if documents:
+        return data
+    if len(data) > 1:
+        raise ValueError(f"{file}: more than one YAML document")
+    return data[0] if data else None
+
+
+def _plain(value):
+    """YMap/YSeq as dict/list (their positions dropped), so any serialiser takes them."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def load_text(text: str, file: str) -> tuple[object, list[Diagnostic]]:
+    """Parse one YAML document. Returns (data or None, diagnostics)."""
+    docs, diags = _compose_checked(text, file)
+    if docs is None:
+        return None, diags
     if not docs:
         return None, [error("OBS006", "the file is empty; a spec file needs at least `apiVersion: obsgen/v1`",
                             Pos(file, 1, 1))]

@@ -156,8 +156,13 @@ def check_blackbox_config(path: Path, exporter: str | None = None) -> tuple[bool
     exporter = exporter or shutil.which(EXPORTER) or shutil.which("blackbox_exporter")
     if exporter is None:
         return False, f"{EXPORTER} not found on PATH; {INSTALL_HINT}"
-    proc = subprocess.run([exporter, "--config.check", f"--config.file={path}"], capture_output=True, text=True,
-                          timeout=60, env={**os.environ, "NO_COLOR": "1"})
+    try:
+        proc = subprocess.run([exporter, "--config.check", f"--config.file={path}"], capture_output=True, text=True,
+                              timeout=60, env={**os.environ, "NO_COLOR": "1"})
+    except subprocess.TimeoutExpired:
+        return False, f"{Path(exporter).name} did not finish within 60 s (the time limit per file); stopped"
+    except OSError as exc:
+        return False, f"{Path(exporter).name} could not run: {exc}"
     if proc.returncode == 0:
         return True, ""
     out = (proc.stdout + proc.stderr).strip().splitlines()

@@ -9,7 +9,7 @@ the spec says each kind of alert must go.
   mute_time_intervals and active_time_intervals are not (0.25 copies them from the route itself).
 - Matchers follow Alertmanager's parser (pkg/labels/parse.go): `a="b"`, `a!="b"`, `a=~"re"`,
   `a!~"re"`, unquoted values, `\\"`/`\\\\`/`\\n` escapes; a missing label is the empty string;
-  regexes are RE2, fully anchored. `go_regex` translates RE2 into Python's `re`.
+  regexes are RE2 (google-re2), fully anchored.
 - `routing_table` derives, from the spec alone, the receivers each team × severity × category must
   reach. It is written from the routing semantics, not from the route tree the alertmanager target
   builds, so that `obsgen check` (running the table through amtool and `match_routes`) proves the
@@ -18,7 +18,6 @@ the spec says each kind of alert must go.
 from __future__ import annotations
 
 import re
-import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Mapping
@@ -32,174 +31,36 @@ if TYPE_CHECKING:  # `obsgen check` and `obsgen route` need no spec models
 
 
 
-# ----------------------------------------------------------------------------- RE2 → Python re
+# ----------------------------------------------------------------------------- RE2 regexes
 
 class UnsupportedRegex(ValueError):
-    """An RE2 pattern this evaluator cannot translate faithfully (amtool can still judge it)."""
-
-
-_WORD = "0-9A-Za-z_"
-_CLASSES = {"d": "0-9", "w": _WORD, "s": "\\t\\n\\f\\r "}  # RE2's Perl classes are ASCII-only
-_POSIX = {"alnum": "0-9A-Za-z", "alpha": "A-Za-z", "ascii": "\\x00-\\x7f", "blank": "\\t ",
-          "cntrl": "\\x00-\\x1f\\x7f", "digit": "0-9", "graph": "!-~", "lower": "a-z", "print": " -~",
-          "punct": "!-/:-@\\[-`{-~", "space": "\\t\\n\\v\\f\\r ", "upper": "A-Z", "word": _WORD,
-          "xdigit": "0-9A-Fa-f"}
-_BOUNDARY = f"(?:(?<=[{_WORD}])(?![{_WORD}])|(?<![{_WORD}])(?=[{_WORD}]))"
-_NOT_BOUNDARY = f"(?:(?<=[{_WORD}])(?=[{_WORD}])|(?<![{_WORD}])(?![{_WORD}]))"
-_REPEAT = re.compile(r"\{\d+(,\d*)?\}")  # RE2 reads any other `{` as a literal; Python reads `{,n}`
-_FLAGS = re.compile(r"\(\?([imsU]*)(?:-([imsU]*))?([:)])")
-_OCTAL = re.compile(r"[0-7]{1,3}")
-_HEX = re.compile(r"[0-9A-Fa-f]{1,8}")
-
-
-def _escape(p: str, i: int, in_class: bool) -> tuple[str, int]:
-    """Translate the escape at p[i] (a backslash); returns (Python text, index after it)."""
-    if i + 1 >= len(p):
-        raise UnsupportedRegex("trailing backslash")
-    c = p[i + 1]
-    if c in _CLASSES:
-        return (_CLASSES[c] if in_class else f"[{_CLASSES[c]}]"), i + 2
-    if c in "DWS" and not in_class:
-        return f"[^{_CLASSES[c.lower()]}]", i + 2
-    if c == "x" and p.startswith("{", i + 2):
-        end = p.find("}", i + 3)
-        digits = p[i + 3:end] if end > 0 else ""
-        if not _HEX.fullmatch(digits) or int(digits, 16) > 0x10FFFF:
-            raise UnsupportedRegex(f"bad escape {p[i:] if end < 0 else p[i:end + 1]}")
-        return re.escape(chr(int(digits, 16))), end + 1
-    if c in "01234567":
-        digits = _OCTAL.match(p, i + 1)
-        assert digits
-        if c != "0" and len(digits.group()) == 1:
-            raise UnsupportedRegex("backreferences are not RE2")
-        return re.escape(chr(int(digits.group(), 8))), digits.end()
-    if not in_class:
-        if c == "b":
-            return _BOUNDARY, i + 2
-        if c == "B":
-            return _NOT_BOUNDARY, i + 2
-        if c == "z":
-            return r"\Z", i + 2
-        if c == "Q":
-            end = p.find(r"\E", i + 2)
-            literal = p[i + 2:] if end < 0 else p[i + 2:end]
-            return re.escape(literal), len(p) if end < 0 else end + 2
-    if c in "pPCDWSQbBz":
-        raise UnsupportedRegex(f"\\{c} is not supported by obsgen's route evaluator")
-    return p[i:i + 2], i + 2
-
-
-def _class(p: str, i: int) -> tuple[str, int]:
-    """Translate the character class opening at p[i] (`[`); returns (Python text, index after it)."""
-    out = ["["]
-    i += 1
-    if p.startswith("^", i):
-        out.append("^")
-        i += 1
-    first = True
-    while i < len(p) and (p[i] != "]" or first):
-        first = False
-        c = p[i]
-        if c == "[" and p.startswith("[:", i):
-            end = p.find(":]", i + 2)
-            name = p[i + 2:end] if end > 0 else ""
-            if name not in _POSIX:
-                raise UnsupportedRegex(f"character class [:{name}:] is not supported by obsgen's route evaluator")
-            out.append(_POSIX[name])
-            i = end + 2
-        elif c == "\\":
-            text, i = _escape(p, i, in_class=True)
-            out.append(text)
-        else:
-            # Characters that Python may one day read as set operators or nested sets: escaped.
-            out.append("\\" + c if c in "[]&~|" else c)
-            i += 1
-    if i >= len(p):
-        raise UnsupportedRegex("unclosed character class")
-    return "".join(out) + "]", i + 1
-
-
-@dataclass
-class _Group:
-    multiline: bool  # (?m) in force
-    # A bare `(?i)` sets flags to the end of its group, across `|`: it becomes a scoped `(?i:`
-    # that is closed and reopened around each `|` and closed with the group.
-    scoped: list[str] = field(default_factory=list)
-
-    def close(self) -> str:
-        return ")" * len(self.scoped)
-
-
-def _translate(p: str) -> str:
-    out: list[str] = []
-    groups = [_Group(multiline=False)]
-    i = 0
-    while i < len(p):
-        c, group = p[i], groups[-1]
-        if c == "\\":
-            text, i = _escape(p, i, in_class=False)
-            out.append(text)
-            continue
-        if c == "[":
-            text, i = _class(p, i)
-            out.append(text)
-            continue
-        flags = _FLAGS.match(p, i) if c == "(" else None
-        repeat = _REPEAT.match(p, i) if c == "{" else None
-        i = flags.end() if flags else repeat.end() if repeat else i + 1
-        if c == "^":
-            out.append(r"(?:\A|(?<=\n))" if group.multiline else r"\A")
-        elif c == "$":
-            out.append(r"(?=\n|\Z)" if group.multiline else r"\Z")
-        elif c == "{":
-            out.append(repeat.group() if repeat else r"\{")
-        elif c == "|":
-            out.append(group.close() + "|" + "".join(group.scoped))
-        elif flags:
-            on, off, kind = flags.group(1), flags.group(2) or "", flags.group(3)
-            if "U" in on + off:
-                raise UnsupportedRegex("the U (ungreedy) flag is not supported by obsgen's route evaluator")
-            multiline = "m" in on or (group.multiline and "m" not in off)
-            py_on, py_off = "".join(f for f in on if f in "is"), "".join(f for f in off if f in "is")
-            prefix = f"(?{py_on}{'-' + py_off if py_off else ''}:"
-            out.append(prefix)
-            if kind == ")":
-                group.multiline = multiline
-                group.scoped.append(prefix)
-            else:
-                groups.append(_Group(multiline))
-        elif c == "(":
-            groups.append(_Group(group.multiline))
-            out.append(c)
-        elif c == ")":
-            if len(groups) == 1:
-                raise UnsupportedRegex("unbalanced )")
-            out.append(groups.pop().close() + ")")
-        else:
-            out.append(c)
-    if len(groups) > 1:
-        raise UnsupportedRegex("missing )")
-    return "".join(out) + groups[0].close()
+    """A pattern RE2 (Alertmanager's regex syntax) refuses."""
 
 
 @lru_cache(maxsize=1024)
-def go_regex(pattern: str) -> re.Pattern[str]:
-    """A Python pattern for the RE2 `pattern`; use `.fullmatch`, as Alertmanager anchors it.
-    Raises UnsupportedRegex for what it cannot translate (\\p{…} classes, the U flag, …)."""
+def go_regex(pattern: str):
+    """A compiled RE2 pattern (google-re2, the engine Go's regexp follows); use `.fullmatch`, as
+    Alertmanager anchors it. RE2 matches in time linear in the value, whatever the pattern, so a
+    committed config cannot make `obsgen check` hang. Raises UnsupportedRegex when RE2 refuses it."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False
+    options.max_mem = 64 << 20
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", FutureWarning)
-            return re.compile(f"(?:{_translate(pattern)})")
-    except re.error as exc:
-        raise UnsupportedRegex(f"regex {pattern!r}: {exc}") from None
+        return re2.compile(pattern, options)
+    except re2.error as exc:
+        reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        raise UnsupportedRegex(f"regex {pattern!r}: {reason}") from None
 
 
 # ----------------------------------------------------------------------------- matchers
 
 _GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
             "\u2028\u2029\u202f\u205f\u3000"  # Go's unicode.IsSpace
-_MATCHER = re.compile(r"[\t\n\f\r ]*([a-zA-Z_:][a-zA-Z0-9_:]*)[\t\n\f\r ]*(=~|=|!=|!~)[\t\n\f\r ]*(.*?)[\t\n\f\r ]*",
-                      re.DOTALL)
+# Trailing blanks are stripped before matching: `(.*?)[ ]*` at the end would backtrack over a long
+# run of them (quadratic on a hostile config).
+_MATCHER = re.compile(r"[\t\n\f\r ]*([a-zA-Z_:][a-zA-Z0-9_:]*)[\t\n\f\r ]*(=~|=|!=|!~)[\t\n\f\r ]*(.*)", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -224,7 +85,7 @@ class Matcher:
 
 def parse_matcher(text: str) -> Matcher:
     """One matcher, as Alertmanager's parser reads it; raises ValueError with its reason."""
-    m = _MATCHER.fullmatch(text)
+    m = _MATCHER.fullmatch(text.rstrip("\t\n\f\r "))
     if not m:
         raise ValueError(f"bad matcher format: {text}")
     name, op, raw = m.groups()

@@ -44,9 +44,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 
+from .loader import read_yaml
 from .capture import EMAIL_HEADER, CaptureServer, integration_key
 from .check import ToolMissing
 
@@ -314,8 +313,8 @@ class LocalAlertmanager:
         if CONFIG not in files:
             raise DrillError(f"no {CONFIG} among the generated files")
         try:
-            self.source = YAML(typ="safe", pure=True).load(files[CONFIG])
-        except YAMLError as exc:
+            self.source = read_yaml(files[CONFIG], CONFIG)
+        except ValueError as exc:
             raise DrillError(f"{CONFIG}: not readable YAML: {exc}") from None
         if not isinstance(self.source, dict):
             raise DrillError(f"{CONFIG}: not an Alertmanager configuration (a mapping)")

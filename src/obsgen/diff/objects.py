@@ -16,9 +16,12 @@ from pathlib import PurePosixPath
 from typing import Any, Callable, Iterable
 
 import promql_parser
-from ruamel.yaml import YAML
 
 from .. import naming
+from ..promql import parse as parse_promql
+from ..routing import UnsupportedRegex, go_regex
+from ..routing import parse_matcher as parse_routing_matcher
+from ..loader import read_yaml
 from ..slo import fmt_duration, fmt_number
 from ..writer import MANIFEST
 from .model import Key
@@ -31,11 +34,10 @@ UNORDERED = frozenset({
     "rule_files", "names", "weekdays", "days_of_month", "months", "years", "mute_time_intervals",
     "active_time_intervals", "namespaces", "drop"})
 
-_yaml = YAML(typ="safe")
 
 
 def _load_yaml(text: str) -> Any:
-    return _yaml.load(text)
+    return read_yaml(text)
 
 
 def _split(path: str) -> tuple[str, str]:
@@ -84,7 +86,7 @@ def seconds(text: Any) -> float | None:
 
 def parse_expr(text: str):
     try:
-        return promql_parser.parse(text)
+        return parse_promql(text)
     except (ValueError, TypeError):
         return None
 
@@ -228,16 +230,14 @@ def _slo(rules: list[dict]) -> tuple[str, dict] | None:
     return f"{labels.get('service', '?')}/{labels.get('slo', '?')}", value
 
 
-_MATCHER = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!=|!~|=)\s*(?:"((?:[^"\\]|\\.)*)"|(.*?))\s*')
-
-
 def parse_matcher(text: str) -> tuple[str, str, str]:
-    """(name, operator, value) of one Alertmanager matcher; unreadable text comes back whole as the name."""
-    m = _MATCHER.fullmatch(text)
-    if not m:
+    """(name, operator, value) of one Alertmanager matcher, read by the one matcher parser
+    (routing.py, Alertmanager's rules); unreadable text comes back whole as the name."""
+    try:
+        m = parse_routing_matcher(text)
+    except ValueError:
         return (text.strip(), "", "")
-    value = m.group(3) if m.group(3) is not None else m.group(4)
-    return (m.group(1), m.group(2), value.replace('\\"', '"').replace("\\\\", "\\"))
+    return (m.name, m.op, m.value)
 
 
 def _matchers(d: dict, key: str, legacy: str) -> list[str]:
@@ -348,8 +348,8 @@ def accepts_critical(path: list[list[str]]) -> bool:
             if name != "severity":
                 continue
             try:
-                hit = re.fullmatch(value, "critical") is not None if op in ("=~", "!~") else value == "critical"
-            except re.error:
+                hit = go_regex(value).fullmatch("critical") is not None if op in ("=~", "!~") else value == "critical"
+            except UnsupportedRegex:
                 continue
             if hit != (op in ("=", "=~")):
                 return False
@@ -429,7 +429,7 @@ def _sampling(env: str, rel: str, text: str, out: Objects) -> None:
 
 
 def _jaeger(env: str, rel: str, text: str, out: Objects) -> None:
-    for doc in _yaml.load_all(text):
+    for doc in read_yaml(text, documents=True):
         if not isinstance(doc, dict):
             continue
         doc = dict(doc)
@@ -455,7 +455,7 @@ def _operator_rules(env: str, rel: str, text: str, out: Objects) -> None:
 
 
 def _operator(env: str, rel: str, text: str, out: Objects) -> None:
-    for doc in _yaml.load_all(text):
+    for doc in read_yaml(text, documents=True):
         if not isinstance(doc, dict):
             continue
         meta = doc.get("metadata") or {}

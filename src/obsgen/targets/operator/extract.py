@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ruamel.yaml import YAML
-
+from ...loader import read_yaml
 from ...output import to_yaml
 
 
 def _documents(text: str) -> list[dict]:
-    return [d for d in YAML(typ="safe", pure=True).load_all(text) if isinstance(d, dict)]
+    return [d for d in read_yaml(text, documents=True) if isinstance(d, dict)]
 
 
 def operator_rule_file_groups(text: str) -> dict:
@@ -47,7 +46,7 @@ def alertmanager_files(folder: Path) -> dict[str, str]:
             continue
         for key, value in sorted(doc.get("stringData", {}).items()):
             if key == SECRET_CONFIG_KEY:
-                config = YAML(typ="safe", pure=True).load(value)
+                config = read_yaml(value)
                 config["templates"] = ["templates/*.tmpl"]
                 out["alertmanager.yml"] = to_yaml(config)
             else:
