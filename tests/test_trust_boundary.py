@@ -460,3 +460,29 @@ def test_import_into_a_missing_folder_is_one_clear_error(tmp_path):
         no_traceback(proc)
         assert proc.returncode == 1 and "nodir does not exist" in proc.stderr
     assert not (tmp_path / "nodir").exists()
+
+
+# ----------------------------------------------------------------------------- a hand-made tree
+
+HOSTILE_FILES = ["p/prometheus/prometheus.yml", "p/alertmanager/alertmanager.yml", "p/jaeger/config.yaml",
+                 "p/jaeger/sampling-strategies.json", "p/mimir/rules/a.yaml", "p/operator/rules/a.yaml",
+                 "p/operator/alertmanager/config-secret.yaml", "p/instrumentation/otel/a.configmap.yaml",
+                 "p/grafana/dashboards/f/a.json"]
+HOSTILE_VALUES = ["[1, 2]\n", "{groups: [5]}\n", "{kind: Secret, stringData: {alertmanager.yaml: '[1]'}}\n",
+                  "{kind: PrometheusRule, spec: 5}\n", "{extensions: 5, service: 5, route: {routes: 5}}\n",
+                  "{scrape_configs: [{job_name: j, kubernetes_sd_configs: 5, relabel_configs: [5]}]}\n",
+                  '{"panels": [1, {"targets": [3]}]}\n', "[" * 5000 + "]" * 5000 + "\n",
+                  "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+                      f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 9)}]\n" for i in range(7))]
+
+
+@pytest.mark.parametrize("path", HOSTILE_FILES)
+def test_obsgen_check_reports_a_hand_made_file_of_any_shape_as_a_failed_check_not_a_crash(tmp_path, path):
+    (tmp_path / path).parent.mkdir(parents=True)
+    routing = tmp_path / "p" / "alertmanager" / "routing-tests.yaml"
+    routing.parent.mkdir(parents=True, exist_ok=True)
+    routing.write_text((ROOT / "generated" / "production" / "alertmanager" / "routing-tests.yaml").read_text())
+    for value in HOSTILE_VALUES:
+        (tmp_path / path).write_text(value)
+        results = check_tree(tmp_path)
+        assert any(not r.ok for r in results), value

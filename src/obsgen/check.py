@@ -105,32 +105,34 @@ def check_tree(root: Path) -> list[CheckResult]:
         results.append(CheckResult(rel(tests), "promtool test rules", ok, "" if ok else out))
     # One prometheus.yml, or one prometheus-<i>.yml per shard (output.sharding).
     for config in sorted([*_glob(root, "prometheus/prometheus.yml"), *_glob(root, "prometheus/prometheus-*.yml")]):
-        results.append(check_prometheus_config(config, rel(config), tools["promtool"]))
+        results.append(_guard(lambda: check_prometheus_config(config, rel(config), tools["promtool"]),
+                              rel(config), "promtool check config"))
     for config in sorted(_glob(root, "alertmanager/alertmanager.yml")):
         ok, out = _run([tools["amtool"], "check-config", str(config)])
         results.append(CheckResult(rel(config), "amtool check-config", ok, "" if ok else out))
     for tests in sorted(_glob(root, "alertmanager/routing-tests.yaml")):
         results += check_routing_tests(tests, rel(tests), tools["amtool"])
     for dash in sorted(_glob(root, "grafana/dashboards/**/*.json")):
-        problems = dashboard_problems(dash)
+        problems = _structure(dashboard_problems, dash)
         results.append(CheckResult(rel(dash), "dashboard structure", not problems, "\n".join(problems)))
     for folder in sorted(p for p in root.rglob("operator") if p.is_dir() and not p.is_symlink()):
-        results += check_operator(folder, rel, tools)
+        results += _guard(lambda: check_operator(folder, rel, tools), rel(folder), "operator resources", many=True)
     for config in sorted(_glob(root, "jaeger/config.yaml")):
         from .targets.jaeger_config import config_problems
 
         try:
-            problems = config_problems(read_yaml(config.read_text(encoding="utf-8"), rel(config)))
+            doc = read_yaml(config.read_text(encoding="utf-8"), rel(config))
+            problems = _structure(lambda _: config_problems(doc), config)
         except (OSError, ValueError) as exc:
             problems = [f"not readable YAML: {exc}"]
         results.append(CheckResult(rel(config), "Jaeger 2 configuration structure", not problems, "\n".join(problems)))
     manifests = [p for p in _glob(root, "jaeger/*.yaml") if p.name != "config.yaml"]
     for manifest in sorted([*manifests, *_glob(root, "instrumentation/otel/*.configmap.yaml"),
                             *_glob(root, "operator/**/*.yaml")]):
-        problems = manifest_problems(manifest)
+        problems = _structure(manifest_problems, manifest)
         results.append(CheckResult(rel(manifest), "kubernetes manifest structure", not problems, "\n".join(problems)))
     for strategies in sorted(_glob(root, "jaeger/sampling-strategies.json")):
-        problems = sampling_problems(strategies)
+        problems = _structure(sampling_problems, strategies)
         results.append(CheckResult(rel(strategies), "sampling strategies", not problems, "\n".join(problems)))
     for namespace in sorted(_glob(root, "mimir/rules/*.yaml")):
         # promtool reads Prometheus rule files; a Mimir namespace file adds `namespace:` on top.
@@ -264,9 +266,32 @@ def kubernetes_job_problems(job: dict) -> list[str]:
 
 def _read_json(path: Path) -> tuple[object, list[str]]:
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return None, [f"larger than {MAX_FILE_BYTES // 2**20} MiB"]
         return json.loads(path.read_text(encoding="utf-8")), []
     except (OSError, ValueError) as exc:
         return None, [f"not readable JSON: {exc}"]
+    except RecursionError:
+        return None, ["not readable JSON: nested too deeply"]
+
+
+def _guard(run, name: str, check: str, many: bool = False):
+    """`run()`'s result(s); a file so unexpected that reading it back trips is a failed check of
+    it, and the run goes on."""
+    try:
+        return run()
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError, RecursionError) as exc:
+        failed = CheckResult(name, check, False, f"unexpected structure ({type(exc).__name__}: {exc})")
+        return [failed] if many else failed
+
+
+def _structure(check, path: Path) -> list[str]:
+    """A structural check's problems; a file shaped so unexpectedly that the check itself
+    trips is one problem of that file, never the end of the run (the tree may be anyone's)."""
+    try:
+        return check(path)
+    except (AttributeError, TypeError, KeyError, ValueError, RecursionError) as exc:
+        return [f"unexpected structure ({type(exc).__name__}: {exc})"]
 
 
 def dashboard_problems(path: Path) -> list[str]:
@@ -400,7 +425,7 @@ def check_routing_tests(tests: Path, name: str, amtool: str) -> list[CheckResult
     for row in rows:
         try:
             got = ",".join(h.receiver for h in match_routes(am_config, row.labels))
-        except ValueError as exc:
+        except (ValueError, TypeError, AttributeError, KeyError) as exc:  # a hand-edited config
             got = f"an error: {exc}"
         if got != ",".join(row.receivers):
             evaluator_failures.append(f"{_describe(row)}: expected {','.join(row.receivers)}, "
