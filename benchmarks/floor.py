@@ -54,7 +54,7 @@ def _ruamel_rt():
 
 def _dumper(name: str):
     if name == "obsgen-output":
-        from obsgen.output import to_yaml_documents
+        from obsgen.core.serialise import to_yaml_documents
 
         return to_yaml_documents
     if name == "pyyaml-c":

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from obsgen.api import load_project
-from obsgen.diagnostics import CODES, Diagnostic, Severity
+from obsgen.core.diagnostics import CODES, Diagnostic, Severity
 
 BAD = Path(__file__).resolve().parent / "cases" / "bad"
 

@@ -26,21 +26,24 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from obsgen import naming, probes
-from obsgen.model import Model
+from obsgen.core import naming
+from obsgen.core.regex import re2_problem
+from obsgen.resolve import probes
+from obsgen.features import verify
+from obsgen.resolve.model import Model
 from obsgen.spec import DashboardSpec, ProjectSpec, ServiceSpec
 from obsgen.targets.blackbox import PATH, BlackboxTarget
 from obsgen.targets.grafana import dashboard
 from obsgen.targets.prometheus import PrometheusTarget
 
-EXPORTER = shutil.which(probes.EXPORTER)
+EXPORTER = shutil.which(verify.EXPORTER)
 PROMTOOL = shutil.which("promtool")
 CHECKER = Path(__file__).resolve().parents[2] / "shared" / "tools" / "check-grafana-dashboards"
 
 
 def needs_exporter(test):
-    return pytest.mark.tools(pytest.mark.skipif(EXPORTER is None, reason=f"{probes.EXPORTER} is not installed; "
-                                                                       f"{probes.INSTALL_HINT}")(test))
+    return pytest.mark.tools(pytest.mark.skipif(EXPORTER is None, reason=f"{verify.EXPORTER} is not installed; "
+                                                                       f"{verify.BLACKBOX_HINT}")(test))
 
 
 HEALTH = {"name": "health", "http": {"url": "https://api.example.com/health", "valid_status_codes": [204, 200],
@@ -73,7 +76,7 @@ def modules(m: Model) -> dict[str, dict]:
 def exporter_check(text: str, tmp: Path) -> tuple[bool, str]:
     path = tmp / "blackbox.yml"
     path.write_text(text, encoding="utf-8")
-    return probes.check_blackbox_config(path)
+    return verify.check_blackbox_config(path)
 
 
 # ----------------------------------------------------------------------------- blackbox.yml
@@ -216,10 +219,10 @@ REFUSED = ["a(?=b)", "a(?!b)", "(?<=a)b", "(a)\\1", "(?P=v)", "(?<x>a)", "\\C", 
 
 @pytest.mark.parametrize("pattern", ACCEPTED + REFUSED)
 def test_a_body_regex_is_refused_exactly_when_the_exporter_refuses_it(pattern, tmp_path):
-    problem = probes.re2_problem(pattern)
+    problem = re2_problem(pattern)
     assert (problem is None) == (pattern in ACCEPTED), problem
     if EXPORTER is None:
-        pytest.skip(f"{probes.EXPORTER} is not installed")
+        pytest.skip(f"{verify.EXPORTER} is not installed")
     m = model({"api": [{"name": "h", "http": {"url": "http://a.example.com/", "body_matches": [pattern]}}]})
     ok, said = exporter_check(config_text(m), tmp_path)
     assert ok == (problem is None), said
@@ -248,8 +251,8 @@ def test_the_check_names_the_regex_the_exporter_refuses(tmp_path):
 
 
 def test_the_check_says_how_to_install_the_exporter_when_it_is_missing(tmp_path, monkeypatch):
-    monkeypatch.setattr(probes.shutil, "which", lambda name: None)
-    ok, said = probes.check_blackbox_config(tmp_path / "blackbox.yml")
+    monkeypatch.setattr(verify.shutil, "which", lambda name: None)
+    ok, said = verify.check_blackbox_config(tmp_path / "blackbox.yml")
     assert not ok
     assert said == ("prometheus-blackbox-exporter not found on PATH; install it with: apt-get install "
                     "prometheus-blackbox-exporter (Debian/Ubuntu), or put blackbox_exporter from the Prometheus "

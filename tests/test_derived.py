@@ -10,7 +10,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from obsgen.api import generate, load_texts
-from obsgen.objectives import Explainer
+from obsgen.check.objectives import Explainer
 
 BASE = """\
 apiVersion: obsgen/v1

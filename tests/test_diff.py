@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from obsgen.api import generate, load_project, load_texts
-from obsgen.diff import Change, DiffError, Report, diff_trees, format_report, read_tree, run_diff
-from obsgen.writer import write_tree
+from obsgen.features.diff import Change, DiffError, Report, diff_trees, format_report, read_tree, run_diff
+from obsgen.write.tree import write_tree
 
 GOLDEN = Path(__file__).parent / "golden_diff"
 CASES = sorted(p.name for p in GOLDEN.iterdir() if (p / "old").is_dir())
@@ -63,7 +63,7 @@ def test_golden_case_reports_exactly_its_expected_output(case, fmt, golden_repor
 
 
 def test_there_is_a_golden_case_for_every_kind_of_object(golden_reports):
-    from obsgen.diff import KINDS
+    from obsgen.features.diff import KINDS
 
     seen = {c.kind for r in golden_reports.values() for c in r.changes}
     assert seen == set(KINDS)
@@ -197,9 +197,9 @@ def test_the_reference_build_diffed_against_itself_is_empty():
 
 
 def test_objects_are_read_back_from_every_file_of_the_reference_build():
-    from obsgen.diff import objects
+    from obsgen.features.diff import objects
 
-    from obsgen.diff.objects import READERS
+    from obsgen.features.diff.objects import READERS
 
     tree = generate(load_project([REFERENCE]))
     found = objects(tree)
@@ -364,7 +364,7 @@ def test_a_route_that_inherits_its_receiver_is_judged_by_the_inherited_one():
 # ----------------------------------------------------------------------------- the command line
 
 def _cli_command(name: str):
-    from obsgen.cli import app
+    from obsgen.cli.app import app
 
     if not any((c.name or c.callback.__name__) == name for c in app.registered_commands):
         pytest.skip(f"`obsgen {name}` is not in the CLI yet")

@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from obsgen import drill, sandbox
+from obsgen.features.drill import drill, sandbox
 from obsgen.api import generate, load_project
-from obsgen.capture import EMAIL_HEADER, Capture, CaptureServer
-from obsgen.check import INSTALL_HINT, ToolMissing
-from obsgen.drill import (AlertResult, DrillError, DrillReport, environment_files, format_report, plan, read_table,
+from obsgen.features.drill.capture import EMAIL_HEADER, Capture, CaptureServer
+from obsgen.features.verify import INSTALL_HINT, ToolMissing
+from obsgen.features.drill.drill import (AlertResult, DrillError, DrillReport, environment_files, format_report, plan, read_table,
                           run_drill)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -388,7 +388,7 @@ def test_a_drill_leaves_no_process_and_no_temporary_folder_behind(production, mo
 
 SLOW_DRILL = """
 import json, sys
-from obsgen import drill, sandbox
+from obsgen.features.drill import drill, sandbox
 drill.GRACE = 600  # a drill that waits long enough to be interrupted
 post = sandbox.LocalAlertmanager.post_alerts
 

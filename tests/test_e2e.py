@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from obsgen import drill
+from obsgen.features.drill import drill
 from obsgen.api import generate, load_texts
-from obsgen.drill import environment_files
-from obsgen.sandbox import LocalAlertmanager, free_port, stop_process
+from obsgen.features.drill.drill import environment_files
+from obsgen.features.drill.sandbox import LocalAlertmanager, free_port, stop_process
 
 PROMETHEUS = shutil.which("prometheus")
 HAVE_TOOLS = bool(PROMETHEUS and (shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from obsgen.entry import _fast_args
+from obsgen.cli.entry import _fast_args
 
 ROOT = Path(__file__).parents[1]
 BAD = ROOT / "tests" / "cases" / "bad" / "duplicate-key.yaml"
@@ -85,9 +85,9 @@ def _quiet_main(monkeypatch, entry) -> None:
 def test_an_interrupt_wrapped_in_another_exception_still_ends_in_one_line(monkeypatch, capsys):
     # Found by test_kill: SIGTERM while the models were being imported surfaced as Python 3.11's
     # "RuntimeError: Error calling __set_name__", with a traceback.
-    from obsgen import entry
+    from obsgen.cli import entry
 
-    def interrupted_import():
+    def interrupted_import(full=False):
         try:
             raise KeyboardInterrupt
         except KeyboardInterrupt as exc:
@@ -102,9 +102,9 @@ def test_an_interrupt_wrapped_in_another_exception_still_ends_in_one_line(monkey
 
 
 def test_other_errors_are_not_taken_for_interrupts(monkeypatch):
-    from obsgen import entry
+    from obsgen.cli import entry
 
-    def broken():
+    def broken(full=False):
         try:
             raise ValueError("inner")
         except ValueError as exc:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from obsgen.api import load_texts
-from obsgen.objectives import Explainer
+from obsgen.check.objectives import Explainer
 
 SPECS = Path(__file__).parents[1] / "specs"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from obsgen.api import generate, load_project
-from obsgen.writer import write_tree
+from obsgen.write.tree import write_tree
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(p.name for p in GOLDEN.iterdir() if (p / "specs").is_dir())

@@ -92,7 +92,7 @@ def test_a_python_tag_never_runs_its_code(tmp_path):
 def test_a_redefined_anchor_reads_the_same_on_both_parsers_and_warns_nothing(text, expect):
     import warnings
 
-    from obsgen import loader
+    from obsgen.load import yaml as loader
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")

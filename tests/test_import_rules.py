@@ -19,12 +19,12 @@ import promql_parser
 import pytest
 from ruamel.yaml import YAML
 
-from obsgen import naming
+from obsgen.core import naming
 from obsgen.api import generate, load_texts
-from obsgen.diagnostics import CODES, Severity, format_text
-from obsgen.importers import rules as rules_importer
-from obsgen.importers.rules import METRICS_SERVICE, import_rules
-from obsgen.model import Model
+from obsgen.core.diagnostics import CODES, Severity, format_text
+from obsgen.features.importers import rules as rules_importer
+from obsgen.features.importers.rules import METRICS_SERVICE, import_rules
+from obsgen.resolve.model import Model
 from obsgen.spec import ProjectSpec
 from obsgen.targets.rules import RulesTarget
 

@@ -17,9 +17,9 @@ import pytest
 from ruamel.yaml import YAML
 
 from obsgen.api import generate, load_texts
-from obsgen.diagnostics import CODES, Severity, format_text
-from obsgen.importers import import_openslo, import_sloth
-from obsgen.slo import burn_windows, fmt_duration
+from obsgen.core.diagnostics import CODES, Severity, format_text
+from obsgen.features.importers import import_openslo, import_sloth
+from obsgen.resolve.slo import burn_windows, fmt_duration
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent

@@ -13,7 +13,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from obsgen.api import load_texts
-from obsgen.model import Model
+from obsgen.resolve.model import Model
 from obsgen.targets import REGISTRY
 from obsgen.targets.jaeger import JaegerTarget
 from obsgen.targets.jaeger_config import config_problems

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from obsgen.writer import MANIFEST
+from obsgen.write.tree import MANIFEST
 
 ROOT = Path(__file__).parents[1]
 

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from obsgen import lint
+from obsgen.check import lint
 from obsgen.api import load_texts
-from obsgen.diagnostics import Severity
-from obsgen.routing import match_routes
+from obsgen.core.diagnostics import Severity
+from obsgen.core.routes import match_routes
 from obsgen.targets.alertmanager import config
 
 TEAM = """\

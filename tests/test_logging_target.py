@@ -15,7 +15,7 @@ import jsonschema
 import pytest
 from ruamel.yaml import YAML
 
-from obsgen import naming
+from obsgen.core import naming
 from obsgen.api import load_texts
 from obsgen.targets.logging import LoggingTarget, es_time, metric_parts
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from obsgen.api import load_texts
-from obsgen.model import Model
+from obsgen.resolve.model import Model
 from obsgen.targets import REGISTRY
 from obsgen.targets.jaeger import JaegerTarget
 from obsgen.targets.otel import OtelTarget, percent_encode, ratio, resource_attributes

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from obsgen.api import generate, load_project
-from obsgen.check import check_tree
-from obsgen.writer import write_tree
+from obsgen.features.verify import check_tree
+from obsgen.write.tree import write_tree
 
 ROOT = Path(__file__).parents[1]
 SPECS = ROOT / "specs"

@@ -30,11 +30,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from ruamel.yaml import YAML
 
-from obsgen import naming
+from obsgen.core import naming
 from obsgen.api import generate, load_project, load_texts
-from obsgen.check import check_tree
-from obsgen.diagnostics import Severity
-from obsgen.writer import write_tree
+from obsgen.features.verify import check_tree
+from obsgen.core.diagnostics import Severity
+from obsgen.write.tree import write_tree
 
 TOOLS_MISSING = [t for t in ("promtool", "amtool") if shutil.which(t) is None]
 needs_tools = pytest.mark.skipif(

@@ -14,15 +14,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from ruamel.yaml import YAML
 
-from obsgen import naming
+from obsgen.core import naming
 from obsgen.api import generate, load_project, load_texts
-from obsgen.check import amtool_routes, check_routing_tests, check_tree
-from obsgen.output import to_yaml
-from obsgen.routing import (DEFAULT_RECEIVER, Matcher, RoutingRow, UnsupportedRegex, describe_route, go_regex,
-                            match_routes, parse_label_args, parse_matcher, parse_matchers, read_routing_table,
-                            receiver_integrations, receiver_name, route_matchers, routing_table, routing_table_doc)
+from obsgen.features.verify import amtool_routes, check_routing_tests, check_tree
+from obsgen.core.serialise import to_yaml
+from obsgen.core.naming import DEFAULT_RECEIVER, receiver_name
+from obsgen.core.routes import (Matcher, RoutingRow, UnsupportedRegex, describe_route, go_regex, match_routes,
+                                parse_label_args, parse_matcher, parse_matchers, read_routing_table,
+                                receiver_integrations, route_matchers, routing_table_doc)
+from obsgen.resolve.routing_table import routing_table
 from obsgen.targets import alertmanager as am_target
-from obsgen.writer import write_tree
+from obsgen.write.tree import write_tree
 
 ROOT = Path(__file__).resolve().parents[1]
 SPECS = ROOT / "specs"

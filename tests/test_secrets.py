@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from obsgen.api import load_texts
-from obsgen.check import secret_scan
-from obsgen.secrets import scan_files, scan_text
+from obsgen.features.verify import secret_scan
+from obsgen.check.secrets import scan_files, scan_text
 
 ROOT = Path(__file__).parents[1]
 

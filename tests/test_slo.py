@@ -8,10 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from obsgen import naming
+from obsgen.core import naming
 from obsgen.api import generate, load_texts
-from obsgen.slo import burn_windows, fmt_duration, fmt_number, le_values
-from obsgen.writer import write_tree
+from obsgen.resolve.slo import burn_windows, fmt_duration, fmt_number, le_values
+from obsgen.write.tree import write_tree
 
 HAVE_PROMTOOL = shutil.which("promtool") is not None
 needs_promtool = pytest.mark.skipif(not HAVE_PROMTOOL, reason="needs promtool (apt-get install prometheus)")

@@ -20,12 +20,13 @@ from pathlib import Path
 
 import pytest
 
-from obsgen import commands, writer
+from obsgen.cli import commands
+from obsgen.write import tree as writer
 from obsgen.api import load_texts
-from obsgen.check import CheckResult, check_tree
-from obsgen.credentials import redact, scan_text
-from obsgen.diagnostics import format_json, format_text
-from obsgen.writer import MANIFEST, OutputError, write_tree
+from obsgen.features.verify import CheckResult, check_tree
+from obsgen.core.credentials import redact, scan_text
+from obsgen.core.diagnostics import format_json, format_text
+from obsgen.write.tree import MANIFEST, OutputError, write_tree
 
 ROOT = Path(__file__).parents[1]
 STARTER = ROOT / "templates" / "init" / "obsgen.yaml"  # environments production and staging
@@ -179,8 +180,8 @@ def test_a_huge_promql_expression_is_one_diagnostic_at_its_value_not_a_crash(exp
 
 
 def test_real_rule_files_are_far_inside_the_promql_limits():
-    from obsgen.importers.rules import import_rules
-    from obsgen.promql import bounds_problem
+    from obsgen.features.importers.rules import import_rules
+    from obsgen.core.promql import bounds_problem
 
     corpus = ROOT.parent / "shared" / "corpus" / "rules"
     files = sorted(p for p in corpus.iterdir() if p.suffix in (".yml", ".yaml"))
@@ -241,7 +242,7 @@ def test_a_team_template_cannot_close_its_define_or_define_other_templates(text)
     "{{ with .CommonLabels.team }}{{ . }}{{ end }}",
 ])
 def test_ordinary_team_templates_pass(text):
-    from obsgen.resolve import template_error
+    from obsgen.check.expressions import template_error
 
     assert template_error(text, own_templates=False) is None
 
@@ -380,7 +381,7 @@ def test_a_hanging_checker_is_a_failed_check_with_its_time_limit_and_the_rest_st
     fake.write_text(f"#!/bin/sh\ncase \"$*\" in *check\\ rules*) exec sleep 30;; esac\nexec {real} \"$@\"\n")
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
-    monkeypatch.setattr("obsgen.check.TOOL_TIMEOUT", 2)
+    monkeypatch.setattr("obsgen.features.verify.TOOL_TIMEOUT", 2)
     results = check_tree(project / "generated")
     hung = [r for r in results if r.check == "promtool check rules"]
     assert hung and all(not r.ok and "did not finish within 2 s" in r.detail for r in hung)

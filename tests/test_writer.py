@@ -1,7 +1,7 @@
 """Writing output: atomic swap, a manifest, pruning only what obsgen wrote."""
 import os
 
-from obsgen.writer import MANIFEST, diff_tree, owned_files, recover, write_tree
+from obsgen.write.tree import MANIFEST, diff_tree, owned_files, recover, write_tree
 
 
 def test_writing_creates_files_and_a_manifest_of_them(tmp_path):

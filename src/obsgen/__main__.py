@@ -1,4 +1,4 @@
 """`python -m obsgen`: the same as the `obsgen` command."""
-from .entry import main
+from obsgen.cli.entry import main
 
 main()

@@ -1,20 +1,22 @@
-"""The library API: what the CLI (and anyone else) calls. Nothing here prints."""
+"""The library API: what the CLI (and anyone else) calls. Nothing here prints.
+
+It drives the pipeline: load (spec files found and read with positions) -> parse and resolve
+(files merged, environments applied, models) -> check (every semantic check, lint, objectives,
+silences, literal secrets) -> generate (targets) ; writing is `write.tree`'s."""
 from __future__ import annotations
 
 import dataclasses
-
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .diagnostics import Diagnostic, Pos, error, has_errors, normalise
-from .loader import YMap, load_file, load_text
-from .model import Model
-from .output import Artifact
-from .resolve import SpecFile, resolve
-
-SPEC_SUFFIXES = (".yaml", ".yml")
-DEFAULT_SPECS = "specs"
+from obsgen.check.run import run_checks
+from obsgen.core.diagnostics import Diagnostic, has_errors, normalise
+from obsgen.core.serialise import Artifact
+from obsgen.load.discover import DEFAULT_SPECS, SPEC_SUFFIXES, discover, display
+from obsgen.load.yaml import YMap, load_file, load_text
+from obsgen.resolve.environments import resolve
+from obsgen.resolve.merge import SpecFile
+from obsgen.resolve.model import Model
 
 
 @dataclass
@@ -27,35 +29,6 @@ class Project:
         return not has_errors(self.diagnostics)
 
 
-def _display(path: Path) -> str:
-    try:
-        return os.path.relpath(path)
-    except ValueError:  # another drive on Windows
-        return str(path)
-
-
-def discover(paths: list[Path]) -> tuple[list[tuple[Path, str]], list[Diagnostic]]:
-    """Spec files under `paths`: (path, stable name). A folder gives its *.yaml/*.yml files, searched
-    recursively; the stable name is relative to that folder (for explicit files, the file name)."""
-    found: dict[str, tuple[Path, str]] = {}
-    diags = []
-    for p in paths:
-        if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                if f.suffix in SPEC_SUFFIXES and f.is_file() and not any(
-                        part.startswith(".") for part in f.relative_to(p).parts):
-                    found.setdefault(str(f.resolve()), (f, f.relative_to(p).as_posix()))
-        elif p.is_file():
-            found.setdefault(str(p.resolve()), (p, p.name))
-        else:
-            diags.append(error("OBS023", "no such file or folder", Pos(_display(p))))
-    if not found and not diags:
-        diags.append(error("OBS023", "no spec files (*.yaml, *.yml) found",
-                           Pos(", ".join(_display(p) for p in paths) or DEFAULT_SPECS),
-                           hint="run `obsgen init` for a starter project"))
-    return sorted(found.values(), key=lambda pair: pair[1]), diags
-
-
 def load_project(paths: list[Path], output: str | None = None) -> Project:
     """Load, parse and resolve the spec files under `paths`; `output` replaces every environment's
     `output.target` (files, operator, mimir)."""
@@ -63,14 +36,14 @@ def load_project(paths: list[Path], output: str | None = None) -> Project:
     spec_files = []
     names: dict[str, str] = {}
     for path, name in files:
-        display = _display(path)
+        shown = display(path)
         if name in names:  # two folders with the same relative file: keep headers unambiguous
-            name = display
-        names[name] = display
-        tree, file_diags = load_file(path, display)
+            name = shown
+        names[name] = shown
+        tree, file_diags = load_file(path, shown)
         diags += file_diags
         if isinstance(tree, YMap):
-            spec_files.append(SpecFile(name=name, display=display, tree=tree))
+            spec_files.append(SpecFile(name=name, display=shown, tree=tree))
     return _resolve(spec_files, diags, output)
 
 
@@ -87,10 +60,12 @@ def load_texts(texts: dict[str, str]) -> Project:
 
 
 def _resolve(spec_files: list[SpecFile], diags: list[Diagnostic], output: str | None = None) -> Project:
-    from .secrets import scan_tree
+    from obsgen.check.secrets import scan_tree
 
     if spec_files:
-        models, more = resolve(spec_files, output)
+        resolved = resolve(spec_files, output)
+        models, checked = run_checks(spec_files, resolved)
+        more = resolved.diagnostics + resolved.base_diagnostics + checked
         # Literal credentials anywhere in the spec's values; where the spec's shape already refused
         # the value (a URL field with a password in it), that diagnostic says it better.
         known = {(d.pos.file, d.pos.line) for d in more if d.code == "OBS013"}
@@ -106,7 +81,7 @@ def generate(project: Project, targets: list[str] | None = None, output: str | N
     """Every environment's artifacts: {path relative to the output folder: text}.
 
     `output` (files, operator, mimir) replaces each environment's `output.target`."""
-    from .targets import generate_all
+    from obsgen.targets import generate_all
 
     out: dict[str, str] = {}
     for model in project.models:
@@ -120,4 +95,5 @@ def generate(project: Project, targets: list[str] | None = None, output: str | N
     return dict(sorted(out.items()))
 
 
-__all__ = ["Artifact", "Project", "discover", "generate", "load_project", "load_texts"]
+__all__ = ["DEFAULT_SPECS", "SPEC_SUFFIXES", "Artifact", "Project", "discover", "generate", "load_project",
+           "load_texts"]

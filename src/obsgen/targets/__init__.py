@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Callable, Protocol
 
-from ..model import Model
-from ..output import Artifact
+from obsgen.resolve.model import Model
+from obsgen.core.serialise import Artifact
 
 
 class Target(Protocol):

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from .. import naming
-from ..model import Model
-from ..output import Artifact, to_yaml
-from ..routing import routing_table, routing_table_doc
-from ..spec import SeverityRouting, TeamSpec, TimeIntervalSpec, Timing
+from obsgen.core import naming
+from obsgen.resolve.model import Model
+from obsgen.core.serialise import Artifact, to_yaml
+from obsgen.core.routes import routing_table_doc
+from obsgen.resolve.routing_table import routing_table
+from obsgen.spec import SeverityRouting, TeamSpec, TimeIntervalSpec, Timing
 
 TIMING = ("group_wait", "group_interval", "repeat_interval")
 DEFAULT_RECEIVER = naming.DEFAULT_RECEIVER
@@ -73,7 +74,7 @@ def template_ref(team: TeamSpec, kind: str) -> str:
 def _jinja():
     import jinja2
 
-    from ..resources import templates_dir
+    from obsgen.core.resources import templates_dir
 
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir() / "alertmanager")), autoescape=False,

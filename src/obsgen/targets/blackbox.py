@@ -6,10 +6,11 @@ scrape jobs are written by the prometheus target.
 """
 from __future__ import annotations
 
-from .. import naming, probes
-from ..model import Model
-from ..output import Artifact, to_yaml
-from ..spec import GlobalSpec, ProbeSpec
+from obsgen.core import naming
+from obsgen.resolve import probes
+from obsgen.resolve.model import Model
+from obsgen.core.serialise import Artifact, to_yaml
+from obsgen.spec import GlobalSpec, ProbeSpec
 
 PATH = "blackbox/blackbox.yml"
 

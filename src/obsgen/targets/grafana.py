@@ -17,11 +17,11 @@ import string
 import grafanalib.core as g
 from grafanalib._gen import DashboardEncoder
 
-from .. import naming
-from ..model import Model
-from ..output import Artifact, to_json
-from ..spec import DashboardSpec, PanelSpec, QuerySpec
-from .grafana_provisioning import provisioning
+from obsgen.core import naming
+from obsgen.resolve.model import Model
+from obsgen.core.serialise import Artifact, to_json
+from obsgen.spec import DashboardSpec, PanelSpec, QuerySpec
+from obsgen.targets.grafana_provisioning import provisioning
 
 DEFAULT_FOLDER = "General"
 # The classic dashboard model's current version (Grafana 12): Grafana runs no migrations on load.

@@ -37,10 +37,10 @@ import textwrap
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .. import naming
-from ..model import Model
-from ..output import Artifact, comment_header
-from ..spec import MetricSpec, ServiceSpec
+from obsgen.core import naming
+from obsgen.resolve.model import Model
+from obsgen.core.serialise import Artifact, comment_header
+from obsgen.spec import MetricSpec, ServiceSpec
 
 OUTCOME_LABELS = ("outcome", "result")
 DURATION_SUFFIXES = ("_duration", "_latency", "_time")
@@ -281,7 +281,7 @@ def python_module(service: ServiceSpec) -> dict:
 def _template():
     import jinja2
 
-    from ..resources import templates_dir
+    from obsgen.core.resources import templates_dir
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir() / "instrumentation")), autoescape=False,

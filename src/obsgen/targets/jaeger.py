@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import hashlib
 
-from ..model import Model
-from ..output import Artifact, to_json, to_yaml, to_yaml_documents
-from ..spec import JaegerSpec
-from . import jaeger_config as v2
-from .jaeger_sampling import sampling_strategies
+from obsgen.resolve.model import Model
+from obsgen.core.serialise import Artifact, to_json, to_yaml, to_yaml_documents
+from obsgen.spec import JaegerSpec
+from obsgen.targets import jaeger_config as v2
+from obsgen.targets.jaeger_sampling import sampling_strategies
 
 NAME = "jaeger"
 LABELS = {"app.kubernetes.io/name": NAME, "app.kubernetes.io/part-of": "obsgen-monitoring"}

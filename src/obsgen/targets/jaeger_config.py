@@ -13,7 +13,7 @@ Secret: the value is never in the file.
 """
 from __future__ import annotations
 
-from ..spec import JaegerSpec
+from obsgen.spec import JaegerSpec
 
 STORAGE = "primary"  # the name jaeger_storage gives the backend; jaeger_query and the exporter refer to it
 MEMORY_MAX_TRACES = 100_000  # Jaeger's own example value: bounds the memory store below the pod's limit

@@ -17,7 +17,7 @@ of the rate limit; the spec check refuses that combination for v2.
 """
 from __future__ import annotations
 
-from ..spec import SamplingSpec, ServiceSampling
+from obsgen.spec import SamplingSpec, ServiceSampling
 
 
 def probability(sampling: SamplingSpec, service: str) -> float | None:

@@ -31,10 +31,10 @@ from __future__ import annotations
 
 import re
 
-from .. import naming
-from ..model import Model
-from ..output import Artifact, comment_header, to_json, to_yaml
-from ..spec import LoggingSpec, ServiceLogsSpec, ServiceSpec
+from obsgen.core import naming
+from obsgen.resolve.model import Model
+from obsgen.core.serialise import Artifact, comment_header, to_json, to_yaml
+from obsgen.spec import LoggingSpec, ServiceLogsSpec, ServiceSpec
 
 NAME = "logging"
 FLUENT_BIT_FILE = "logging/fluent-bit/fluent-bit.yaml"

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from ..model import Model
-from ..output import Artifact, to_yaml
-from .rules import service_groups
+from obsgen.resolve.model import Model
+from obsgen.core.serialise import Artifact, to_yaml
+from obsgen.targets.rules import service_groups
 
 RULES_DIR = "mimir/rules"
 # The tenant Mimir uses for every request when multi-tenancy is off (-auth.no-auth-tenant).

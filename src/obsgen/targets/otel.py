@@ -29,11 +29,11 @@ import re
 from decimal import Decimal
 from urllib.parse import quote
 
-from ..model import Model
-from ..output import Artifact, comment_header, to_yaml
-from ..spec import ServiceSpec, TracingSpec
-from . import jaeger
-from .jaeger_sampling import probability
+from obsgen.resolve.model import Model
+from obsgen.core.serialise import Artifact, comment_header, to_yaml
+from obsgen.spec import ServiceSpec, TracingSpec
+from obsgen.targets import jaeger
+from obsgen.targets.jaeger_sampling import probability
 
 NAME = "otel"
 OUT_DIR = "instrumentation/otel"

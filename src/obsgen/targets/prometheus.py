@@ -15,10 +15,11 @@ from __future__ import annotations
 import posixpath
 import re
 
-from .. import derived, naming, probes
-from ..model import Model
-from ..output import Artifact, to_yaml
-from ..spec import EXPORTER_PORTS, KubernetesScrape, ProbeSpec, ScrapeSpec, ServiceSpec
+from obsgen.resolve import derived, probes
+from obsgen.core import naming
+from obsgen.resolve.model import Model
+from obsgen.core.serialise import Artifact, to_yaml
+from obsgen.spec import EXPORTER_PORTS, KubernetesScrape, ProbeSpec, ScrapeSpec, ServiceSpec
 
 SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
 # The Kubernetes object whose labels and annotations a role's targets carry.
@@ -144,7 +145,7 @@ def team_shards(model: Model) -> dict[str, int]:
 def rule_files(model: Model, teams: set[str]) -> list[str]:
     """The rule files (relative to the config) holding the rules of `teams`' services: the files the
     rules and slo targets write, by the same conditions."""
-    from .slo import rules_path
+    from obsgen.targets.slo import rules_path
 
     per_team = model.spec.global_.rule_files_per == "team"
     alerting = {a.service for a in model.alerts}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from .. import naming
-from ..model import Alert, Model
-from ..output import Artifact, to_yaml
-from ..spec import RecordingRuleSpec, ServiceSpec
+from obsgen.core import naming
+from obsgen.resolve.model import Alert, Model
+from obsgen.core.serialise import Artifact, to_yaml
+from obsgen.spec import RecordingRuleSpec, ServiceSpec
 
 
 def alert_rule(alert: Alert) -> dict:
@@ -49,7 +49,7 @@ def service_groups(model: Model) -> dict[str, list[dict]]:
     """Every rule group of the model by service, in rule-file order: the service's own group (its
     recording rules and alerts, the spec's and those obsgen derives), then one group per SLO.
     The rules, operator and mimir targets all lay out these same groups."""
-    from ..slo import rule_groups
+    from obsgen.resolve.slo import rule_groups
 
     alerts = {name: list(owned) for name, owned in groupby(model.alerts, key=lambda a: a.service)}
     slos: dict[str, list] = {}

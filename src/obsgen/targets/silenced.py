@@ -4,9 +4,9 @@ It travels with the output so that reviewers and auditors see the exceptions nex
 configuration they affect. Written only when something is silenced."""
 from __future__ import annotations
 
-from ..model import Model
-from ..output import Artifact, to_yaml
-from ..silence import silenced_doc
+from obsgen.resolve.model import Model
+from obsgen.core.serialise import Artifact, to_yaml
+from obsgen.check.silences import silenced_doc
 
 
 class SilencedTarget:

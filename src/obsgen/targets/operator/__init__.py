@@ -15,13 +15,13 @@ rule files and an alertmanager.yml for promtool and amtool.
 """
 from __future__ import annotations
 
-from ...model import Model
-from ...output import Artifact, to_yaml_documents
-from .alerting import alertmanager_configs, config_secret, templates_configmap
-from .dashboards import dashboard_configmaps
-from .extract import alertmanager_files, operator_rule_file_groups, rule_files
-from .rules import prometheus_rules
-from .scrape import scrape_resources
+from obsgen.resolve.model import Model
+from obsgen.core.serialise import Artifact, to_yaml_documents
+from obsgen.targets.operator.alerting import alertmanager_configs, config_secret, templates_configmap
+from obsgen.targets.operator.dashboards import dashboard_configmaps
+from obsgen.targets.operator.extract import alertmanager_files, operator_rule_file_groups, rule_files
+from obsgen.targets.operator.rules import prometheus_rules
+from obsgen.targets.operator.scrape import scrape_resources
 
 FOLDER = "operator"
 

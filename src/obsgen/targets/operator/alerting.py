@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import re
 
-from ...model import Model
-from ...output import to_yaml
-from ..alertmanager import config, template_files
-from .common import MONITORING_V1ALPHA1, metadata, resource, secret_key
+from obsgen.resolve.model import Model
+from obsgen.core.serialise import to_yaml
+from obsgen.targets.alertmanager import config, template_files
+from obsgen.targets.operator.common import MONITORING_V1ALPHA1, metadata, resource, secret_key
 
 SECRET_NAME = "obsgen-alertmanager"
 SECRET_CONFIG_KEY = "alertmanager.yaml"

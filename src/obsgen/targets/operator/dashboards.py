@@ -6,11 +6,11 @@ file; with `sidecar.dashboards.folderAnnotation: grafana_folder` (and the dashbo
 """
 from __future__ import annotations
 
-from ... import naming
-from ...model import Model
-from ...output import to_json
-from ..grafana import dashboard, folder_title
-from .common import k8s_name, metadata
+from obsgen.core import naming
+from obsgen.resolve.model import Model
+from obsgen.core.serialise import to_json
+from obsgen.targets.grafana import dashboard, folder_title
+from obsgen.targets.operator.common import k8s_name, metadata
 
 FOLDER_ANNOTATION = "grafana_folder"
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ...loader import read_yaml
-from ...output import to_yaml
+from obsgen.load.yaml import read_yaml
+from obsgen.core.serialise import to_yaml
 
 
 def _documents(text: str) -> list[dict]:
@@ -35,7 +35,7 @@ def alertmanager_files(folder: Path) -> dict[str, str]:
     Secret, the template glob pointed at templates/ beside it, so `amtool check-config
     alertmanager.yml` reads exactly what the operator would. Empty without a config Secret
     (alertmanager_config mode: check the alertmanager.yml the alertmanager target writes)."""
-    from .alerting import SECRET_CONFIG_KEY
+    from obsgen.targets.operator.alerting import SECRET_CONFIG_KEY
 
     path = folder / "alertmanager" / "config-secret.yaml"
     if not path.is_file():

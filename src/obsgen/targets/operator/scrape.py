@@ -25,12 +25,12 @@ Credential files (ca_file, bearer_token_file) become Secret key references (comm
 """
 from __future__ import annotations
 
-from ... import naming
-from ...model import Model
-from ...spec import ProbeSpec, ScrapeSpec, ServiceSpec
-from ...derived import probe_target
-from ..prometheus import SA_DIR, scrape_job
-from .common import MONITORING_V1, MONITORING_V1ALPHA1, metadata, relabeling, resource, secret_key
+from obsgen.core import naming
+from obsgen.resolve.model import Model
+from obsgen.spec import ProbeSpec, ScrapeSpec, ServiceSpec
+from obsgen.resolve.derived import probe_target
+from obsgen.targets.prometheus import SA_DIR, scrape_job
+from obsgen.targets.operator.common import MONITORING_V1, MONITORING_V1ALPHA1, metadata, relabeling, resource, secret_key
 
 _ROLES = {"pod": "Pod", "endpoints": "Endpoints", "endpointslice": "EndpointSlice", "service": "Service",
           "node": "Node", "ingress": "Ingress"}
@@ -159,7 +159,7 @@ def _preset(model: Model, service: ServiceSpec, sc: ScrapeSpec) -> dict:
 
 
 def _blackbox(model: Model, service: ServiceSpec, sc: ScrapeSpec) -> dict:
-    from ...spec import EXPORTER_PORTS
+    from obsgen.spec import EXPORTER_PORTS
 
     ex = sc.exporter
     assert ex is not None

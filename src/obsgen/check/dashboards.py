@@ -1,0 +1,24 @@
+"""Dashboards: every query parses."""
+from __future__ import annotations
+
+
+from obsgen.check.context import Context
+from obsgen.resolve.merge import as_str as _str
+from obsgen.check.expressions import GRAFANA_VARS, promql_diag, promql_error
+from obsgen.load.yaml import YMap, YSeq
+
+
+class DashboardChecks(Context):
+    def dashboards(self):
+        for i, d in self.items("dashboards"):
+            panels = d.get("panels")
+            for j, p in enumerate(panels if isinstance(panels, YSeq) else []):
+                queries = p.get("queries") if isinstance(p, YMap) else None
+                for k, q in enumerate(queries if isinstance(queries, YSeq) else []):
+                    expr = _str(q.get("expr")) if isinstance(q, YMap) else None
+                    problem = promql_error(GRAFANA_VARS.sub("5m", expr)) if expr and expr.strip() else None
+                    if problem:
+                        self.diags.append(promql_diag(
+                            problem, f"dashboard {d.get('title')!r}, panel {p.get('title')!r}: query",
+                            self.at("dashboards", i, "panels", j, "queries", k, "expr"),
+                            "check brackets, `by (...)` placement and operators"))

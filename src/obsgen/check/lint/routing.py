@@ -1,0 +1,263 @@
+"""OBS060-062: routing, judged on the routing tree obsgen writes.
+
+The alertmanager target's own document (targets/alertmanager.py `config`) is evaluated with the
+exact Alertmanager route evaluator (obsgen/routing.py `match_routes`) for the labels each alert
+and SLO alert of the spec carries when Prometheus sends it: its rule's labels as targets/rules.py
+and slo.alert_rules write them, over the environment's external labels. Only the labels the
+tree's matchers read can change where an alert lands, so each distinct set of those is evaluated
+once.
+
+- OBS060 alerts of a team and severity that reach none of the team's channels for it, and where
+  they end up instead; alerts without a team label that reach no channel at all;
+- OBS061 a category route no alert matches; a team's `channels.<severity>` it never receives;
+- OBS062 a team with channels that no alert reaches, unless OBS060/061 already say why.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+from obsgen.core import naming
+from obsgen.core.diagnostics import warning
+from obsgen.load.yaml import YMap
+from obsgen.resolve.model import Model
+from obsgen.core.naming import DEFAULT_RECEIVER, receiver_name
+from obsgen.spec.parse import Parsed, locate
+from obsgen.core.routes import RouteHit, match_routes, receiver_integrations, route_matchers
+from obsgen.check.silences import Finding
+from obsgen.resolve.slo import alert_rules
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One kind of alert Alertmanager will get: its labels, the team the spec gives it (which the
+    labels may leave out), where it is defined, and the routes it lands on."""
+
+    labels: Mapping[str, str]
+    spec_team: str
+    at: tuple
+    hits: tuple[RouteHit, ...]
+    receivers: tuple[str, ...]  # of the hits, each once
+
+    @property
+    def team(self) -> str | None:
+        return self.labels.get("team") or None
+
+    @property
+    def severity(self) -> str:
+        return self.labels.get("severity", "")
+
+    @property
+    def category(self) -> str | None:
+        return self.labels.get("category") or None
+
+
+class RoutingTree:
+    """The generated routing tree, evaluated once per distinct set of the labels its matchers read."""
+
+    def __init__(self, model: Model):
+        from obsgen.targets.alertmanager import config  # targets import lint's siblings; keep the cycle lazy
+
+        self.model = model
+        self.config = config(model)
+        self.read: set[str] = set()
+        self.categories: dict[tuple[str, ...], str] = {}  # a category route's matchers -> its category
+        stack = [self.config["route"]]
+        while stack:
+            route = stack.pop()
+            matchers = route_matchers(route)
+            self.read |= {m.name for m in matchers}
+            stack += route.get("routes") or []
+        for route in self.config["route"].get("routes") or []:
+            matchers = route_matchers(route)
+            category = next((m.value for m in matchers if m.name == "category" and m.op == "="), None)
+            if category is not None and route.get("continue"):
+                self.categories[tuple(str(m) for m in matchers)] = category
+        self.integrations = {rc["name"]: receiver_integrations(self.config, rc["name"])
+                             for rc in self.config["receivers"]}
+        self.owners = {receiver_name(t, sev): t for t in model.teams for sev in naming.SEVERITIES}
+        self.default = model.spec.routing.default_team
+        self._memo: dict[tuple, tuple[tuple[RouteHit, ...], tuple[str, ...]]] = {}
+
+    def land(self, labels: Mapping[str, str]) -> tuple[tuple[RouteHit, ...], tuple[str, ...]]:
+        """The routes an alert with `labels` lands on, and their receivers (each once)."""
+        key = tuple(sorted((k, v) for k, v in labels.items() if k in self.read))
+        if key not in self._memo:
+            hits = tuple(match_routes(self.config, dict(key)))
+            self._memo[key] = hits, tuple(dict.fromkeys(h.receiver for h in hits))
+        return self._memo[key]
+
+    def owner(self, receiver: str) -> str | None:
+        """The team whose channels a receiver notifies: the default receiver has the default team's."""
+        if receiver == DEFAULT_RECEIVER:
+            return self.default if self.integrations.get(receiver) else None
+        return self.owners.get(receiver)
+
+    def notifies(self, receiver: str) -> bool:
+        return bool(self.integrations.get(receiver))
+
+    def category(self, hit: RouteHit) -> str | None:
+        """The category whose route (top level, `continue: true`) led to the hit, if one did."""
+        return self.categories.get(hit.path[0]) if hit.path else None
+
+
+def sent_alerts(parsed: Parsed, model: Model, tree: RoutingTree) -> list[Sent]:
+    out = []
+    external = dict(model.spec.global_.external_labels)  # Prometheus adds them where a rule has not
+    alerts = {id(a.spec): a for a in model.alerts}
+    derived: dict[str, list] = {}
+    for a in model.alerts:
+        if a.origin:
+            derived.setdefault(a.service, []).append(a)
+    slos = {id(s.spec): s for s in model.slos}
+    tiers = {"page": ("alerting", "page", "severity"), "ticket": ("alerting", "ticket", "severity"),
+             "budget": ("alerting", "budget_alerts")}
+    for i, s in parsed.items["services"]:
+        for j, spec in enumerate(s.alerts):
+            a = alerts[id(spec)]
+            labels = {**external, **a.labels, "alertname": a.name}
+            out.append(Sent(labels, a.team, ("services", i, "alerts", j, "severity"), *tree.land(labels)))
+        for a in derived.get(s.name, []):
+            labels = {**external, **a.labels, "alertname": a.name}
+            out.append(Sent(labels, a.team, ("services", i, *a.origin), *tree.land(labels)))
+        for j, o in enumerate(s.slos):
+            slo = slos[id(o)]
+            for rule in alert_rules(slo):
+                labels = {**external, **rule["labels"], "alertname": rule["alert"]}
+                at = ("services", i, "slos", j, *tiers[rule["labels"]["slo_tier"]])
+                out.append(Sent(labels, slo.team, at, *tree.land(labels)))
+    return out
+
+
+def _channels(model: Model, team: str, severity: str) -> list[str]:
+    """The channels `team` lists for `severity` (its own, else routing.severities'), had or not."""
+    t = model.teams[team]
+    wanted = t.channels.get(severity)  # type: ignore[call-overload]
+    if wanted is None:
+        sev = model.spec.routing.severities.get(severity)  # type: ignore[call-overload]
+        wanted = sev.channels if sev else []
+    return list(wanted)
+
+
+def routing_findings(tree: YMap, parsed: Parsed, model: Model) -> list[Finding]:
+    at = lambda *loc: locate(tree, loc)[0]  # noqa: E731
+    try:
+        routes = RoutingTree(model)
+        alerts = sent_alerts(parsed, model, routes)
+    except ValueError:  # a matcher the evaluator cannot read: `obsgen check` judges the tree with amtool
+        return []
+    team_index = {t.name: i for i, t in parsed.items["teams"]}
+    team_owner = lambda name: ("teams", team_index[name])  # noqa: E731
+    out = obs060(alerts, routes, model, at, team_owner) + category_routes(alerts, routes, model, at, team_owner)
+    explained = {f.owner for f in out}  # teams whose alerts, or category route, OBS060/061 already report
+    return out + team_channels(alerts, routes, parsed, at) + obs062(alerts, routes, parsed, model, at, explained)
+
+
+def obs060(alerts: list[Sent], routes: RoutingTree, model: Model, at, team_owner) -> list[Finding]:
+    """Per team and severity, at the first alert: where its alerts go when none reaches the team."""
+    out = []
+    groups: dict[tuple[str, str], list[Sent]] = {}
+    astray = [a for a in alerts if not (a.team in model.teams and receiver_name(a.team, a.severity) in a.receivers)]
+    for a in sorted(astray, key=lambda a: at(*a.at)):  # only these: locating every alert is not free
+        if a.team in model.teams:
+            if model.teams[a.team].channels.get(a.severity) == []:  # none, on purpose
+                continue
+            groups.setdefault((a.team, a.severity), []).append(a)
+        elif a.team is None and not any(routes.notifies(r) for r in a.receivers):
+            out.append(Finding(warning(
+                "OBS060", f"this {a.severity} alert has no `team` label and there is no default team with channels: "
+                          f"it reaches no receiver", at(*a.at),
+                hint="set routing.default_team, or add `team` to the rule group's alert_labels"),
+                a.at[:4], "alert"))
+    for (team, sev), group in groups.items():
+        goes: list[str] = []
+        for a in group:
+            for hit in a.hits:
+                if not routes.notifies(hit.receiver):
+                    continue
+                if hit.receiver == DEFAULT_RECEIVER:
+                    goes.append(f"the default receiver (team {routes.default})")
+                else:
+                    via = routes.category(hit)
+                    goes.append(f"team {routes.owner(hit.receiver)}" + (f" (category {via})" if via else ""))
+        wanted = _channels(model, team, sev)
+        out.append(Finding(warning(
+            "OBS060", f"{sev} alerts of team {team!r} reach none of its channels (it has none of "
+                      f"{', '.join(wanted) or 'no channel listed'}); they go to "
+                      f"{', '.join(dict.fromkeys(goes)) or 'no one'}", at(*group[0].at),
+            hint=f"give team {team!r} one of those channels, or set its `channels.{sev}`"),
+            team_owner(team), f"team {team}"))
+    return out
+
+
+def category_routes(alerts: list[Sent], routes: RoutingTree, model: Model, at, team_owner) -> list[Finding]:
+    """OBS061: category routes no alert matches."""
+    out = []
+    taken = {routes.category(h) for a in alerts for h in a.hits}
+    for c in sorted(set(routes.categories.values()) - taken):
+        team = model.spec.routing.categories[c].team  # type: ignore[index]
+        assert team is not None
+        of_c = [a for a in alerts if a.category == c]
+        why = (f"no alert or SLO alert carries `category: {c}`" if not of_c else
+               f"every {c} alert is team {team}'s own" if all(a.team == team for a in of_c) else
+               f"team {team} has channels for none of their severities")
+        out.append(Finding(warning(
+            "OBS061", f"routing.categories.{c} also sends {c} alerts to team {team!r}, but that route never matches: "
+                      f"{why}", at("routing", "categories", c, "team"),
+            hint="drop the category's `team`, or silence OBS061 on the team with the reason to keep the route"),
+            team_owner(team), f"team {team} (routing.categories.{c})"))
+    return out
+
+
+def team_channels(alerts: list[Sent], routes: RoutingTree, parsed: Parsed, at) -> list[Finding]:
+    """OBS061: a team's `channels.<severity>` for a severity it never receives."""
+    out = []
+    received = {r for a in alerts for r in a.receivers}
+    for i, t in parsed.items["teams"]:
+        for sev in naming.SEVERITIES:
+            name = receiver_name(t.name, sev)
+            if sev not in t.channels or name not in routes.integrations or name in received:
+                continue
+            if t.name == routes.default and sev == "warning":
+                continue  # the default receiver uses these channels for whatever falls through
+            unlabelled = any(a.spec_team == t.name and a.severity == sev and a.team is None for a in alerts)
+            why = (f"its {sev} alerts carry no `team` label (their rule group's alert_labels leave it out)"
+                   if unlabelled else
+                   f"no {sev} alert or SLO alert of the team, or of a category routed to it, exists")
+            out.append(Finding(warning(
+                "OBS061", f"team {t.name!r} lists channels for {sev} alerts, but it never receives one: {why}",
+                at("teams", i, "channels", sev, "[key]"),
+                hint=f"drop `channels.{sev}`, or silence OBS061 on the team with the reason to keep it"),
+                ("teams", i), f"team {t.name}"))
+    return out
+
+
+def obs062(alerts: list[Sent], routes: RoutingTree, parsed: Parsed, model: Model, at, explained: set) -> list[Finding]:
+    """Teams with channels that no alert reaches, where no OBS060/061 on the team says why."""
+    out = []
+    reached = {routes.owner(r) for r in {r for a in alerts for r in a.receivers}}
+    categories = {c: cfg.team for c, cfg in model.spec.routing.categories.items() if cfg.team}
+    for i, t in parsed.items["teams"]:
+        have = [ch for ch in naming.CHANNELS if getattr(t, ch, None) is not None]
+        if not have or t.name in reached or ("teams", i) in explained:
+            continue
+        if t.name == routes.default and routes.notifies(DEFAULT_RECEIVER):
+            continue  # the default receiver notifies it of whatever falls through, now or later
+        sent = sorted({a.severity for a in alerts if a.team == t.name or (
+            a.category is not None and categories.get(a.category) == t.name)}, key=naming.SEVERITIES.index)
+        message = f"team {t.name!r} has notification channels ({', '.join(have)}), but no alert reaches them: "
+        if sent:
+            message += (f"the alerts meant for it are {' and '.join(sent)}, and it lists none of its channels for "
+                        f"{'that severity' if len(sent) == 1 else 'those severities'}")
+        elif any(a.spec_team == t.name and a.team is None for a in alerts):
+            message += "its alerts carry no `team` label (their rule group's alert_labels leave it out)"
+        elif t.name == routes.default:
+            message += "it is routing.default_team, but it has no warning channels, which the default receiver uses"
+        else:
+            message = (f"team {t.name!r} has notification channels ({', '.join(have)}), but no alert, SLO alert, "
+                       f"category route or routing.default_team ever sends anything to it")
+        out.append(Finding(warning(
+            "OBS062", message, at("teams", i, "name"),
+            hint="make it the `team` of the alerts it should get, route a category to it, or drop its channels"),
+            ("teams", i), f"team {t.name}"))
+    return out

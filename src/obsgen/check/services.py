@@ -1,0 +1,189 @@
+"""Services: scrape and probe timeouts, rule groups and jobs unique, probes, body regexes, logs,
+the metric catalog, PromQL and templates of alerts and recording rules, instrumentation modules."""
+from __future__ import annotations
+
+
+from obsgen.check.context import Context
+from obsgen.resolve.merge import as_str as _str
+from obsgen.check.expressions import promql_diag, promql_error, template_error
+from obsgen.core import naming
+from obsgen.core.diagnostics import error
+from obsgen.load.yaml import YMap, YSeq
+
+
+class ServiceChecks(Context):
+    def services(self):
+        jobs: dict[str, str] = {}
+        groups: dict[str, str] = {}
+        # SLO groups are named <service>-slo-<slo>: Mimir refuses two groups of one name in a namespace,
+        # and Prometheus's rule files would hold two groups of one name.
+        slo_groups = {f"{s.name}-slo-{o.name}": s.name for _, s in self.svcs for o in s.slos}
+        g = self.sections["global"]
+        for i, s in self.svcs:
+            if s.scrape and s.scrape.timeout:
+                interval = s.scrape.interval or g.scrape_interval
+                if naming.duration_seconds(s.scrape.timeout) > naming.duration_seconds(interval):
+                    self.diags.append(error(
+                        "OBS033", f"service {s.name!r}: scrape timeout {s.scrape.timeout} is longer than its scrape "
+                                  f"interval {interval}", self.at("services", i, "scrape", "timeout"),
+                        hint="Prometheus refuses that; set `interval` too, or a shorter timeout"))
+            group = s.rule_group.name or s.name
+            if group in slo_groups:
+                self.diags.append(error("OBS020", f"rule group {group!r} is the name of an SLO group of service "
+                                                  f"{slo_groups[group]!r}",
+                                        self.at("services", i, "rule_group", "name") if s.rule_group.name
+                                        else self.at("services", i, "name"),
+                                        hint="set rule_group.name to another name"))
+            elif group in groups:
+                self.diags.append(error("OBS020", f"rule group {group!r} is already used by service {groups[group]!r}",
+                                        self.at("services", i, "rule_group", "name") if s.rule_group.name
+                                        else self.at("services", i, "name"),
+                                        hint="set rule_group.name to tell the groups apart"))
+            groups.setdefault(group, s.name)
+            if s.scrape:
+                job = s.scrape.job or s.name
+                if job in jobs:
+                    self.diags.append(error("OBS020", f"scrape job {job!r} is already used by service "
+                                                      f"{jobs[job]!r}", self.at("services", i, "scrape")))
+                jobs.setdefault(job, s.name)
+            self.probes(i, s, jobs)
+            self.logs(i, s)
+        self.instrumentation()
+        for i, s in self.items("services"):
+            name = _str(s.get("name")) or f"#{i + 1}"
+            metrics = s.get("metrics")
+            seen: set[str] = set()
+            for j, m in enumerate(metrics if isinstance(metrics, YSeq) else []):
+                metric = _str(m.get("name")) if isinstance(m, YMap) else None
+                if metric in seen:
+                    self.diags.append(error("OBS020", f"metric {metric!r} is declared twice in service {name!r}",
+                                            self.at("services", i, "metrics", j, "name")))
+                if metric:
+                    seen.add(metric)
+            records = s.get("recording_rules")
+            for j, r in enumerate(records if isinstance(records, YSeq) else []):
+                expr = _str(r.get("expr")) if isinstance(r, YMap) else None
+                problem = promql_error(expr) if expr and expr.strip() else None
+                if problem:
+                    self.diags.append(promql_diag(problem, f"recording rule {r.get('record')}: expr",
+                                                  self.at("services", i, "recording_rules", j, "expr"),
+                                                  "check brackets, `by (...)` placement and operators"))
+            # One name may have a rule per severity (warning at 80%, critical at 95%), as Prometheus allows.
+            alerts: set[tuple[str, object]] = set()
+            for j, a in self.alerts(s):
+                alert = _str(a.get("name"))
+                key = (alert, _str(a.get("severity")))
+                if alert and key in alerts:
+                    self.diags.append(error("OBS020", f"alert {alert!r} with severity {a.get('severity')} is defined "
+                                                      f"twice in service {name!r}",
+                                            self.at("services", i, "alerts", j, "name"),
+                                            hint="one name may have a rule per severity; rename one of them"))
+                if alert:
+                    alerts.add(key)
+                expr = _str(a.get("expr"))
+                problem = promql_error(expr) if expr and expr.strip() else None
+                if problem:
+                    self.diags.append(promql_diag(problem, f"alert {alert}: expr",
+                                                  self.at("services", i, "alerts", j, "expr"),
+                                                  "check brackets, `by (...)` placement and operators"))
+                # Prometheus expands templates in every label and annotation value.
+                texts = [((field,), a.get(field)) for field in ("summary", "description", "runbook_url")]
+                for block in ("labels", "annotations"):
+                    if isinstance(a.get(block), YMap):
+                        texts += [((block, k), v) for k, v in a[block].items()]
+                for loc, text in texts:
+                    bad = template_error(text) if isinstance(text, str) else None
+                    if bad:
+                        self.diags.append(error("OBS031", f"alert {alert}: {'.'.join(loc)}: {bad}",
+                                                self.at("services", i, "alerts", j, *loc)))
+
+    def probes(self, i: int, s, jobs: dict[str, str]):
+        from obsgen.resolve.derived import alerts as derived_alerts
+
+        seen: set[str] = set()
+        for k, p in enumerate(s.probes):
+            if p.name in seen:
+                self.diags.append(error("OBS020", f"probe {p.name!r} is defined twice in service {s.name!r}",
+                                        self.at("services", i, "probes", k, "name")))
+                continue
+            seen.add(p.name)
+            job = naming.probe_job(s.name, p.name)
+            if job in jobs:
+                self.diags.append(error("OBS020", f"probe {p.name!r} scrapes as job {job!r}, which service "
+                                                  f"{jobs[job]!r} already uses", self.at("services", i, "probes", k,
+                                                                                         "name")))
+            jobs.setdefault(job, s.name)
+            if p.http:
+                self.body_regexes(i, k, p)
+            if p.timeout and naming.duration_seconds(p.timeout) > naming.duration_seconds(
+                    p.interval or self.sections["global"].scrape_interval):
+                self.diags.append(error("OBS033", f"probe {p.name!r}: timeout {p.timeout} is longer than its "
+                                                  "interval", self.at("services", i, "probes", k, "timeout"),
+                                        hint="Prometheus refuses that; set `interval` too, or a shorter timeout"))
+        # Derived alerts must not clash with the service's own (name and severity).
+        own = {(a.name, a.severity) for a in s.alerts}
+        for d in derived_alerts(s, self.sections.get("logging")):
+            if (d.spec.name, d.spec.severity) in own:
+                self.diags.append(error("OBS020", f"service {s.name!r} defines alert {d.spec.name!r} "
+                                                  f"({d.spec.severity}), which obsgen generates for "
+                                                  f"{'.'.join(map(str, d.origin))}",
+                                        self.at("services", i, *d.origin),
+                                        hint="rename the service's own alert"))
+
+    def body_regexes(self, i: int, k: int, p):
+        from obsgen.core.regex import re2_problem
+
+        for key in ("body_matches", "body_not_matches"):
+            for n, pattern in enumerate(getattr(p.http, key)):
+                problem = re2_problem(pattern)
+                if problem:
+                    self.diags.append(error(
+                        "OBS036", f"probe {p.name!r}: {key}[{n}] {pattern!r} is not a regular expression the "
+                                  f"blackbox exporter (Go, RE2) accepts: {problem}",
+                        self.at("services", i, "probes", k, "http", key, n),
+                        hint="RE2 has no lookarounds ((?=, (?!, (?<=) and no backreferences (\\1); name groups "
+                             "(?P<name>...)"))
+
+    def logs(self, i: int, s):
+        if s.logs is not None and self.sections.get("logging") is None:
+            self.diags.append(error("OBS033", f"service {s.name!r} ships its logs, but the spec has no `logging` "
+                                              "section saying where to", self.at("services", i, "logs"),
+                                    hint="add a top-level `logging:` (Elasticsearch and retention), or remove "
+                                         "`logs`"))
+
+    def instrumentation(self):
+        """Generated Python modules must be importable and unique; a catalog's metrics must not
+        expose the same series (client libraries refuse that at import, Prometheus mixes them up)."""
+        import keyword
+        import sys
+
+        modules: dict[str, str] = {}
+        for i, s in self.svcs:
+            series: dict[str, str] = {}
+            for j, m in enumerate(s.metrics):
+                for name in naming.series_of(m.name, m.type):
+                    if name in series and series[name] != m.name:
+                        self.diags.append(error(
+                            "OBS020", f"metric {m.name!r} would expose series {name!r}, which metric "
+                                      f"{series[name]!r} of service {s.name!r} exposes too",
+                            self.at("services", i, "metrics", j, "name"),
+                            hint="a counter x_total is also x and x_created; a histogram h is h_bucket, h_sum, "
+                                 "h_count and h_created"))
+                        break
+                    series.setdefault(name, m.name)
+            python = s.instrumentation.python
+            if python is None:
+                continue
+            module = naming.python_module(s.name, python.module)
+            where = ("services", i, "instrumentation", "python", "module") if python.module else ("services", i, "name")
+            if keyword.iskeyword(module) or module in sys.stdlib_module_names or module == "prometheus_client" \
+                    or not module.isidentifier():
+                self.diags.append(error("OBS032", f"service {s.name!r}: {module!r} cannot be the name of the "
+                                                  f"generated Python module (a keyword, not an identifier, or it "
+                                                  f"would shadow a module it imports)", self.at(*where),
+                                        hint="set instrumentation.python.module to another name"))
+            if module in modules:
+                self.diags.append(error("OBS020", f"service {s.name!r}: Python module {module!r} is already "
+                                                  f"generated for service {modules[module]!r}", self.at(*where),
+                                        hint="set instrumentation.python.module"))
+            modules.setdefault(module, s.name)

@@ -1,0 +1,95 @@
+"""Every diagnostic code obsgen reports: one entry each, with its severity, whether a spec may
+silence it, the phase that reports it, and a title. `SILENCEABLE`, the README's code table and
+the tests' lists are derived from here; numbers are never reused (users silence and grep by code).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Code:
+    severity: str  # "error" or "warning"; `either` for the few whose severity follows the evidence
+    phase: str  # discover, load, parse, resolve, check, lint, objectives, import, build
+    title: str
+    silenceable: bool = False
+
+
+def _e(phase: str, title: str) -> Code:
+    return Code("error", phase, title)
+
+
+def _w(phase: str, title: str, silenceable: bool = False) -> Code:
+    return Code("warning", phase, title, silenceable)
+
+
+REGISTRY: dict[str, Code] = {
+    "OBS001": _e("load", "YAML syntax error"),
+    "OBS002": _e("load", "duplicate key in a mapping"),
+    "OBS003": _e("load", "tag not allowed (only plain YAML data)"),
+    "OBS004": _e("load", "aliases expand too far, or nesting too deep"),
+    "OBS005": _e("load", "file cannot be read, or is not UTF-8 text"),
+    "OBS006": _e("load", "a spec file's top level must be a mapping"),
+    "OBS007": _e("check", "apiVersion missing or unsupported"),
+    "OBS010": _e("parse", "unknown key"),
+    "OBS011": _e("parse", "wrong type or value"),
+    "OBS012": _e("parse", "required key missing"),
+    "OBS013": _e("parse", "literal secret in the spec"),
+    "OBS015": _e("build", "a generated file would contain a literal credential"),
+    "OBS020": _e("check", "duplicate name"),
+    "OBS021": _e("check", "reference to something that does not exist"),
+    "OBS022": _e("resolve", "section defined in more than one file"),
+    "OBS023": _e("discover", "no spec files found"),
+    "OBS030": _e("check", "PromQL expression does not parse"),
+    "OBS031": _e("check", "template does not parse, or escapes its place"),
+    "OBS032": _e("check", "name not allowed"),
+    "OBS033": _e("resolve", "an environment changes the name an override finds its object by"),
+    "OBS034": _e("check", "SLO does not match the metric catalog"),
+    "OBS035": _w("check", "SLO alerting cannot work as declared", silenceable=True),
+    "OBS036": _e("check", "regular expression the consuming tool (Go's RE2) refuses"),
+    "OBS037": _e("check", "PromQL expression over obsgen's size limits (length, nesting, operators)"),
+    "OBS038": _e("check", "a timeout longer than the interval it runs in"),
+    "OBS039": _e("check", "log shipping that Fluent Bit cannot do as declared"),
+    "OBS040": _e("import", "cannot be expressed in obsgen (import)"),
+    "OBS041": _e("import", "not a valid document of the imported format"),
+    "OBS042": _w("import", "imported as an approximation"),
+    "OBS043": _e("check", "sharding that cannot work as declared"),
+    "OBS044": _w("check", "sharding setting that has no effect"),
+    "OBS045": _e("check", "a setting the Prometheus Operator's resources cannot express"),
+    "OBS046": _e("check", "a notification channel that is used but not configured"),
+    "OBS047": _e("check", "tracing settings that do not work together"),
+    "OBS048": _w("check", "tracing setting that has no effect"),
+    # Lint: PromQL-aware checks across the catalog, rules, dashboards and routing.
+    "OBS050": _w("lint", "metric not in any catalog, recording rule or known exporter", True),
+    "OBS051": _w("lint", "label the metric does not have", True),
+    "OBS052": Code("either", "lint", "counter used without rate/increase (or rate over a gauge)", True),
+    "OBS053": _e("lint", "histogram_quantile over something that is not a bucket series, or without `le`"),
+    "OBS054": _w("lint", "range shorter than twice the scrape interval", True),
+    "OBS055": _e("lint", "alert expression has no condition (always fires)"),
+    "OBS056": _w("lint", "`for` shorter than the evaluation interval", True),
+    "OBS057": _w("lint", "alert name is not CamelCase", True),
+    "OBS058": _w("lint", "alert has no summary or description", True),
+    "OBS059": _w("lint", "critical alert without a runbook URL", True),
+    "OBS060": _w("lint", "alerts of a team and severity reach no receiver", True),
+    "OBS061": _w("lint", "route that can never match", True),
+    "OBS062": _w("lint", "receiver (team channels) nobody routes to", True),
+    "OBS063": _w("check", "silence that is invalid or silences nothing"),
+    "OBS070": _w("objectives", "alert notifies later than the time-to-notify objective", True),
+    "OBS071": _e("objectives", "monitoring coverage below the objective"),
+    "OBS080": _e("check", "setting needs a newer Alertmanager than the spec targets"),
+}
+# Lint errors (OBS053, OBS055) and the coverage objective can be silenced on their object too.
+for _code in ("OBS053", "OBS055", "OBS071"):
+    REGISTRY[_code] = Code(REGISTRY[_code].severity, REGISTRY[_code].phase, REGISTRY[_code].title, True)
+
+CODES: dict[str, str] = {code: c.title for code, c in REGISTRY.items()}
+SILENCEABLE: frozenset[str] = frozenset(code for code, c in REGISTRY.items() if c.silenceable)
+
+
+def markdown_table() -> str:
+    """The README's table of codes."""
+    rows = ["| code | severity | silenceable | what |", "| --- | --- | --- | --- |"]
+    for code, c in REGISTRY.items():
+        severity = "error or warning" if c.severity == "either" else c.severity
+        rows.append(f"| {code} | {severity} | {'yes' if c.silenceable else ''} | {c.title} |")
+    return "\n".join(rows) + "\n"

@@ -1,0 +1,898 @@
+"""Prometheus rule files -> an obsgen spec (`obsgen import rules FILE...`).
+
+Reads plain rule files (`groups:`), Kubernetes `PrometheusRule` resources (monitoring.coreos.com/v1,
+groups under `spec.groups`) and `kind: List` documents holding them, several documents per file if
+need be. Field by field:
+
+    group                    -> a service named after the group (a DNS label, made unique), or
+                                after the `service` label all its alerts share; rule_group.name,
+                                interval and limit copied; rule_group.alert_labels lists only the
+                                labels the rules had, so that obsgen adds nothing
+    alert, expr, for, keep_firing_for -> an alert's own
+        label severity       -> severity (missing or not obsgen's: the nearest, with OBS042)
+        label team           -> the alert's team; the service's when all alerts of the group agree
+        label category       -> category, when it is one of obsgen's
+        label service        -> the service's name, when all alerts of the group share it
+        other labels         -> labels
+        annotations summary, description, runbook_url -> those fields; the others -> annotations
+    record, expr, labels     -> a recording rule
+    metrics the expressions read, that no imported rule records -> the catalog of the service
+        `imported-metrics`; types are guessed from the names and marked as such
+
+Round trip: building the result writes back the same groups and rules (names, expressions, `for`,
+`keep_firing_for`, labels, annotations, group interval and limit), except what a warning (OBS042)
+names at the rule. Within a group obsgen writes recording rules first, then alerts by name; the
+header notes the groups whose order changes. The importer builds its own result and compares it
+with the input, so a difference it did not foresee is an error, never a silent change.
+
+Into a project (`into`: an obsgen project's spec files or folders, which must validate without
+errors, else they are reported and nothing is imported): the result is written to be validated
+together with that project. Teams the project defines are used, not defined again; routing is left
+to the project when it has any; service names avoid the project's services, and a group whose name
+a project rule group has gets a new one (OBS042); the catalog leaves out every series the project
+accounts for, by lint's own reckoning (lint.Catalog: catalogs, recording rules, SLO rules,
+exporters, Prometheus's own series), in every environment.
+
+Without inference (`infer=False`) there is no `imported-metrics` service: the metrics nothing
+provides stay unknown, so `obsgen validate` names them (OBS050) at the rules that read them.
+
+Input that is not a rule file (unknown keys, wrong types, two groups of one name in a file) is
+OBS041; valid input that obsgen's spec cannot hold (alert or label names obsgen refuses, two alerts
+of one name and severity in a group, group settings obsgen lacks) is OBS040. An expression that does not parse
+is imported as written, with a warning (OBS030): Prometheus refuses such a file too, and
+`obsgen validate` then shows the error in its new home.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from obsgen.core import naming
+from obsgen.core.diagnostics import Diagnostic, Pos, Severity, error, has_errors, normalise, warning
+from obsgen.core.serialise import to_commented_yaml
+from obsgen.features.importers import Ctx, Node, Val, check_name, display, input_files, read_documents
+
+DEFAULT_TEAM = "imported"
+METRICS_SERVICE = "imported-metrics"
+K8S_API = "monitoring.coreos.com/v1"
+K8S_KIND = "PrometheusRule"
+GROUP_KEYS = ("name", "interval", "limit", "rules")
+RULE_KEYS = ("alert", "record", "expr", "for", "keep_firing_for", "labels", "annotations")
+# Group settings of newer Prometheus versions and of Thanos that obsgen's rule_group does not have.
+GROUP_SETTINGS_NOT_IN_OBSGEN = {
+    "query_offset": "obsgen's rule groups have no query offset",
+    "labels": "obsgen's rule groups have no group labels; put them on each rule",
+    "partial_response_strategy": "a Thanos Ruler setting obsgen does not write",
+}
+DEFAULT_SEVERITY = "warning"
+_SEVERITY_SYNONYMS = {
+    **dict.fromkeys(("page", "high", "error", "major", "fatal", "emergency", "alert", "p1"), "critical"),
+    **dict.fromkeys(("ticket", "medium", "minor", "moderate", "warn", "p2", "p3"), "warning"),
+    **dict.fromkeys(("low", "none", "notice", "informational", "debug", "p4", "p5"), "info"),
+}
+FIELD_ANNOTATIONS = ("summary", "description", "runbook_url")
+# Series Prometheus writes itself: no exporter's catalog declares them.
+PROMETHEUS_SERIES = frozenset({"ALERTS", "ALERTS_FOR_STATE", "up", "scrape_duration_seconds",
+                               "scrape_samples_scraped", "scrape_samples_post_metric_relabeling",
+                               "scrape_series_added"})
+_URL = re.compile(r"^https?://")
+_PLAIN_TOKEN = re.compile(r"[^\s,\]}#]+")
+
+
+# ----------------------------------------------------------------------------- what was read
+
+@dataclass
+class RawRule:
+    kind: str  # "alert" or "record"
+    name: Val
+    expr: Val
+    file: str
+    for_: Val | None = None
+    keep_firing_for: Val | None = None
+    labels: dict[str, Val] = field(default_factory=dict)
+    annotations: dict[str, Val] = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        return f"{'alert' if self.kind == 'alert' else 'recording rule'} {self.name.value}"
+
+
+@dataclass
+class RawGroup:
+    name: Val
+    file: str
+    pos: Pos
+    interval: Val | None = None
+    limit: int | None = None
+    rules: list[RawRule] = field(default_factory=list)
+    written: int = 0  # rules in the input, read or not
+
+
+@dataclass
+class Expected:
+    """A rule as obsgen should write it back, in the terms the round-trip check compares."""
+
+    rule: RawRule
+    fields: dict
+
+
+def _seconds(v: Val | str | None) -> float:
+    text = v.value if isinstance(v, Val) else v
+    return 0 if not text or text == "0" else naming.duration_seconds(text)
+
+
+def rule_fields(expr: str, for_: str | None, keep: str | None, labels: dict, annotations: dict) -> dict:
+    """What makes two rules the same: Prometheus reads `for: 0s` as no `for`, and ignores the
+    whitespace around an expression."""
+    return {"expr": expr.strip(), "for": _seconds(for_), "keep_firing_for": _seconds(keep),
+            "labels": dict(sorted(labels.items())), "annotations": dict(sorted(annotations.items()))}
+
+
+# ----------------------------------------------------------------------------- reading
+
+class Reader:
+    """Turns the documents of all input files into RawGroups, reporting what is not a rule file."""
+
+    def __init__(self, ctx: Ctx):
+        self.ctx = ctx
+        self.groups: list[RawGroup] = []
+        self.files: list[str] = []
+        self.notes: list[str] = []
+        self._lines: dict[str, list[str]] = {}
+        self._names: dict[str, RawGroup] = {}  # group name -> first group of that name
+
+    def file(self, path: Path, shown: str) -> None:
+        self.files.append(shown)
+        trees, diags = read_documents(path, shown)
+        self.ctx.diags += diags
+        try:
+            self._lines[shown] = path.read_text(encoding="utf-8-sig", errors="replace").splitlines()
+        except OSError:
+            self._lines[shown] = []
+        if not trees and not has_errors(diags):
+            self.ctx.invalid("not a Prometheus rule file: the top level should be a mapping with `groups`",
+                             Pos(shown, 1, 1))
+        for tree in trees:
+            self.document(Node(tree, "", self.ctx), shown)
+
+    def document(self, doc: Node, shown: str) -> None:
+        api, kind = doc.m.get("apiVersion"), doc.m.get("kind")
+        if "groups" in doc and api is None and kind is None:
+            doc.only(("groups",))
+            self.groups_of(doc, shown, set())
+        elif api == K8S_API and kind == K8S_KIND:
+            doc.only(("apiVersion", "kind", "metadata", "spec", "status"))
+            meta = doc.map("metadata")
+            what = "/".join(str(meta.m[k]) for k in ("namespace", "name") if meta and isinstance(meta.m.get(k), str))
+            if meta is not None:
+                self.note(f"{meta.pos}: the metadata of {K8S_KIND} {what or '(no name)'} (its name, namespace and "
+                          f"labels, which rule selectors match) is not imported: obsgen writes plain rule files")
+            spec = doc.map("spec", required=True)
+            if spec is not None:
+                spec.only(("groups",))
+                self.groups_of(spec, shown, set())
+        elif api == "v1" and kind == "List":
+            doc.only(("apiVersion", "kind", "metadata", "items"))
+            for item in doc.items("items"):
+                self.document(item, shown)
+        elif kind == K8S_KIND or api == K8S_API:
+            where = doc.val_pos("kind") if "kind" in doc else doc.pos
+            self.ctx.invalid(f"apiVersion {api!r} and kind {kind!r}: not a rule resource obsgen reads", where,
+                             hint=f"obsgen imports apiVersion {K8S_API}, kind {K8S_KIND}")
+        else:
+            self.ctx.invalid("not a Prometheus rule file", doc.pos,
+                             hint=f"a rule file has a top-level `groups:` list; a Kubernetes resource needs "
+                                  f"`apiVersion: {K8S_API}` and `kind: {K8S_KIND}`")
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+    def groups_of(self, node: Node, shown: str, in_unit: set[str]) -> None:
+        """The groups of one rule file or resource: Prometheus wants their names unique there; obsgen
+        wants them unique across the whole spec."""
+        for g in node.items("groups", required=True):
+            group = self.group(g, shown)
+            if group is None:
+                continue
+            name = str(group.name.value)
+            first = self._names.get(name)
+            if first is not None and name in in_unit:
+                self.ctx.invalid(f"{group.name.path}: group {name!r} is already defined at {first.name.pos}; "
+                                 f"Prometheus refuses two groups of one name in a file", group.name.pos)
+            elif first is not None:
+                self.ctx.cannot(f"{group.name.path}: group {name!r} is also defined at {first.name.pos}; obsgen "
+                                f"writes all groups of a spec under distinct names", group.name.pos,
+                                hint="rename one of the groups")
+            else:
+                self._names[name] = group
+                self.groups.append(group)
+            in_unit.add(name)
+
+    def group(self, g: Node, shown: str) -> RawGroup | None:
+        ctx = self.ctx
+        g.only(GROUP_KEYS + tuple(GROUP_SETTINGS_NOT_IN_OBSGEN))
+        for key, why in GROUP_SETTINGS_NOT_IN_OBSGEN.items():
+            if key in g:
+                ctx.cannot(f"{g.where(key)}: {why}", g.key_pos(key))
+        name = self.text(g, "name", required=True)
+        if name is not None and not name.value:
+            ctx.invalid(f"{name.path}: a rule group needs a name", name.pos)
+            name = None
+        interval = self.duration(g, "interval")
+        limit = g.m.get("limit")
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+            ctx.invalid(f"{g.where('limit')}: should be a whole number, 0 or more", g.val_pos("limit"))
+            limit = None
+        items = g.items("rules")
+        rules = [self.rule(r, shown) for r in items]
+        if name is None:
+            return None
+        if interval is not None and _seconds(interval) == 0:
+            interval = None  # Prometheus reads 0 as "the global interval", as obsgen does with none
+        return RawGroup(name, shown, g.pos, interval, limit, [r for r in rules if r is not None], len(items))
+
+    def rule(self, r: Node, shown: str) -> RawRule | None:
+        """The rule, or None if it has errors (then nothing is imported, and a half-read rule would
+        only add misleading warnings)."""
+        errors = sum(d.severity.value == "error" for d in self.ctx.diags)
+        rule = self._rule(r, shown)
+        return rule if sum(d.severity.value == "error" for d in self.ctx.diags) == errors else None
+
+    def _rule(self, r: Node, shown: str) -> RawRule | None:
+        ctx = self.ctx
+        r.only(RULE_KEYS)
+        alert, record = self.text(r, "alert"), self.text(r, "record")
+        expr = self.text(r, "expr", required=True)
+        if expr is not None and not expr.value.strip():
+            ctx.invalid(f"{expr.path}: empty expression", expr.pos)
+            expr = None
+        if (alert is None) == (record is None):
+            ctx.invalid(f"{r.path}: a rule has either `alert` or `record`"
+                        + (", not both" if alert is not None else ""), r.pos)
+            return None
+        name = alert or record
+        if not name.value:
+            ctx.invalid(f"{name.path}: empty name", name.pos)
+            return None
+        labels = self.texts(r, "labels")
+        if record is not None:
+            for key in ("for", "keep_firing_for", "annotations"):
+                if key in r:
+                    ctx.invalid(f"{r.where(key)}: a recording rule has no `{key}`", r.key_pos(key))
+            if not naming.METRIC_RE.fullmatch(record.value):
+                ctx.cannot(f"{record.path}: {record.value!r} is not a metric name obsgen can record", record.pos,
+                           hint="recorded names are letters, digits, underscores and colons (level:metric:op)")
+                return None
+            if expr is None:
+                return None
+            self._label_names(labels)
+            return RawRule("record", record, expr, shown, labels=labels)
+        if not naming.ALERT_RE.fullmatch(alert.value):
+            suggestion = "".join(w[:1].upper() + w[1:] for w in re.split(r"[^A-Za-z0-9]+", alert.value))
+            suggestion = suggestion if naming.ALERT_RE.fullmatch(suggestion) else None
+            ctx.cannot(f"{alert.path}: {alert.value!r} is not an alert name obsgen can use", alert.pos,
+                       hint="alert names are letters, digits and underscores, not starting with a digit"
+                            + (f"; rename it, e.g. `{suggestion}`" if suggestion else ""))
+            return None
+        for_, keep = self.duration(r, "for"), self.duration(r, "keep_firing_for")
+        annotations = self.texts(r, "annotations")
+        self._label_names(labels)
+        self._label_names(annotations, "annotation")
+        if expr is None:
+            return None
+        return RawRule("alert", alert, expr, shown, for_, keep, labels, annotations)
+
+    def _label_names(self, items: dict[str, Val], what: str = "label") -> None:
+        for key, v in list(items.items()):
+            if not naming.LABEL_RE.fullmatch(key) or key.startswith("__"):
+                self.ctx.cannot(f"{v.path}: {key!r} is not a {what} name obsgen can write", v.key_pos,
+                                hint="letters, digits and underscores, not starting with a digit or __")
+                del items[key]
+
+    # -- typed values
+
+    def text(self, node: Node, key: str, required: bool = False) -> Val | None:
+        """A string. A plain number or boolean is taken as written: Prometheus reads its text."""
+        value = node.m.get(key)
+        if value is None:
+            if required:
+                self.ctx.invalid(f"{node.where(key)}: required", node.key_pos(key) if key in node else node.pos)
+            return None
+        pos = node.val_pos(key)
+        if isinstance(value, (bool, int, float)):
+            value = self._token(pos, value)
+        elif not isinstance(value, str):
+            self.ctx.invalid(f"{node.where(key)}: should be a string", pos)
+            return None
+        return Val(value, pos, node.key_pos(key), node.where(key))
+
+    def texts(self, node: Node, key: str) -> dict[str, Val]:
+        """Labels or annotations: a mapping of strings."""
+        m = node.map(key)
+        if m is None:
+            return {}
+        out = {}
+        for k in m.m:
+            if m.m[k] is None:
+                self.ctx.invalid(f"{m.where(str(k))}: should be a string, not empty", m.val_pos(str(k)),
+                                 hint='write "" for an empty value, or remove it')
+                continue
+            v = self.text(m, str(k))
+            if v is not None:
+                out[str(k)] = v
+        return out
+
+    def duration(self, node: Node, key: str) -> Val | None:
+        v = self.text(node, key)
+        if v is None:
+            return None
+        if v.value != "0":
+            try:
+                naming.duration_seconds(v.value)
+            except ValueError as exc:
+                self.ctx.invalid(f"{v.path}: {exc}", v.pos)
+                return None
+        return v
+
+    def _token(self, pos: Pos, value) -> str:
+        lines = self._lines.get(pos.file, [])
+        if 0 < pos.line <= len(lines):
+            m = _PLAIN_TOKEN.match(lines[pos.line - 1], pos.col - 1)
+            if m:
+                return m.group(0)
+        return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+# ----------------------------------------------------------------------------- the project imported into
+
+IMPORTED_NAME = "<imported spec>"  # the result's name when it is validated with the project
+
+
+@dataclass(frozen=True)
+class Host:
+    """What the obsgen project an import goes into already has."""
+
+    shown: tuple[str, ...]  # its paths, as given
+    texts: dict[str, str]  # its spec files, to validate the result together with them
+    teams: frozenset[str]
+    services: frozenset[str]
+    groups: dict[str, str]  # rule group name -> what writes it
+    routing: bool  # whether a file of it has a routing section (which only one file may have)
+    provides: Callable[[str], bool]  # whether a series name is accounted for in every environment
+
+
+def read_host(paths: list[Path], ctx: Ctx) -> Host | None:
+    """The project at `paths`, or None (its errors reported) when it does not validate."""
+    from obsgen.api import discover, load_project
+    from obsgen.check.lint import Catalog
+    from obsgen.load.yaml import load_text
+    from obsgen.resolve.slo import rule_groups
+
+    project = load_project(paths)
+    errors = [d for d in project.diagnostics if d.severity is Severity.ERROR]
+    if errors or not project.models:
+        ctx.diags += errors
+        return None
+    files, _ = discover(paths)
+    texts = {display(f): f.read_bytes().decode("utf-8-sig") for f, _ in files}
+    groups: dict[str, str] = {}
+    for model in project.models:
+        for s in model.services:
+            groups.setdefault(s.rule_group.name or s.name, f"service {s.name!r}")
+        for g in rule_groups(model.slos):
+            groups.setdefault(g["name"], "an SLO of the project")
+    catalogs = [Catalog(m) for m in project.models]
+
+    def provides(name: str) -> bool:
+        # A histogram's bare name is no series, but the project has it: cataloging it as a gauge
+        # would hide the mistake that validate reports (OBS050, "is a histogram").
+        return all(c.lookup(name) is not None or getattr(c.exact.get(f"{name}_bucket"), "kind", None) == "bucket"
+                   for c in catalogs)
+
+    return Host(shown=tuple(display(p) for p in paths), texts=texts,
+                teams=frozenset(t for m in project.models for t in m.teams),
+                services=frozenset(s.name for m in project.models for s in m.services),
+                groups=groups, routing=any("routing" in (load_text(t, n)[0] or {}) for n, t in texts.items()),
+                provides=provides)
+
+
+# ----------------------------------------------------------------------------- metric catalog
+
+# Labels Prometheus puts on every scraped series: they belong to the target, not to a metric.
+TARGET_LABELS = frozenset({"job", "instance"})
+
+
+@dataclass
+class Use:
+    order: int  # first read by the n-th rule of the import
+    first: str  # that rule, for the help text
+    labels: set[str] = field(default_factory=set)
+
+
+def selectors(expr) -> list[tuple[str, set[str]]]:
+    """(metric name, label names the query relies on) for every named series selector: its
+    matchers, and the labels of the by/without/on/ignoring/group_x clauses above it."""
+    import promql_parser as p
+
+    out: list[tuple[str, set[str]]] = []
+
+    def visit(e, labels: frozenset) -> None:
+        if isinstance(e, p.VectorSelector):
+            matchers = list(e.matchers.matchers) + [m for ors in (e.matchers.or_matchers or []) for m in ors]
+            name = e.name or next((m.value for m in matchers if m.name == "__name__"
+                                   and m.op == p.MatchOp.Equal), None)
+            if name:
+                out.append((name, {m.name for m in matchers if m.name != "__name__"} | labels))
+        elif isinstance(e, p.MatrixSelector):
+            visit(e.vector_selector, labels)
+        elif isinstance(e, p.AggregateExpr):
+            inner = labels | set(e.modifier.labels) if e.modifier else labels
+            visit(e.expr, inner)
+            if e.param is not None:
+                visit(e.param, labels)
+        elif isinstance(e, p.BinaryExpr):
+            mod = e.modifier
+            inner = labels
+            if mod is not None:
+                inner = inner | set(mod.matching.labels if mod.matching else ()) | set(mod.group_labels or ())
+            visit(e.lhs, inner)
+            visit(e.rhs, inner)
+        elif isinstance(e, p.Call):
+            sources = {"label_replace": slice(3, 4), "label_join": slice(3, None)}.get(e.func.name)
+            read = {a.val for a in e.args[sources] if isinstance(a, p.StringLiteral)} if sources else set()
+            for arg in e.args:
+                visit(arg, labels | read)
+        elif isinstance(e, (p.ParenExpr, p.UnaryExpr, p.SubqueryExpr)):
+            visit(e.expr, labels)
+
+    visit(expr, frozenset())
+    return out
+
+
+def catalog(uses: dict[str, Use]) -> list[CommentedMap]:
+    """Catalog entries for the metrics read, by name: histograms for `_bucket` series (with their
+    `_sum` and `_count`), summaries for `_sum`/`_count` without buckets or for a `quantile` label,
+    counters for `_total`, gauges otherwise."""
+    names = set(uses)
+    groups: dict[str, tuple[str, list[str], str]] = {}  # catalog name -> (type, series, why)
+    for n in sorted(names):
+        if n.endswith("_bucket") and len(n) > len("_bucket"):
+            base = n[: -len("_bucket")]
+            series = [s for s in (n, f"{base}_sum", f"{base}_count") if s in names]
+            groups[base] = ("histogram", series, "its _bucket series is read")
+    taken = {s for _, series, _ in groups.values() for s in series}
+    for n in sorted(names - taken):
+        base = next((n[: -len(suffix)] for suffix in ("_sum", "_count") if n.endswith(suffix) and len(n) > len(suffix)),
+                    n if "quantile" in uses[n].labels else None)
+        if base is not None and base not in groups:
+            series = [s for s in (base, f"{base}_sum", f"{base}_count") if s in names - taken]
+            groups[base] = ("summary", series, "a quantile label or only _sum/_count series are read; "
+                                               "it may be a histogram")
+            taken |= set(series)
+    for n in sorted(names - taken - set(groups)):  # (a bare name that is also a histogram's is left out)
+        groups[n] = ("counter", [n], "the name ends in _total") if n.endswith("_total") else (
+            "gauge", [n], "no naming convention says otherwise")
+    out = []
+    for name in sorted(groups):
+        kind, series, why = groups[name]
+        implied = {"histogram": {"le"}, "summary": {"quantile"}}.get(kind, set())
+        labels = set().union(*(uses[s].labels for s in series)) - TARGET_LABELS - implied
+        labels = sorted(x for x in labels if naming.LABEL_RE.fullmatch(x) and not x.startswith("__"))
+        first = min((uses[s] for s in series), key=lambda u: u.order).first
+        m = CommentedMap(name=name, type=kind)
+        m["help"] = f"inferred by obsgen import rules from {first}; check the type ({kind}: {why})"
+        if labels:
+            m["labels"] = labels
+        m.yaml_add_eol_comment("inferred from the name: check it", "type")
+        out.append(m)
+    return out
+
+
+# ----------------------------------------------------------------------------- building the spec
+
+def _slug(name: str) -> str:
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", name).lower()  # NodeExporter -> node-exporter
+    s = re.sub(r"[^a-z0-9]+", "-", words).strip("-")[:63].rstrip("-") or "rules"
+    return f"{s}-rules" if s in naming.RESERVED_NAMES else s
+
+
+def _unique(base: str, taken: set[str], limit: int | None = 63) -> str:
+    """`base`, else `base-2`, `base-3`, ... (cut to fit `limit` characters) that is not taken."""
+    name, n = base, 1
+    while name in taken:
+        n += 1
+        stem = base if limit is None else base[:limit - len(str(n)) - 1].rstrip("-")
+        name = f"{stem}-{n}"
+    return name
+
+
+def _nearest_severity(value: str) -> str:
+    low = value.strip().lower()
+    return low if low in naming.SEVERITIES else _SEVERITY_SYNONYMS.get(low, DEFAULT_SEVERITY)
+
+
+def _change(key: str, before: str | None, after: str | None, what: str) -> str:
+    if before is None:
+        return f"gets the {what} {key}={after!r}"
+    if after is None:
+        return f"loses the {what} {key}={before!r}"
+    return f"has {what} {key}={after!r}, not {before!r}"
+
+
+@dataclass
+class Placement:
+    """Where a group's rules go: the service, its team, and the labels obsgen adds to its alerts."""
+
+    group: RawGroup
+    service: str
+    team: str
+    added: list[str]
+    name: str  # the group's name in obsgen: its own, unless the project has a group of that name
+    wanted: str | None = None  # the service label all its alerts share, when it can name a service
+    expected: dict = field(default_factory=dict)  # rule key -> Expected
+
+    def key(self, rule: RawRule) -> tuple:
+        """(kind, name, n-th of that name in the group): recording rules may share a name."""
+        return rule.kind, rule.name.value, sum(1 for k in self.expected if k[:2] == (rule.kind, rule.name.value))
+
+
+class Builder:
+    """Places groups into services and alerts' routing labels into obsgen's fields, writes the
+    spec, and checks it by building it."""
+
+    def __init__(self, ctx: Ctx, reader: Reader, default_team: str, host: Host | None = None,
+                 infer: bool = True):
+        self.ctx, self.reader, self.default_team, self.host, self.infer = ctx, reader, default_team, host, infer
+        services = set(host.services) if host else set()
+        # The metrics service has no rule_group.name: its name is a group name too.
+        self.metrics_service = _unique(METRICS_SERVICE, services | set(host.groups if host else ()))
+        self.taken: set[str] = {*services, self.metrics_service}
+        self.teams: set[str] = {default_team}
+        self.placements: list[Placement] = []
+        self.reordered: list[str] = []
+        self.renamed: set[str] = set()
+
+    def service_name(self, group: RawGroup, wanted: str | None) -> str:
+        name = wanted if wanted is not None and wanted not in self.taken else _unique(_slug(str(group.name.value)),
+                                                                                     self.taken)
+        self.taken.add(name)
+        return name
+
+    def group_name(self, group: RawGroup) -> str:
+        """The group's own name, unless the project writes a group of that name."""
+        name = str(group.name.value)
+        owner = self.host.groups.get(name) if self.host else None
+        if owner is None:
+            return name
+        taken = set(self.host.groups) | {str(g.name.value) for g in self.reader.groups} | self.renamed
+        new = _unique(f"{name}-imported", taken, limit=None)
+        self.renamed.add(new)
+        self.ctx.approximate(f"group {name!r} is imported as group {new!r}: {owner} of the project writes a rule "
+                             f"group named {name!r}", group.name.pos)
+        return new
+
+    @staticmethod
+    def team_of(v: Val) -> str:
+        """An obsgen team for a `team` label: the value itself when it is a valid name."""
+        try:
+            return naming.check_name(v.value)
+        except naming.NameNotAllowed:
+            return _slug(v.value)
+
+    @staticmethod
+    def category_of(a: RawRule) -> str | None:
+        v = a.labels.get("category")
+        low = v.value.strip().lower() if v is not None else None
+        return low if low in naming.CATEGORIES else None
+
+    def place(self, group: RawGroup) -> Placement:
+        """The service takes the `service` label every alert shares, or else the group's name; the
+        team every alert names, or else the default; obsgen adds a routing label to a group's
+        alerts when any of them had it."""
+        alerts = [r for r in group.rules if r.kind == "alert"]
+        services = {a.labels["service"].value if "service" in a.labels else None for a in alerts}
+        wanted = services.pop() if len(services) == 1 else None
+        if wanted is not None and (not naming.NAME_RE.fullmatch(wanted) or wanted in naming.RESERVED_NAMES):
+            wanted = None
+        name = self.service_name(group, wanted)
+        teams = [self.team_of(a.labels["team"]) for a in alerts if "team" in a.labels]
+        team = teams[0] if len(teams) == len(alerts) and len(set(teams)) == 1 else self.default_team
+        added = [label for label, used in (("team", bool(teams)),
+                                           ("category", any(self.category_of(a) for a in alerts)),
+                                           ("service", name == wanted)) if used]
+        return Placement(group, name, team, added, self.group_name(group), wanted)
+
+    def service(self, group: RawGroup) -> dict | None:
+        ctx = self.ctx
+        if not group.rules:
+            if not group.written:  # (a group whose rules all have errors is reported already)
+                ctx.approximate(f"group {group.name.value!r} has no rules: obsgen writes no empty groups, so it is "
+                                f"not imported", group.name.pos)
+            return None
+        alerts = [r for r in group.rules if r.kind == "alert"]
+        records = [r for r in group.rules if r.kind == "record"]
+        self.unique_alerts(group, alerts)
+        where = self.place(group)
+        self.placements.append(where)
+        self.teams.add(where.team)
+        rule_group: dict = {"name": where.name}
+        if group.interval is not None:
+            rule_group["interval"] = group.interval.value
+        if group.limit is not None:
+            rule_group["limit"] = group.limit
+        rule_group["alert_labels"] = where.added
+        out: dict = {"name": where.service, "team": where.team, "rule_group": rule_group}
+        if records:
+            out["recording_rules"] = [self.record(r, where) for r in records]
+        if alerts:
+            out["alerts"] = [self.alert(a, where) for a in alerts]
+        if [r.name.value for r in group.rules] != [r.name.value for r in records] + sorted(a.name.value for a in alerts):
+            self.reordered.append(str(group.name.value))
+        return out
+
+    def unique_alerts(self, group: RawGroup, alerts: list[RawRule]) -> None:
+        # One name may carry a rule per severity (the warning/critical pair), as obsgen allows.
+        seen: dict[tuple, RawRule] = {}
+        for a in alerts:
+            severity = a.labels.get("severity")
+            first = seen.setdefault((a.name.value, severity.value if severity is not None else None), a)
+            if first is a:
+                continue
+            example = f" (e.g. {a.name.value}{severity.value.capitalize()})" if severity is not None else ""
+            self.ctx.cannot(f"group {group.name.value!r}: a second alert {a.name.value} with the same severity (the "
+                            f"first is at {first.name.pos}); obsgen names each alert of a service once per severity",
+                            a.name.pos,
+                            hint=f"rename one{example}, and the inhibit rules and silences that name it")
+
+    def record(self, r: RawRule, where: Placement) -> dict:
+        labels = {k: v.value for k, v in r.labels.items()}
+        spec: dict = {"record": r.name.value, "expr": r.expr.value.strip()}
+        if labels:
+            spec["labels"] = labels
+        self._parses(r)
+        where.expected[where.key(r)] = Expected(r, rule_fields(r.expr.value, None, None, labels, {}))
+        return spec
+
+    def alert(self, a: RawRule, where: Placement) -> dict:
+        spec: dict = {"name": a.name.value, "expr": a.expr.value.strip()}
+        for key, v in (("for", a.for_), ("keep_firing_for", a.keep_firing_for)):
+            if v is not None:
+                spec[key] = "0s" if v.value == "0" else v.value
+        severity = a.labels.get("severity")
+        spec["severity"] = _nearest_severity(severity.value) if severity is not None else DEFAULT_SEVERITY
+        category = self.category_of(a)
+        if category is not None:
+            spec["category"] = category
+        team = self.team_of(a.labels["team"]) if "team" in a.labels else where.team
+        if team != where.team:
+            spec["team"] = team
+            self.teams.add(team)
+        for key in FIELD_ANNOTATIONS:
+            v = a.annotations.get(key)
+            if v is not None and v.value and (key != "runbook_url" or _URL.match(v.value)):
+                spec[key] = v.value
+        labels = {k: v.value for k, v in a.labels.items() if k not in naming.ALERT_LABELS}
+        if labels:
+            spec["labels"] = labels
+        annotations = {k: v.value for k, v in a.annotations.items() if k not in FIELD_ANNOTATIONS}
+        if annotations:
+            spec["annotations"] = annotations
+        # What obsgen will write, by the rules of model.Alert.labels and .annotations.
+        own = {"severity": spec["severity"], "team": team, "category": category, "service": where.service}
+        rebuilt_labels = {**labels, **{k: v for k, v in own.items()
+                                       if (k == "severity" or k in where.added) and v is not None}}
+        rebuilt_annotations = {**annotations, **{k: spec[k] for k in FIELD_ANNOTATIONS if k in spec}}
+        self.report_changes(a, where, rebuilt_labels, rebuilt_annotations)
+        self._parses(a)
+        where.expected[where.key(a)] = Expected(a, rule_fields(
+            a.expr.value, a.for_.value if a.for_ else None, a.keep_firing_for.value if a.keep_firing_for else None,
+            rebuilt_labels, rebuilt_annotations))
+        return spec
+
+    def report_changes(self, a: RawRule, where: Placement, labels: dict, annotations: dict) -> None:
+        """A warning at each label or annotation the rebuilt alert has differently, saying why."""
+        whose = "the project's" if self.host and where.wanted in self.host.services else "another imported"
+        why = {
+            "severity": f"obsgen's severities are {', '.join(naming.SEVERITIES)}" if "severity" in a.labels
+            else "obsgen gives every alert a severity",
+            "category": f"obsgen's categories are {', '.join(naming.CATEGORIES)}",
+            "team": "team names are lowercase DNS labels" if "team" in a.labels
+            else "other alerts of the group have a team label, and obsgen sets it on all or none",
+            "service": "obsgen sets it from the service name, and the alerts of this group do not all share one "
+                       "service label that can name the service" if where.wanted in (None, where.service)
+            else f"{whose} service is named {where.wanted!r}, so the group is imported as service "
+                 f"{where.service!r}; move its alerts to that service to keep the label",
+            "runbook_url": "obsgen's runbook_url is an http(s) URL",
+        }
+        changes = []
+        for what, given, after in (("label", a.labels, labels), ("annotation", a.annotations, annotations)):
+            before = {k: v.value for k, v in given.items()}
+            for key in sorted(set(before) | set(after)):
+                if before.get(key) != after.get(key):
+                    reason = "obsgen leaves out empty annotations" if before.get(key) == "" else why[key]
+                    changes.append((given[key].pos if key in given else a.name.pos,
+                                    f"{_change(key, before.get(key), after.get(key), what)} ({reason})"))
+        for pos, change in sorted(changes):
+            self.ctx.approximate(f"group {where.group.name.value!r}, alert {a.name.value}: the rebuilt rule "
+                                 f"{change}", pos)
+
+    def _parses(self, r: RawRule) -> None:
+        from obsgen.check.expressions import promql_error, template_error
+
+        problem = promql_error(r.expr.value)
+        if problem:
+            self.ctx.diags.append(warning(
+                "OBS030", f"{r.title}: expr is not valid PromQL ({problem}); imported as written",
+                r.expr.pos, hint="Prometheus refuses this rule too; fix it in the imported spec, where "
+                                 "`obsgen validate` reports it"))
+        for what, items in (("label", r.labels), ("annotation", r.annotations)):
+            for key, v in items.items():
+                bad = template_error(v.value)
+                if bad:
+                    self.ctx.diags.append(warning("OBS031", f"{r.title}: {what} {key}: {bad}; imported as written",
+                                                  v.pos))
+
+    # -- the whole spec
+
+    def metrics(self, groups: list[RawGroup]) -> list[CommentedMap]:
+        from obsgen.core.promql import parse as parse_promql
+
+        if not self.infer:
+            return []
+        provided = self.host.provides if self.host else (lambda name: False)
+        recorded = {r.name.value for g in groups for r in g.rules if r.kind == "record"}
+        uses: dict[str, Use] = {}
+        rules = [r for g in groups for r in g.rules]
+        for i, r in enumerate(rules):
+            try:
+                tree = parse_promql(r.expr.value)
+            except (ValueError, TypeError):
+                continue  # reported with OBS030; its metrics are not cataloged
+            for name, labels in selectors(tree):
+                if (name in recorded or name in PROMETHEUS_SERIES or not naming.METRIC_RE.fullmatch(name)
+                        or provided(name)):
+                    continue
+                use = uses.setdefault(name, Use(i, f"{r.title} in {Path(r.file).name}"))
+                use.labels |= labels
+        return catalog(uses)
+
+    def render(self, groups: list[RawGroup]) -> str | None:
+        ctx = self.ctx
+        services = [s for s in (self.service(g) for g in groups) if s is not None]
+        if not services and not has_errors(ctx.diags):
+            ctx.invalid("found no rules to import", Pos(self.reader.files[0] if self.reader.files else "<no input>"))
+        metrics = self.metrics(groups)
+        seq = CommentedSeq(sorted(services, key=lambda s: s["name"]))
+        if metrics:
+            seq.append({"name": self.metrics_service, "team": self.default_team,
+                        "description": "Metrics the imported rules read, inferred from their expressions. Nothing "
+                                       "scrapes this service: move each metric to the service that exports it.",
+                        "metrics": metrics})
+            seq.yaml_set_comment_before_after_key(
+                len(seq) - 1, indent=2, before="Inferred from the rules' expressions, types guessed from the names: "
+                                               "check them.")
+        if has_errors(ctx.diags):
+            return None
+        host = self.host
+        teams = sorted(self.teams - host.teams) if host else sorted(self.teams)
+        doc: dict = {"apiVersion": naming.API_VERSION}
+        if teams:
+            doc["teams"] = [{"name": t} for t in teams]
+        doc["services"] = seq
+        if not (host and host.routing):
+            doc["routing"] = {"default_team": self.default_team}
+        header = [f"Imported by obsgen from Prometheus rule files: {', '.join(self.reader.files)}."]
+        if host:
+            where = " ".join(host.shown)
+            uses = "teams, routing and metrics" if host.routing else "teams and metrics"
+            header += [f"Written for the obsgen project in {where}, whose {uses} it uses:",
+                       f"keep it with the project and validate them together (obsgen validate {where} THIS_FILE).",
+                       "It replaces the rule files as the source of truth."]
+        else:
+            header += ["Review it, then keep it with your obsgen specs: it replaces those files as the source of "
+                       "truth."]
+        if not self.infer:
+            header += ["No metric catalog was inferred: `obsgen validate` reports each metric that nothing provides "
+                       "(OBS050)."]
+        notes = list(self.reader.notes)
+        if self.reordered:
+            notes.append(f"rule order: obsgen writes a group's recording rules first (in their order), then its "
+                         f"alerts sorted by name; this changes the order in {', '.join(map(repr, self.reordered))}")
+        notes += ctx.notes
+        if notes:
+            header += ["", "Notes:"] + [f"- {n}" for n in notes]
+        text = to_commented_yaml(doc, "\n".join(header))
+        self.self_check(text, doc)
+        return None if has_errors(ctx.diags) else text
+
+    def self_check(self, text: str, doc: dict) -> None:
+        """The spec must validate and build back the rules as foreseen; a miss is reported at the rule."""
+        from obsgen.api import load_texts
+
+        ignored = {"OBS030", "OBS031"}  # the input's own expressions and templates, reported above
+        texts = {**(self.host.texts if self.host else {}), IMPORTED_NAME: text}
+        problems = [d for d in load_texts(texts).diagnostics
+                    if d.severity.value == "error" and d.code not in ignored and d.code < "OBS050"]
+        with_project = " with the project" if self.host else ""
+        for d in problems:
+            pos = d.pos if self.host and d.pos.file in self.host.texts else Pos(IMPORTED_NAME, d.pos.line, d.pos.col)
+            self.ctx.diags.append(error(d.code, f"the imported spec does not validate{with_project}: {d.message}",
+                                        pos, d.hint))
+        if problems:
+            return
+        for pos, what in compare(self.placements, rebuild(doc)):
+            self.ctx.cannot(f"obsgen cannot rebuild {what}", pos, hint="an importer bug: please report it with this rule")
+
+
+def rebuild(doc: dict) -> dict[str, dict]:
+    """The rule groups obsgen writes for the imported spec, by name."""
+    from obsgen.resolve.model import Model
+    from obsgen.spec import ProjectSpec
+    from obsgen.targets.rules import RulesTarget
+
+    model = Model(env="import", sources=(), spec=ProjectSpec.model_validate(
+        {k: v for k, v in doc.items() if k != "apiVersion"}))
+    yaml = YAML(typ="safe", pure=True)
+    return {g["name"]: g for art in RulesTarget().generate(model) for g in yaml.load(art.content)["groups"]}
+
+
+def compare(placements: list[Placement], built: dict[str, dict]) -> list[tuple[Pos, str]]:
+    """(where, what) for every way the rebuilt groups differ from what the import foresaw."""
+    out = []
+    for where in placements:
+        group = where.group
+        title = f"group {group.name.value!r}"
+        got = built.get(where.name)
+        if got is None:
+            out.append((group.name.pos, title))
+            continue
+        if _seconds(got.get("interval")) != _seconds(group.interval) or got.get("limit") != group.limit:
+            out.append((group.name.pos, f"the interval and limit of {title} exactly"))
+        found: dict[tuple, dict] = {}
+        for rule in got.get("rules", []):
+            kind = "alert" if "alert" in rule else "record"
+            key = (kind, rule[kind], sum(1 for k in found if k[:2] == (kind, rule[kind])))
+            found[key] = rule_fields(rule["expr"], rule.get("for"), rule.get("keep_firing_for"),
+                                     rule.get("labels", {}), rule.get("annotations", {}))
+        for key, exp in where.expected.items():
+            fields = found.pop(key, None)
+            differ = [f for f in exp.fields if fields is not None and exp.fields[f] != fields[f]]
+            if fields is None:
+                out.append((exp.rule.name.pos, f"{exp.rule.title} of {title}"))
+            elif differ:
+                out.append((exp.rule.name.pos, f"{exp.rule.title} of {title} exactly: its {', '.join(differ)} "
+                                               f"would differ"))
+        for kind, name, _ in found:
+            out.append((group.name.pos, f"{title} without adding {kind} {name}"))
+    return out
+
+
+def import_rules(paths: list[Path], team: str = DEFAULT_TEAM, *, into: list[Path] | None = None,
+                 infer: bool = True) -> tuple[str | None, list[Diagnostic]]:
+    """Prometheus rule files and PrometheusRule resources -> (obsgen spec as YAML text, or None;
+    diagnostics). Files are read in the order of their displayed paths, so the result does not
+    depend on the order they are given in.
+
+    `into`: the spec files or folders of the obsgen project the result is for (see the module's
+    docstring); a project with errors is reported, and nothing is imported. `infer=False`: no
+    metric catalog, so that validate reports the metrics nothing provides."""
+    ctx = Ctx("Prometheus rule")
+    if check_name(ctx, Val(team, Pos("--team"), Pos("--team"), "--team"), "team name") is None:
+        return None, normalise(ctx.diags)
+    host = read_host(into, ctx) if into is not None else None
+    reader = Reader(ctx)
+    for path, shown in input_files(paths, ctx):
+        reader.file(path, shown)
+    if into is not None and host is None:
+        return None, normalise(ctx.diags)  # the rule files are read all the same, to report their errors too
+    text = Builder(ctx, reader, team, host, infer).render(reader.groups)
+    return text, normalise(ctx.diags)
+
+
+__all__ = ["DEFAULT_TEAM", "import_rules"]

@@ -1,0 +1,466 @@
+"""`obsgen check`: run the real tools (promtool, amtool) and obsgen's structural checks over a built tree.
+
+Each alertmanager/routing-tests.yaml (the spec's routing table) is run through
+`amtool config routes test` and through obsgen's own route evaluator (routing.py).
+Results are values; the CLI reports them.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from obsgen.load.yaml import MAX_FILE_BYTES, read_yaml
+from obsgen.core.serialise import to_yaml
+from obsgen.core.routes import RoutingRow, match_routes, read_routing_table
+
+INSTALL_HINT = (
+    "install them with `apt-get install prometheus prometheus-alertmanager` (Debian/Ubuntu: they bring "
+    "promtool, prometheus, amtool and prometheus-alertmanager), or put the binaries from the Prometheus "
+    "and Alertmanager release archives on PATH")
+_NO_K8S_SD = re.compile(r"field kubernetes_sd_configs not found")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    file: str
+    check: str
+    ok: bool
+    detail: str = ""
+    note: str = ""
+
+
+class ToolMissing(Exception):
+    def __init__(self, tools: list[str], hint: str = INSTALL_HINT):
+        super().__init__(f"{' and '.join(tools)} not found on PATH; {hint}")
+        self.tools = tools
+
+
+def find_tools() -> dict[str, str]:
+    tools = {name: shutil.which(name) for name in ("promtool", "amtool")}
+    missing = [n for n, p in tools.items() if p is None]
+    if missing:
+        raise ToolMissing(missing)
+    return {n: p for n, p in tools.items() if p}
+
+
+# A tool that runs longer than this on one file has hung (promtool's SLO tests take seconds).
+TOOL_TIMEOUT = 120
+
+
+def _run(cmd: list[str], cwd: Path | None = None, timeout: float | None = None) -> tuple[bool, str]:
+    """Run a checker: (ok, what it printed). A tool that hangs or cannot start is a failed check
+    of that file, not the end of the run."""
+    timeout = timeout or TOOL_TIMEOUT
+    try:
+        proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                              env={**os.environ, "NO_COLOR": "1"})
+    except subprocess.TimeoutExpired:
+        return False, f"{Path(cmd[0]).name} did not finish within {timeout:g} s (the time limit per file); stopped"
+    except (OSError, ValueError) as exc:
+        return False, f"{Path(cmd[0]).name} could not run: {exc}"
+    return proc.returncode == 0, (proc.stdout + proc.stderr).strip()
+
+
+def _links(root: Path) -> list[Path]:
+    """Symbolic links anywhere in the tree (not followed)."""
+    out = []
+    for folder, dirs, files in os.walk(root):
+        for name in dirs + files:
+            if os.path.islink(os.path.join(folder, name)):
+                out.append(Path(folder, name))
+    return sorted(out)
+
+
+def _glob(root: Path, pattern: str) -> list[Path]:
+    """Regular files matching `pattern` below root, none reached through a symbolic link."""
+    from obsgen.write.tree import link_on_path
+
+    return sorted(p for p in root.rglob(pattern)
+                  if link_on_path(root, p.relative_to(root).as_posix()) is None and p.is_file())
+
+
+def check_tree(root: Path) -> list[CheckResult]:
+    tools = find_tools()
+    results: list[CheckResult] = []
+    rel = lambda p: p.relative_to(root).as_posix()  # noqa: E731
+    # A committed tree is not trusted: a link in it would make the checkers read (and print)
+    # files from elsewhere. Each link is a failed check, and nothing is read through it.
+    for link in _links(root):
+        results.append(CheckResult(rel(link), "no symbolic links", False,
+                                   f"a symbolic link (to {os.readlink(link)}); obsgen does not follow links "
+                                   f"in an output folder: remove it"))
+    for rules in sorted(_glob(root, "prometheus/rules/*.yml")):
+        ok, out = _run([tools["promtool"], "check", "rules", str(rules)])
+        results.append(CheckResult(rel(rules), "promtool check rules", ok, "" if ok else out))
+    for tests in sorted(_glob(root, "prometheus/tests/*.yml")):
+        # Test files name their rule files relative to themselves.
+        ok, out = _run([tools["promtool"], "test", "rules", tests.name], cwd=tests.parent)
+        results.append(CheckResult(rel(tests), "promtool test rules", ok, "" if ok else out))
+    # One prometheus.yml, or one prometheus-<i>.yml per shard (output.sharding).
+    for config in sorted([*_glob(root, "prometheus/prometheus.yml"), *_glob(root, "prometheus/prometheus-*.yml")]):
+        results.append(_guard(lambda: check_prometheus_config(config, rel(config), tools["promtool"]),
+                              rel(config), "promtool check config"))
+    for config in sorted(_glob(root, "alertmanager/alertmanager.yml")):
+        ok, out = _run([tools["amtool"], "check-config", str(config)])
+        results.append(CheckResult(rel(config), "amtool check-config", ok, "" if ok else out))
+    for tests in sorted(_glob(root, "alertmanager/routing-tests.yaml")):
+        results += check_routing_tests(tests, rel(tests), tools["amtool"])
+    for dash in sorted(_glob(root, "grafana/dashboards/**/*.json")):
+        problems = _structure(dashboard_problems, dash)
+        results.append(CheckResult(rel(dash), "dashboard structure", not problems, "\n".join(problems)))
+    for folder in sorted(p for p in root.rglob("operator") if p.is_dir() and not p.is_symlink()):
+        results += _guard(lambda: check_operator(folder, rel, tools), rel(folder), "operator resources", many=True)
+    for config in sorted(_glob(root, "jaeger/config.yaml")):
+        from obsgen.targets.jaeger_config import config_problems
+
+        try:
+            doc = read_yaml(config.read_text(encoding="utf-8"), rel(config))
+            problems = _structure(lambda _: config_problems(doc), config)
+        except (OSError, ValueError) as exc:
+            problems = [f"not readable YAML: {exc}"]
+        results.append(CheckResult(rel(config), "Jaeger 2 configuration structure", not problems, "\n".join(problems)))
+    manifests = [p for p in _glob(root, "jaeger/*.yaml") if p.name != "config.yaml"]
+    for manifest in sorted([*manifests, *_glob(root, "instrumentation/otel/*.configmap.yaml"),
+                            *_glob(root, "operator/**/*.yaml")]):
+        problems = _structure(manifest_problems, manifest)
+        results.append(CheckResult(rel(manifest), "kubernetes manifest structure", not problems, "\n".join(problems)))
+    for strategies in sorted(_glob(root, "jaeger/sampling-strategies.json")):
+        problems = _structure(sampling_problems, strategies)
+        results.append(CheckResult(rel(strategies), "sampling strategies", not problems, "\n".join(problems)))
+    for namespace in sorted(_glob(root, "mimir/rules/*.yaml")):
+        # promtool reads Prometheus rule files; a Mimir namespace file adds `namespace:` on top.
+        try:
+            doc = read_yaml(namespace.read_text(encoding="utf-8"), rel(namespace))
+            groups = doc["groups"]
+        except (OSError, ValueError, TypeError, KeyError) as exc:
+            results.append(CheckResult(rel(namespace), "promtool check rules (mimir namespace)", False,
+                                       f"not a Mimir rule namespace: {exc}"))
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            plain = Path(tmp) / namespace.name
+            plain.write_text(to_yaml({"groups": groups}), encoding="utf-8")
+            ok, out = _run([tools["promtool"], "check", "rules", str(plain)])
+        results.append(CheckResult(rel(namespace), "promtool check rules (mimir namespace)", ok, "" if ok else out))
+    results += check_blackbox(root, rel)
+    results.append(secret_scan(root))
+    return results
+
+
+def check_operator(folder: Path, rel, tools: dict[str, str]) -> list[CheckResult]:
+    """The Prometheus Operator resources, read back into what the real tools check: the
+    PrometheusRules' groups with promtool, the config Secret's alertmanager.yml with amtool."""
+    from obsgen.targets.operator.extract import alertmanager_files, rule_files
+
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, text in rule_files(folder).items():
+            plain = Path(tmp) / name
+            plain.write_text(text, encoding="utf-8")
+            ok, msg = _run([tools["promtool"], "check", "rules", str(plain)])
+            out.append(CheckResult(rel(folder / "rules" / (name.removesuffix(".rules.yml") + ".yaml")),
+                                   "promtool check rules (PrometheusRule)", ok, "" if ok else msg))
+        files = alertmanager_files(folder)
+        if files:
+            for name, text in files.items():
+                (Path(tmp) / name).parent.mkdir(parents=True, exist_ok=True)
+                (Path(tmp) / name).write_text(text, encoding="utf-8")
+            ok, msg = _run([tools["amtool"], "check-config", str(Path(tmp) / "alertmanager.yml")])
+            out.append(CheckResult(rel(folder / "alertmanager" / "config-secret.yaml"),
+                                   "amtool check-config (config Secret)", ok, "" if ok else msg))
+    return out
+
+
+def check_blackbox(root: Path, rel) -> list[CheckResult]:
+    configs = _glob(root, "blackbox/blackbox.yml")
+    if not configs:
+        return []
+    exporter = shutil.which(EXPORTER) or shutil.which("blackbox_exporter")
+    if exporter is None:
+        raise ToolMissing([EXPORTER], BLACKBOX_HINT)
+    out = []
+    for config in configs:
+        ok, message = check_blackbox_config(config, exporter)
+        out.append(CheckResult(rel(config), "blackbox exporter --config.check", ok, message))
+    return out
+
+
+def secret_scan(root: Path) -> CheckResult:
+    """Every file of the tree, for literal credentials (the build refuses to write them, but a
+    tree can be edited by hand or built by another version)."""
+    from obsgen.check.secrets import scan_files
+
+    files = {}
+    for path in _glob(root, "*"):
+        if path.stat().st_size <= MAX_FILE_BYTES:
+            try:
+                files[path.relative_to(root).as_posix()] = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+    leaks = scan_files(files)
+    return CheckResult(".", "no literal credentials", not leaks,
+                       "\n".join(f"{d.pos.file}:{d.pos.line}:{d.pos.col}: {d.message}" for d in leaks))
+
+
+def check_prometheus_config(config: Path, name: str, promtool: str) -> CheckResult:
+    # --syntax-only: the secret files it names (CA, tokens) live on the Prometheus server, not
+    # here; the rule files are checked on their own with `promtool check rules`.
+    ok, out = _run([promtool, "check", "config", "--syntax-only", str(config)])
+    if ok or not _NO_K8S_SD.search(out):
+        return CheckResult(name, "promtool check config", ok, "" if ok else out)
+    # This promtool was built without Kubernetes service discovery (Debian's is). Check the rest
+    # with promtool and the Kubernetes jobs with our own structural rules, and say so.
+    try:
+        doc = read_yaml(config.read_text(encoding="utf-8"), name)
+        jobs = [j for j in doc.get("scrape_configs") or [] if isinstance(j, dict)]
+    except (OSError, ValueError, AttributeError) as exc:
+        return CheckResult(name, "promtool check config", False, f"not readable: {exc}")
+    k8s = [j for j in jobs if "kubernetes_sd_configs" in j]
+    doc["scrape_configs"] = [j for j in jobs if "kubernetes_sd_configs" not in j]
+    doc["rule_files"] = [str(config.parent / f) for f in doc.get("rule_files") or []]
+    with tempfile.TemporaryDirectory(prefix="obsgen-check-") as tmp:
+        stripped = Path(tmp) / "prometheus.yml"
+        stripped.write_text(to_yaml(doc), encoding="utf-8")
+        ok, out = _run([promtool, "check", "config", "--syntax-only", str(stripped)])
+    problems = [p for j in k8s for p in kubernetes_job_problems(j)]
+    note = (f"{len(k8s)} job(s) with kubernetes_sd_configs ({', '.join(j['job_name'] for j in k8s)}) were checked "
+            f"structurally only: this promtool is built without Kubernetes service discovery")
+    detail = "\n".join(([] if ok else [out]) + problems)
+    return CheckResult(name, "promtool check config", ok and not problems, detail, note)
+
+
+_ROLES = {"node", "pod", "service", "endpoints", "endpointslice", "ingress"}
+_ACTIONS = {"replace", "keep", "drop", "keepequal", "dropequal", "hashmod", "labelmap", "labeldrop", "labelkeep",
+            "lowercase", "uppercase"}
+
+
+def kubernetes_job_problems(job: dict) -> list[str]:
+    name = job.get("job_name", "?")
+    problems = []
+    for sd in job.get("kubernetes_sd_configs") or []:
+        if sd.get("role") not in _ROLES:
+            problems.append(f"job {name}: kubernetes_sd_configs role {sd.get('role')!r} is not one of "
+                            f"{', '.join(sorted(_ROLES))}")
+    for i, rc in enumerate(job.get("relabel_configs") or []):
+        action = rc.get("action", "replace")
+        if action not in _ACTIONS:
+            problems.append(f"job {name}: relabel_configs[{i}]: unknown action {action!r}")
+        try:
+            re.compile(rc.get("regex", "(.*)"))
+        except re.error as exc:
+            problems.append(f"job {name}: relabel_configs[{i}]: regex does not compile: {exc}")
+        if action in ("keep", "drop") and not rc.get("source_labels"):
+            problems.append(f"job {name}: relabel_configs[{i}]: {action} needs source_labels")
+        if action == "replace" and not rc.get("target_label"):
+            problems.append(f"job {name}: relabel_configs[{i}]: replace needs target_label")
+    return problems
+
+
+def _read_json(path: Path) -> tuple[object, list[str]]:
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return None, [f"larger than {MAX_FILE_BYTES // 2**20} MiB"]
+        return json.loads(path.read_text(encoding="utf-8")), []
+    except (OSError, ValueError) as exc:
+        return None, [f"not readable JSON: {exc}"]
+    except RecursionError:
+        return None, ["not readable JSON: nested too deeply"]
+
+
+def _guard(run, name: str, check: str, many: bool = False):
+    """`run()`'s result(s); a file so unexpected that reading it back trips is a failed check of
+    it, and the run goes on."""
+    try:
+        return run()
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError, RecursionError) as exc:
+        failed = CheckResult(name, check, False, f"unexpected structure ({type(exc).__name__}: {exc})")
+        return [failed] if many else failed
+
+
+def _structure(check, path: Path) -> list[str]:
+    """A structural check's problems; a file shaped so unexpectedly that the check itself
+    trips is one problem of that file, never the end of the run (the tree may be anyone's)."""
+    try:
+        return check(path)
+    except (AttributeError, TypeError, KeyError, ValueError, RecursionError) as exc:
+        return [f"unexpected structure ({type(exc).__name__}: {exc})"]
+
+
+def dashboard_problems(path: Path) -> list[str]:
+    doc, problems = _read_json(path)
+    if not isinstance(doc, dict):
+        return problems or ["a dashboard must be a JSON object"]
+    for key, kind in (("uid", str), ("title", str), ("schemaVersion", int), ("panels", list)):
+        if not isinstance(doc.get(key), kind):
+            problems.append(f"`{key}` missing or not a {kind.__name__}")
+    ids = []
+    for i, panel in enumerate(doc.get("panels") or []):
+        ids.append(panel.get("id"))
+        ds = panel.get("datasource")
+        if not (isinstance(ds, dict) and {"type", "uid"} <= set(ds)):
+            problems.append(f"panels[{i}]: datasource must be a {{type, uid}} object")
+        for j, target in enumerate(panel.get("targets") or []):
+            if not isinstance(target.get("datasource"), dict):
+                problems.append(f"panels[{i}].targets[{j}]: datasource must be a {{type, uid}} object")
+        grid = panel.get("gridPos") or {}
+        if not all(isinstance(grid.get(k), int) for k in ("x", "y", "w", "h")) or grid.get("x", 0) + grid.get(
+                "w", 0) > 24:
+            problems.append(f"panels[{i}]: gridPos must be integers x, y, w, h within 24 columns")
+    if len(ids) != len(set(ids)):
+        problems.append("panel ids are not unique")
+    return problems
+
+
+def manifest_problems(path: Path) -> list[str]:
+    try:
+        docs = [d for d in read_yaml(path.read_text(encoding="utf-8"), path.name, documents=True) if d is not None]
+    except (OSError, ValueError) as exc:
+        return [f"not readable YAML: {exc}"]
+    problems = []
+    for i, doc in enumerate(docs):
+        where = f"document {i + 1}"
+        if not isinstance(doc, dict):
+            problems.append(f"{where}: not a mapping")
+            continue
+        for key in ("apiVersion", "kind"):
+            if not isinstance(doc.get(key), str):
+                problems.append(f"{where}: `{key}` missing")
+        if not isinstance((doc.get("metadata") or {}).get("name"), str):
+            problems.append(f"{where}: metadata.name missing")
+        if doc.get("kind") == "Deployment":
+            spec = doc.get("spec") or {}
+            selector = (spec.get("selector") or {}).get("matchLabels") or {}
+            labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
+            if not selector or any(labels.get(k) != v for k, v in selector.items()):
+                problems.append(f"{where}: Deployment selector does not match its pod template labels")
+    return problems
+
+
+def sampling_problems(path: Path) -> list[str]:
+    doc, problems = _read_json(path)
+    if not isinstance(doc, dict):
+        return problems or ["sampling strategies must be a JSON object"]
+    strategies = [doc.get("default_strategy") or {}] + list(doc.get("service_strategies") or [])
+    for s in strategies:
+        if s.get("type") == "probabilistic" and not 0 <= float(s.get("param", -1)) <= 1:
+            problems.append(f"probabilistic sampling param {s.get('param')!r} is not between 0 and 1")
+    return problems
+
+
+# ----------------------------------------------------------------------------- routing tests
+
+# Each amtool run is a short CPU-bound process; a few at a time keep both cores busy.
+ROUTING_WORKERS = min(4, (os.cpu_count() or 1) + 1)
+_MAX_REPORTED = 20
+
+
+def amtool_label_args(labels: dict[str, str]) -> list[str]:
+    """Labels as amtool's arguments: every value quoted and escaped, so that no value is read as a
+    regex (`a=~b`), trimmed, or split."""
+    def quote(v: str) -> str:
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    return [f"{name}={quote(value)}" for name, value in sorted(labels.items())]
+
+
+def amtool_routes(amtool: str, config: Path, labels: dict[str, str],
+                  expected: tuple[str, ...] | None = None) -> tuple[bool, str]:
+    """`amtool config routes test`: (ok, the receivers it printed, or its error). Without
+    `expected`, ok means amtool ran; with it, that it routed to exactly those receivers."""
+    cmd = [amtool, "config", "routes", "test", f"--config.file={config}"]
+    if expected is not None:
+        cmd.append(f"--verify.receivers={','.join(expected)}")
+    try:
+        proc = subprocess.run(cmd + amtool_label_args(labels), capture_output=True, text=True, timeout=60,
+                              env={**os.environ, "NO_COLOR": "1"})
+    except (OSError, ValueError, subprocess.TimeoutExpired) as exc:  # ValueError: a NUL in a label
+        return False, f"amtool could not run: {exc}"
+    printed = proc.stdout.splitlines()
+    if proc.returncode == 0 or (printed and printed[-1].startswith("WARNING: Expected receivers")):
+        return proc.returncode == 0, printed[0] if printed else ""
+    # amtool's own error; its stderr also warns that --config.file overrides --alertmanager.url.
+    errors = [line for line in proc.stderr.splitlines() if not line.startswith("Warning: --config.file")]
+    return False, "amtool failed: " + " ".join(errors or printed).strip()
+
+
+def _describe(row: RoutingRow) -> str:
+    return " ".join(f"{k}={v}" for k, v in sorted(row.labels.items()))
+
+
+def _summary(failures: list[str], total: int) -> str:
+    shown = failures[:_MAX_REPORTED]
+    more = [f"… and {len(failures) - len(shown)} more"] if len(failures) > len(shown) else []
+    return "\n".join([f"{len(failures)} of {total} rows failed:"] + shown + more)
+
+
+def check_routing_tests(tests: Path, name: str, amtool: str) -> list[CheckResult]:
+    """Run an alertmanager/routing-tests.yaml against the alertmanager.yml beside it, through amtool
+    and through obsgen's own route evaluator: one result for each."""
+    config = tests.parent / "alertmanager.yml"
+    try:
+        rows, problems = read_routing_table(read_yaml(tests.read_text(encoding="utf-8"), name))
+        am_config = read_yaml(config.read_text(encoding="utf-8"), config.name)
+    except (OSError, ValueError) as exc:
+        rows, problems, am_config = [], [f"not readable: {exc}"], None
+    if not problems and not isinstance(am_config, dict):
+        problems = [f"{config.name} is not a mapping"]
+    if problems or not rows:
+        detail = "\n".join(problems or ["no tests"])
+        return [CheckResult(name, "amtool config routes test", False, detail)]
+
+    def run(row: RoutingRow) -> str | None:
+        ok, answer = amtool_routes(amtool, config, row.labels, row.receivers)
+        return None if ok else f"{_describe(row)}: expected {','.join(row.receivers)}, amtool answered {answer}"
+
+    with ThreadPoolExecutor(max_workers=ROUTING_WORKERS) as pool:
+        amtool_failures = [f for f in pool.map(run, rows) if f]
+    evaluator_failures = []
+    for row in rows:
+        try:
+            got = ",".join(h.receiver for h in match_routes(am_config, row.labels))
+        except (ValueError, TypeError, AttributeError, KeyError) as exc:  # a hand-edited config
+            got = f"an error: {exc}"
+        if got != ",".join(row.receivers):
+            evaluator_failures.append(f"{_describe(row)}: expected {','.join(row.receivers)}, "
+                                      f"obsgen's evaluator answered {got}")
+    return [
+        CheckResult(name, "amtool config routes test", not amtool_failures,
+                    _summary(amtool_failures, len(rows)) if amtool_failures else ""),
+        CheckResult(name, "route evaluator", not evaluator_failures,
+                    _summary(evaluator_failures, len(rows)) if evaluator_failures else ""),
+    ]
+
+
+# ----------------------------------------------------------------------------- the blackbox exporter
+
+EXPORTER = "prometheus-blackbox-exporter"
+BLACKBOX_HINT = ("install it with: apt-get install prometheus-blackbox-exporter (Debian/Ubuntu), or put "
+                "blackbox_exporter from the Prometheus release archives on PATH")
+
+
+def check_blackbox_config(path: Path, exporter: str | None = None) -> tuple[bool, str]:
+    """Run the real exporter's `--config.check` on a blackbox.yml: (ok, what it said when not ok).
+
+    `exporter` is the binary to run; unset, `prometheus-blackbox-exporter` (Debian's name) or
+    `blackbox_exporter` (the release archives') from PATH. Neither there: not ok, with how to install it.
+    """
+    exporter = exporter or shutil.which(EXPORTER) or shutil.which("blackbox_exporter")
+    if exporter is None:
+        return False, f"{EXPORTER} not found on PATH; {BLACKBOX_HINT}"
+    try:
+        proc = subprocess.run([exporter, "--config.check", f"--config.file={path}"], capture_output=True, text=True,
+                              timeout=60, env={**os.environ, "NO_COLOR": "1"})
+    except subprocess.TimeoutExpired:
+        return False, f"{Path(exporter).name} did not finish within 60 s (the time limit per file); stopped"
+    except OSError as exc:
+        return False, f"{Path(exporter).name} could not run: {exc}"
+    if proc.returncode == 0:
+        return True, ""
+    out = (proc.stdout + proc.stderr).strip().splitlines()
+    # It logs its start-up too; what matters is the error line.
+    return False, "\n".join([line for line in out if "level=error" in line] or out)

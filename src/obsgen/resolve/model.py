@@ -1,0 +1,102 @@
+"""The resolved model: one environment's spec, merged, defaulted, references checked.
+
+Targets receive a `Model` and may assume it is valid.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from obsgen.core import naming
+from obsgen.spec import AlertSpec, DashboardSpec, ProjectSpec, RecordingRuleSpec, ServiceSpec, TeamSpec
+
+
+@dataclass(frozen=True)
+class Alert:
+    spec: AlertSpec
+    service: str
+    team: str
+    added_labels: tuple[str, ...] = ("team", "category", "service")
+    origin: tuple = ()  # derived alerts: where below the service they come from, e.g. ("probes", 0)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def labels(self) -> dict[str, str]:
+        out = dict(self.spec.labels)
+        out["severity"] = self.spec.severity
+        own = {"team": self.team, "category": self.spec.category, "service": self.service}
+        out.update({k: v for k, v in own.items() if k in self.added_labels and v is not None})
+        return dict(sorted(out.items()))
+
+    @property
+    def annotations(self) -> dict[str, str]:
+        out = dict(self.spec.annotations)
+        if self.spec.summary:
+            out["summary"] = self.spec.summary
+        if self.spec.description:
+            out["description"] = self.spec.description
+        if self.spec.runbook_url:
+            out["runbook_url"] = self.spec.runbook_url
+        return dict(sorted(out.items()))
+
+
+@dataclass(frozen=True)
+class Model:
+    env: str
+    sources: tuple[str, ...]
+    spec: ProjectSpec
+    spec_files: tuple[str, ...] = field(default=())
+    silenced: tuple = field(default=())  # silence.Silenced records: checks the spec silenced, with reasons
+
+    @cached_property
+    def teams(self) -> dict[str, TeamSpec]:
+        return {t.name: t for t in sorted(self.spec.teams, key=lambda t: t.name)}
+
+    @cached_property
+    def services(self) -> list[ServiceSpec]:
+        return sorted(self.spec.services, key=lambda s: s.name)
+
+    @cached_property
+    def alerts(self) -> list[Alert]:
+        """Every alert rule: the spec's, and those derived from probes and logs (derived.py)."""
+        from obsgen.resolve import derived
+
+        out = [Alert(a, s.name, a.team or s.team, tuple(s.rule_group.alert_labels))
+               for s in self.services for a in s.alerts]
+        out += [Alert(d.spec, s.name, s.team, tuple(s.rule_group.alert_labels), d.origin)
+                for s in self.services for d in derived.alerts(s, self.spec.logging)]
+        return sorted(out, key=lambda a: (a.service, a.name))  # stable: a name's rules keep spec order
+
+    def recording_rules(self, service: ServiceSpec) -> list[RecordingRuleSpec]:
+        """The service's recording rules: the spec's, then those obsgen derives (log error rate)."""
+        from obsgen.resolve import derived
+
+        return list(service.recording_rules) + derived.log_recording_rules(service, self.spec.logging,
+                                                                             self.spec.global_)
+
+    @cached_property
+    def slos(self) -> list:
+        from obsgen.resolve.slo import SLO
+
+        return [SLO(s, o, o.alerting.team or s.team) for s in self.services for o in sorted(s.slos, key=lambda o: o.name)]
+
+    @cached_property
+    def dashboards(self) -> list[tuple[str, DashboardSpec]]:
+        """(uid, dashboard), sorted by uid: the spec's, and one per service with SLOs or probes
+        (its SLO panels, then its uptime panels)."""
+        from obsgen.resolve.probes import uptime_panels
+        from obsgen.resolve.slo import dashboard
+
+        out = [(d.uid or naming.slug(d.title), d) for d in self.spec.dashboards]
+        for service in self.services:
+            slos = [s for s in self.slos if s.service is service]
+            if slos or service.probes:
+                d = dashboard(service, slos, tuple(uptime_panels(service)))
+                out.append((d.uid, d))
+        return sorted(out, key=lambda p: p[0])
+
+    def header(self) -> str:
+        return naming.HEADER.format(sources=", ".join(self.sources) or "no spec files")

@@ -1,0 +1,196 @@
+"""`routing`: Alertmanager's routing, timing, time intervals, inhibition, SMTP."""
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, model_validator
+
+from obsgen.spec.base import (
+    CategoryName, ChannelName, Duration, FilePath, LabelName, Name, PositiveDuration, SeverityName, Spec)
+
+
+class Timing(Spec):
+    group_wait: Duration | None = Field(
+        None, description="how long Alertmanager waits to batch the first notification of a new group; where a "
+                          "severity and a category both set it, the shorter wins. Unset: routing.group_wait",
+        examples=["5s", "1m"])
+    group_interval: PositiveDuration | None = Field(
+        None, description="how long to wait before notifying about alerts added to a group already notified; the "
+                          "shorter of severity's and category's wins. Unset: routing.group_interval",
+        examples=["5m"])
+    repeat_interval: PositiveDuration | None = Field(
+        None, description="how long to wait before repeating a notification for alerts still firing; the shorter "
+                          "of severity's and category's wins. Unset: routing.repeat_interval",
+        examples=["5m", "1h"])
+    mute_during: list[Name] = Field(default_factory=list, description="time intervals (names in "
+                                                                      "routing.time_intervals) when these "
+                                                                      "notifications are muted",
+                                    examples=[["maintenance-window"]])
+    active_during: list[Name] = Field(default_factory=list, description="time intervals (names in "
+                                                                        "routing.time_intervals) outside which these "
+                                                                        "notifications are muted; alerts still "
+                                                                        "firing are sent when one starts",
+                                      examples=[["business-hours"]])
+
+
+_CLOCK = r"([01]\d|2[0-3]):[0-5]\d|24:00"
+_WEEKDAY = r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+_MONTH = (r"(january|february|march|april|may|june|july|august|september|october|november|december"
+          r"|[1-9]|1[0-2])")
+
+
+def _range_of(item: str, example: str):
+    pattern = re.compile(rf"^{item}(:{item})?$")
+
+    def check(v: str) -> str:
+        if not pattern.fullmatch(v):
+            raise ValueError(f"{v!r} is not a value or range like {example}")
+        return v
+    return AfterValidator(check)
+
+
+def _zone(v: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(v)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {v!r} (an IANA name like Europe/Amsterdam)") from None
+    return v
+
+
+class TimeRangeOfDay(Spec):
+    start: Annotated[str, Field(pattern=f"^({_CLOCK})$")] = Field(
+        description="start of the range, HH:MM (24-hour clock), in the interval's location", examples=["09:00"])
+    end: Annotated[str, Field(pattern=f"^({_CLOCK})$")] = Field(
+        description="end of the range, HH:MM, after start (24:00 for midnight; split a range that crosses "
+                    "midnight in two)", examples=["17:30"])
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.start >= self.end:
+            raise ValueError("start must be before end (split ranges that cross midnight in two)")
+        return self
+
+
+class TimeIntervalSpec(Spec):
+    """When a time interval holds: every field given must match (Alertmanager's time_intervals)."""
+
+    times: list[TimeRangeOfDay] = Field(default_factory=list, description="times of day, in `location`; empty: "
+                                                                          "all day",
+                                        examples=[[{"start": "08:00", "end": "18:00"}]])
+    weekdays: list[Annotated[str, _range_of(_WEEKDAY, "monday:friday")]] = Field(
+        default_factory=list, description="days of the week (lowercase names) or ranges of them; empty: every day",
+        examples=[["monday:friday"], ["saturday", "sunday"]])
+    days_of_month: list[Annotated[str, _range_of(r"-?([1-9]|[12]\d|3[01])", "1:7 or -1")]] = Field(
+        default_factory=list, description="days of the month or ranges; negative numbers count from the end (-1 is "
+                                          "the last day); empty: every day", examples=[["1:7", "-1"]])
+    months: list[Annotated[str, _range_of(_MONTH, "january:march or 1:3")]] = Field(
+        default_factory=list, description="months, by lowercase name or number (1-12), or ranges; empty: every "
+                                          "month", examples=[["december"], ["january:march"]])
+    years: list[Annotated[str, _range_of(r"\d{4}", "2026:2027")]] = Field(
+        default_factory=list, description="years or ranges of years; empty: every year", examples=[["2026:2027"]])
+    location: Annotated[str, AfterValidator(_zone)] | None = Field(
+        None, description="IANA time zone the times and days are in; unset: UTC", examples=["America/New_York",
+                                                                                            "Europe/Amsterdam"])
+
+
+class SeverityRouting(Timing):
+    channels: list[ChannelName] = Field(
+        description="the channels each team is notified through at this severity, among those it has configured; "
+                    "a team's own `channels` replaces this for that team", examples=[["pagerduty", "slack"]])
+
+
+class CategoryRouting(Timing):
+    team: Name | None = Field(None, description="also notify this team of every alert in the category, besides "
+                                                "the alert's own team", examples=["security"])
+
+
+class InhibitSpec(Spec):
+    source_severity: SeverityName = Field(description="severity of the firing alert that mutes others")
+    target_severity: list[SeverityName] = Field(min_length=1, description="severities of the alerts it mutes",
+                                                examples=[["warning"], ["warning", "info"]])
+    equal: list[LabelName] = Field(
+        default_factory=lambda: ["alertname", "service", "instance"],
+        description="labels both alerts must have equal for the mute to apply; default alertname, service, "
+                    "instance (the same problem on the same target)", examples=[["alertname", "service", "instance"]])
+
+
+class SmtpSpec(Spec):
+    smarthost: Annotated[str, Field(pattern=r"^[^\s:/]+:\d+$")] = Field(
+        description="host:port of the mail server Alertmanager sends through", examples=["smtp.gmail.com:587"])
+    from_: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")] = Field(
+        alias="from", description="sender address of notification mails", examples=["alerts@waardhaven.com"])
+    auth_username: str | None = Field(None, description="user to log in to the mail server as; unset: no login",
+                                      examples=["alerts@waardhaven.com"])
+    auth_password_file: FilePath | None = Field(
+        None, description="file on the Alertmanager host holding the mail server password",
+        examples=["/etc/alertmanager/secrets/smtp-password"])
+    require_tls: bool = Field(True, description="refuse to send mail unless the server offers STARTTLS")
+
+
+def _default_severities() -> dict:
+    return {
+        "critical": SeverityRouting(channels=["pagerduty", "slack"], group_wait="5s", repeat_interval="5m"),
+        "warning": SeverityRouting(channels=["slack", "email"]),
+        "info": SeverityRouting(channels=["email"]),
+    }
+
+
+class RoutingSpec(Spec):
+    default_team: Name | None = Field(
+        None, description="the team whose channels (at warning severity) receive alerts no team route takes, such "
+                          "as alerts without a team label; unset: those alerts reach no one",
+        examples=["devops"])
+    group_by: list[LabelName] = Field(
+        default_factory=lambda: ["alertname", "service", "severity"],
+        description="labels whose values group alerts into one notification; default alertname, service, severity",
+        examples=[["alertname", "service", "severity"]])
+    group_wait: Duration = Field("30s", description="how long Alertmanager waits to batch the first notification "
+                                                    "of a new group; adds to every alert's time to notify",
+                                 examples=["10s", "30s"])
+    group_interval: PositiveDuration = Field(
+        "5m", description="how long to wait before notifying about alerts added to a group already notified",
+        examples=["5m"])
+    repeat_interval: PositiveDuration = Field(
+        "4h", description="how long to wait before repeating a notification for alerts still firing",
+        examples=["1h", "4h"])
+    severities: dict[SeverityName, SeverityRouting] = Field(
+        default_factory=_default_severities,
+        description="per severity: the channels teams are notified through, timing, and time intervals. Default: "
+                    "critical to pagerduty and slack (group_wait 5s, repeat_interval 5m), warning to slack and "
+                    "email, info to email. Giving `severities` replaces the default as a whole",
+        examples=[{"critical": {"channels": ["pagerduty", "slack"], "group_wait": "5s", "repeat_interval": "5m"},
+                   "warning": {"channels": ["slack", "email"]},
+                   "info": {"channels": ["email"], "active_during": ["business-hours"]}}])
+    categories: dict[CategoryName, CategoryRouting] = Field(
+        default_factory=dict, description="per alert category: timing, time intervals, and a team also notified",
+        examples=[{"security": {"team": "security", "group_wait": "1m", "repeat_interval": "15m"}}])
+    inhibit: list[InhibitSpec] = Field(
+        default_factory=lambda: [InhibitSpec(source_severity="critical", target_severity=["warning"])],
+        description="which firing alerts mute which others; default: critical mutes warning for the same "
+                    "alertname, service and instance. An SLO's page also mutes its ticket",
+        examples=[[{"source_severity": "critical", "target_severity": ["warning"],
+                    "equal": ["alertname", "service", "instance"]}]])
+    smtp: SmtpSpec | None = Field(
+        None, description="the mail server Alertmanager sends through; required when any team is notified by "
+                          "email",
+        examples=[{"smarthost": "smtp.gmail.com:587", "from": "alerts@waardhaven.com",
+                   "auth_username": "alerts@waardhaven.com",
+                   "auth_password_file": "/etc/alertmanager/secrets/smtp-password"}])
+    time_intervals: dict[Name, list[TimeIntervalSpec]] = Field(
+        default_factory=dict, description="named time intervals that severities and categories mute "
+                                          "(mute_during) or limit (active_during) notifications with; an interval "
+                                          "holds when any of its entries does (needs Alertmanager 0.24)",
+        examples=[{"business-hours": [{"weekdays": ["monday:friday"], "times": [{"start": "08:00", "end": "18:00"}],
+                                        "location": "America/New_York"}]}])
+    alertmanager_version: Annotated[str, Field(pattern=r"^\d+\.\d+$")] = Field(
+        "0.25", description="the Alertmanager version (major.minor) the config is written for; settings it does "
+                            "not support are refused (OBS080)", examples=["0.25", "0.27"])
+
+    @model_validator(mode="after")
+    def _group_by(self):
+        if len(set(self.group_by)) != len(self.group_by):
+            raise ValueError("group_by lists a label twice")
+        return self
+
+
