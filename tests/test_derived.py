@@ -175,7 +175,7 @@ def test_a_failing_probe_alerts_after_its_for_and_a_passing_one_does_not(tmp_pat
 
 
 def test_logs_without_a_logging_section_are_refused_at_the_service_logs():
-    assert codes(spec(LOGS)) == [("OBS033", 15, 11)]
+    assert codes(spec(LOGS)) == [("OBS039", 15, 11)]
 
 
 def test_a_probe_name_used_twice_in_a_service_is_refused():
@@ -191,7 +191,7 @@ def test_an_own_alert_with_the_name_and_severity_of_a_derived_one_is_refused_at_
 
 def test_a_probe_whose_timeout_exceeds_its_interval_is_refused():
     text = spec("    probes:\n      - {name: gw, icmp: {host: gw}, interval: 10s, timeout: 20s}\n")
-    assert codes(text) == [("OBS033", 16, 62)]
+    assert codes(text) == [("OBS038", 16, 62)]
 
 
 def test_derived_alerts_count_for_time_to_notify_and_a_late_one_points_at_its_probe():

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from obsgen.api import load_project
-from obsgen.core.diagnostics import CODES
+from obsgen.core.codes import CODES
 
 # `nox -s fuzz` sets OBSGEN_FUZZ_SCALE to run many more examples than the test suite does.
 EXAMPLES = 300 * int(os.environ.get("OBSGEN_FUZZ_SCALE", "1"))

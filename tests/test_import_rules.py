@@ -21,7 +21,8 @@ from ruamel.yaml import YAML
 
 from obsgen.core import naming
 from obsgen.api import generate, load_texts
-from obsgen.core.diagnostics import CODES, Severity, format_text
+from obsgen.core.codes import CODES
+from obsgen.core.diagnostics import Severity, format_text
 from obsgen.features.importers import rules as rules_importer
 from obsgen.features.importers.rules import METRICS_SERVICE, import_rules
 from obsgen.resolve.model import Model

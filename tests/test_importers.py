@@ -17,7 +17,8 @@ import pytest
 from ruamel.yaml import YAML
 
 from obsgen.api import generate, load_texts
-from obsgen.core.diagnostics import CODES, Severity, format_text
+from obsgen.core.codes import CODES
+from obsgen.core.diagnostics import Severity, format_text
 from obsgen.features.importers import import_openslo, import_sloth
 from obsgen.resolve.slo import burn_windows, fmt_duration
 

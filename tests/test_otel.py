@@ -318,12 +318,12 @@ def _errors(text: str) -> list[tuple[str, int, int]]:
 
 def test_tracing_instrumentation_without_a_tracing_section_is_an_error_at_the_setting():
     text = SPEC.split("tracing:\n  jaeger")[0]
-    assert _errors(text) == [("OBS033", 8, 32), ("OBS033", 11, 32)]
+    assert _errors(text) == [("OBS047", 8, 32), ("OBS047", 11, 32)]
 
 
 def test_tracing_instrumentation_with_otlp_switched_off_is_an_error_at_the_setting():
     assert _errors(SPEC.replace("{namespace: observability}", "{variant: v1-all-in-one, otlp: false}")) == [
-        ("OBS033", 8, 32), ("OBS033", 11, 32)]
+        ("OBS047", 8, 32), ("OBS047", 11, 32)]
 
 
 def test_an_environment_without_tracing_or_with_otlp_off_is_refused_for_the_services_it_traces():
@@ -331,9 +331,9 @@ def test_an_environment_without_tracing_or_with_otlp_off_is_refused_for_the_serv
     only_prod = base + "environments:\n  prod: {tracing: {}}\n  lab: {}\n"
     lab_off = SPEC + "environments:\n  prod: {}\n  lab: {tracing: {jaeger: {variant: v1-all-in-one, otlp: false}}}\n"
     for text in (only_prod, lab_off):
-        assert _errors(text) == [("OBS033", 8, 32), ("OBS033", 11, 32)]
+        assert _errors(text) == [("OBS047", 8, 32), ("OBS047", 11, 32)]
 
 
 def test_a_tracing_section_that_does_not_parse_is_reported_once_not_as_missing():
     errors = _errors(SPEC.replace("default: 0.05", "default: 5"))
-    assert errors and "OBS033" not in {code for code, _, _ in errors}
+    assert errors and "OBS047" not in {code for code, _, _ in errors}

@@ -65,4 +65,4 @@ services:
     assert _obsgen("validate", str(spec)).returncode == 0
     result = _obsgen("validate", str(spec), "--target", "operator")
     assert result.returncode == 1
-    assert "spec.yaml:6:55: error[OBS033]" in result.stderr and "Traceback" not in result.stderr
+    assert "spec.yaml:6:55: error[OBS045]" in result.stderr and "Traceback" not in result.stderr

@@ -261,9 +261,9 @@ def test_pinned_teams_do_not_move_when_a_big_team_arrives():
 
 @pytest.mark.parametrize("sharding, target, code, message, at", [
     ("{shards: 3, by: team, pin: {paymnets: 0}}", "files", "OBS021", "team 'paymnets' is not defined", "paymnets: 0"),
-    ("{shards: 3, by: team, pin: {web: 3}}", "files", "OBS033", "shard 3 does not exist", "3}"),
-    ("{shards: 3, by: hashmod, pin: {web: 1}}", "mimir", "OBS033", "only `by: team`", "1}"),
-    ("{shards: 2, by: team}", "operator", "OBS033", "the operator target writes no Prometheus configuration", "2,"),
+    ("{shards: 3, by: team, pin: {web: 3}}", "files", "OBS043", "shard 3 does not exist", "3}"),
+    ("{shards: 3, by: hashmod, pin: {web: 1}}", "mimir", "OBS043", "only `by: team`", "1}"),
+    ("{shards: 2, by: team}", "operator", "OBS044", "the operator target writes no Prometheus configuration", "2,"),
 ])
 def test_sharding_settings_that_cannot_work_are_reported_at_their_place(sharding, target, code, message, at):
     text = spec(sharding, target=target)
@@ -280,7 +280,7 @@ def test_a_pinned_team_without_services_is_a_warning():
         "teams:\n", "teams:\n  - {name: idle, slack: {channel: '#i', api_url_file: /s/i}}\n")
     project = load_texts({"spec.yaml": text})
     assert project.ok
-    assert any(d.code == "OBS033" and "owns no services" in d.message for d in project.diagnostics)
+    assert any(d.code == "OBS044" and "owns no services" in d.message for d in project.diagnostics)
 
 
 def test_a_sharded_build_has_no_unsharded_prometheus_yml():

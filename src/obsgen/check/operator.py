@@ -18,7 +18,7 @@ class OperatorChecks(Context):
         def secret_path(path: str | None, *loc):
             if path and naming.secret_ref(path) is None:
                 self.diags.append(error(
-                    "OBS033", f"{'.'.join(map(str, loc[-2:]))} {path!r} names no Secret key: with the operator "
+                    "OBS045", f"{'.'.join(map(str, loc[-2:]))} {path!r} names no Secret key: with the operator "
                               "target a credential file is <dir>/<secret>/<key>, as the operator mounts Secrets",
                     self.at(*loc), hint="e.g. /etc/prometheus/secrets/<secret>/<key>"))
 
@@ -42,7 +42,7 @@ class OperatorChecks(Context):
             for j, entry in enumerate(entries):
                 if entry.location:
                     self.diags.append(error(
-                        "OBS033", f"time interval {name!r} has a location ({entry.location}), which "
+                        "OBS045", f"time interval {name!r} has a location ({entry.location}), which "
                                   "AlertmanagerConfig resources cannot hold: it would silently become UTC",
                         self.at("routing", "time_intervals", name, j, "location"),
                         hint="use output.operator.alertmanager: secret (the whole config as a Secret), or "

@@ -54,10 +54,10 @@ class RoutingChecks(Context):
             for sev, channels in t.channels.items():
                 for ch in channels:
                     if getattr(t, ch) is None:
-                        self.diags.append(error("OBS033", f"team {t.name!r} routes {sev} alerts to {ch}, "
+                        self.diags.append(error("OBS046", f"team {t.name!r} routes {sev} alerts to {ch}, "
                                                           f"but has no `{ch}` block", self.at("teams", i, "channels", sev)))
         with_email = [i for i, t in self.teams if t.email]
         if with_email and r.smtp is None:
-            self.diags.append(error("OBS033", "teams have email channels, but routing.smtp is not set",
+            self.diags.append(error("OBS046", "teams have email channels, but routing.smtp is not set",
                                     key_pos(self.tree, ("teams", with_email[0], "email")),
                                     hint="set routing.smtp.smarthost and routing.smtp.from"))

@@ -24,7 +24,7 @@ class ServiceChecks(Context):
                 interval = s.scrape.interval or g.scrape_interval
                 if naming.duration_seconds(s.scrape.timeout) > naming.duration_seconds(interval):
                     self.diags.append(error(
-                        "OBS033", f"service {s.name!r}: scrape timeout {s.scrape.timeout} is longer than its scrape "
+                        "OBS038", f"service {s.name!r}: scrape timeout {s.scrape.timeout} is longer than its scrape "
                                   f"interval {interval}", self.at("services", i, "scrape", "timeout"),
                         hint="Prometheus refuses that; set `interval` too, or a shorter timeout"))
             group = s.rule_group.name or s.name
@@ -117,7 +117,7 @@ class ServiceChecks(Context):
                 self.body_regexes(i, k, p)
             if p.timeout and naming.duration_seconds(p.timeout) > naming.duration_seconds(
                     p.interval or self.sections["global"].scrape_interval):
-                self.diags.append(error("OBS033", f"probe {p.name!r}: timeout {p.timeout} is longer than its "
+                self.diags.append(error("OBS038", f"probe {p.name!r}: timeout {p.timeout} is longer than its "
                                                   "interval", self.at("services", i, "probes", k, "timeout"),
                                         hint="Prometheus refuses that; set `interval` too, or a shorter timeout"))
         # Derived alerts must not clash with the service's own (name and severity).
@@ -146,7 +146,7 @@ class ServiceChecks(Context):
 
     def logs(self, i: int, s):
         if s.logs is not None and self.sections.get("logging") is None:
-            self.diags.append(error("OBS033", f"service {s.name!r} ships its logs, but the spec has no `logging` "
+            self.diags.append(error("OBS039", f"service {s.name!r} ships its logs, but the spec has no `logging` "
                                               "section saying where to", self.at("services", i, "logs"),
                                     hint="add a top-level `logging:` (Elasticsearch and retention), or remove "
                                          "`logs`"))

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from obsgen.core.diagnostics import CODES, Diagnostic, Pos, warning
+from obsgen.core.codes import CODES, SILENCEABLE
+from obsgen.core.diagnostics import Diagnostic, Pos, warning
 from obsgen.load.yaml import YMap, YSeq
-
-# Codes a spec may silence: lint and objectives. Errors about the spec's own shape cannot be.
-SILENCEABLE = frozenset(["OBS035", *(f"OBS0{n}" for n in range(50, 63)), "OBS070", "OBS071"])
+from obsgen.resolve.model import Silenced
 
 
 @dataclass(frozen=True)
@@ -23,14 +22,6 @@ class Finding:
     diagnostic: Diagnostic
     owner: tuple  # path of the object in the merged tree, e.g. ("services", 2, "alerts", 0)
     what: str  # the object in words: "alert HighErrorRate (service trading-api)"
-
-
-@dataclass(frozen=True, order=True)
-class Silenced:
-    what: str
-    code: str
-    reason: str
-    message: str
 
 
 def _node(tree: YMap, loc: tuple):
@@ -104,8 +95,3 @@ def unused(trees: list[YMap], used: set[Pos]) -> list[Diagnostic]:
                 diags.append(warning("OBS063", f"silence of {code} silences nothing here", pos,
                                      hint="the check no longer fires on this object: remove the silence"))
     return diags
-
-
-def silenced_doc(per_env: list[Silenced]) -> dict:
-    return {"silenced": [{"object": s.what, "check": s.code, "reason": s.reason, "finding": s.message}
-                         for s in per_env]}

@@ -43,13 +43,23 @@ class Alert:
         return dict(sorted(out.items()))
 
 
+@dataclass(frozen=True, order=True)
+class Silenced:
+    """A finding the spec silenced on an object, with the spec's reason (check/silences.py)."""
+
+    what: str
+    code: str
+    reason: str
+    message: str
+
+
 @dataclass(frozen=True)
 class Model:
     env: str
     sources: tuple[str, ...]
     spec: ProjectSpec
     spec_files: tuple[str, ...] = field(default=())
-    silenced: tuple = field(default=())  # silence.Silenced records: checks the spec silenced, with reasons
+    silenced: tuple[Silenced, ...] = field(default=())  # checks the spec silenced, with reasons
 
     @cached_property
     def teams(self) -> dict[str, TeamSpec]:

@@ -4,9 +4,8 @@ It travels with the output so that reviewers and auditors see the exceptions nex
 configuration they affect. Written only when something is silenced."""
 from __future__ import annotations
 
-from obsgen.resolve.model import Model
+from obsgen.resolve.model import Model, Silenced
 from obsgen.core.serialise import Artifact, to_yaml
-from obsgen.check.silences import silenced_doc
 
 
 class SilencedTarget:
@@ -16,3 +15,8 @@ class SilencedTarget:
         if not model.silenced:
             return []
         return [Artifact("silenced.yaml", to_yaml(silenced_doc(list(model.silenced)), model.header()))]
+
+
+def silenced_doc(per_env: list[Silenced]) -> dict:
+    return {"silenced": [{"object": s.what, "check": s.code, "reason": s.reason, "finding": s.message}
+                         for s in per_env]}

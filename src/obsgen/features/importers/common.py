@@ -1,0 +1,457 @@
+"""Importers: Sloth and OpenSLO documents -> an obsgen spec, as YAML text.
+
+Each importer reads its files with obsgen's loader, so every problem has a file:line:col, maps
+every field it understands onto obsgen's SLO spec, and reports each field obsgen cannot express
+as an error naming that field (OBS040): nothing is dropped silently. Input that is not a valid
+document of the format is OBS041; an import that only approximates its input says so with a
+warning (OBS042) and a note in the header of the produced spec.
+
+What both importers share lives here: reading multi-document files with their positions, typed
+field access, the label and annotation rules, and assembling and self-checking the spec.
+Output order: services by name; within a service, SLOs in input order (files sorted by path,
+then documents and list items as written), so the result does not depend on argument order.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.nodes import ScalarNode
+
+from obsgen.core import naming
+from obsgen.core.diagnostics import Diagnostic, Pos, Severity, error, has_errors, normalise, warning
+from obsgen.load.yaml import MAX_FILE_BYTES, YMap, YSeq, load_text
+from obsgen.core.serialise import to_commented_yaml
+from obsgen.spec.parse import did_you_mean
+from obsgen.spec import SLO_ALERT_LABELS, SLOSpec
+
+DEFAULT_TEAM = "slo-owners"
+NOT_EXPRESSIBLE = "OBS040"  # the input is valid, but obsgen's spec cannot say it
+NOT_VALID = "OBS041"  # the input is not a valid document of the format
+APPROXIMATED = "OBS042"  # imported, but only approximately (a warning)
+YAML_SUFFIXES = (".yaml", ".yml")
+
+# Labels obsgen sets itself on SLO series and alerts; `team` is mapped, not refused.
+RESERVED_LABELS = tuple(label for label in SLO_ALERT_LABELS if label != "team")
+OBSGEN_ANNOTATIONS = ("summary", "description")
+RUNBOOK_KEYS = ("runbook_url", "runbook")
+_URL = re.compile(r"^https?://")
+
+
+@dataclass(frozen=True)
+class Val:
+    """A scalar from the input with where it stands: value, key and value positions, dotted path."""
+
+    value: object
+    pos: Pos
+    key_pos: Pos
+    path: str
+
+
+class Ctx:
+    """Diagnostics and header notes collected over a whole import."""
+
+    def __init__(self, fmt: str):
+        self.fmt = fmt  # "Sloth" or "OpenSLO", for messages
+        self.diags: list[Diagnostic] = []
+        self.notes: list[str] = []
+
+    def cannot(self, message: str, pos: Pos, hint: str | None = None) -> None:
+        self.diags.append(error(NOT_EXPRESSIBLE, message, pos, hint))
+
+    def invalid(self, message: str, pos: Pos, hint: str | None = None) -> None:
+        self.diags.append(error(NOT_VALID, message, pos, hint))
+
+    def approximate(self, message: str, pos: Pos, hint: str | None = None) -> None:
+        self.diags.append(warning(APPROXIMATED, message, pos, hint))
+        self.note(f"{pos}: {message}")
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+
+_KINDS = {str: "a string", bool: "true or false", YMap: "a mapping", YSeq: "a list", float: "a number"}
+
+
+def _describe(value) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return _KINDS.get(type(value), type(value).__name__)
+
+
+class Node:
+    """One mapping of an input document, read field by field with types checked and positions kept."""
+
+    def __init__(self, m: YMap, path: str, ctx: Ctx):
+        self.m, self.path, self.ctx = m, path, ctx
+
+    @property
+    def pos(self) -> Pos:
+        return self.m.pos
+
+    def where(self, key: str) -> str:
+        return f"{self.path}.{key}" if self.path else key
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.m
+
+    def key_pos(self, key: str) -> Pos:
+        return self.m.key_pos.get(key, self.m.pos)
+
+    def val_pos(self, key: str) -> Pos:
+        return self.m.val_pos.get(key, self.m.pos)
+
+    def only(self, allowed: tuple[str, ...]) -> None:
+        """Unknown keys are errors: a misspelt key must not vanish from the import."""
+        for key in self.m:
+            if key not in allowed:
+                self.ctx.invalid(f"{self.where(key)}: unknown key in a {self.ctx.fmt} document", self.key_pos(key),
+                                 hint=did_you_mean(key, list(allowed)) or f"known here: {', '.join(allowed)}")
+
+    def get(self, key: str, kind: type, required: bool = False):
+        """The value at `key` if it has the right type; None (with an error if wrong or required) otherwise."""
+        if key not in self.m or self.m[key] is None:
+            if required:
+                self.ctx.invalid(f"{self.where(key)}: required", self.key_pos(key) if key in self.m else self.pos)
+            return None
+        value = self.m[key]
+        ok = isinstance(value, kind) and not (kind is not bool and isinstance(value, bool))
+        if kind is float:
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not ok:
+            self.ctx.invalid(f"{self.where(key)}: should be {_KINDS[kind]}, not {_describe(value)}",
+                             self.val_pos(key))
+            return None
+        return value
+
+    def val(self, key: str, kind: type, required: bool = False) -> Val | None:
+        value = self.get(key, kind, required)
+        return None if value is None else Val(value, self.val_pos(key), self.key_pos(key), self.where(key))
+
+    def map(self, key: str, required: bool = False) -> Node | None:
+        value = self.get(key, YMap, required)
+        return None if value is None else Node(value, self.where(key), self.ctx)
+
+    def items(self, key: str, required: bool = False) -> list[Node]:
+        """The mappings of a list; items that are not mappings are reported."""
+        seq = self.get(key, YSeq, required)
+        out = []
+        for i, (item, pos) in enumerate(zip(seq or [], (seq.item_pos if seq else []))):
+            path = f"{self.where(key)}[{i}]"
+            if isinstance(item, YMap):
+                out.append(Node(item, path, self.ctx))
+            else:
+                self.ctx.invalid(f"{path}: should be a mapping, not {_describe(item)}", pos)
+        return out
+
+    def strings(self, key: str) -> dict[str, Val]:
+        """A map of string to string (labels, annotations)."""
+        m = self.map(key)
+        return m.string_values() if m else {}
+
+    def string_values(self, skip=lambda value: False) -> dict[str, Val]:
+        """This mapping's values as strings; other scalars are errors (YAML would turn `2` or `yes`
+        into a number or a boolean, which label values are not), except those `skip` takes."""
+        out: dict[str, Val] = {}
+        for k, value in self.m.items():
+            if skip(value):
+                continue
+            if isinstance(value, str):
+                out[k] = Val(value, self.val_pos(k), self.key_pos(k), self.where(k))
+            else:
+                self.ctx.invalid(f"{self.where(k)}: should be a string, not {_describe(value)}", self.val_pos(k),
+                                 hint=None if isinstance(value, (YMap, YSeq)) else "quote it")
+        return out
+
+
+# ----------------------------------------------------------------------------- reading
+
+def display(path: Path) -> str:
+    try:
+        return Path(os.path.relpath(path)).as_posix()
+    except ValueError:  # another drive on Windows
+        return path.as_posix()
+
+
+def input_files(paths: list[Path], ctx: Ctx) -> list[tuple[Path, str]]:
+    """Files to read, sorted by displayed path: folders give their *.yaml and *.yml files."""
+    found: dict[str, tuple[Path, str]] = {}
+    for p in paths:
+        if p.is_dir():
+            files = [f for f in sorted(p.rglob("*")) if f.suffix in YAML_SUFFIXES and f.is_file()]
+            if not files:
+                ctx.diags.append(error("OBS023", "no *.yaml or *.yml files in this folder", Pos(display(p))))
+        elif p.is_file():
+            files = [p]
+        else:
+            ctx.diags.append(error("OBS023", "no such file or folder", Pos(display(p))))
+            files = []
+        for f in files:
+            found.setdefault(str(f.resolve()), (f, display(f)))
+    return sorted(found.values(), key=lambda pair: pair[1])
+
+
+def _empty(node) -> bool:
+    return node is None or (isinstance(node, ScalarNode) and node.tag.endswith(":null") and node.value == "")
+
+
+def read_documents(path: Path, shown: str) -> tuple[list[YMap], list[Diagnostic]]:
+    """Every YAML document of a file, each built by obsgen's loader with positions in the file.
+
+    The loader takes one document per text, so a multi-document file (common for Kubernetes
+    resources) is cut at document boundaries; each piece is padded with the lines and columns
+    before it, so line:col still point into the original file.
+    """
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return [], [error("OBS005", f"file is {size} bytes; inputs are limited to {MAX_FILE_BYTES}", Pos(shown))]
+        raw = path.read_bytes()
+    except OSError as exc:
+        return [], [error("OBS005", f"cannot read file: {exc.strerror or exc}", Pos(shown))]
+    if b"\x00" in raw:
+        return [], [error("OBS005", "file is binary (contains NUL bytes), not YAML text", Pos(shown, 1, 1))]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return [], [error("OBS005", "file is not UTF-8 text", Pos(shown, line, 1))]
+    try:
+        nodes = [n for n in YAML(typ="safe", pure=True).compose_all(text) if not _empty(n)]
+    except (YAMLError, RecursionError):
+        nodes = None  # the loader below reports the problem, with its position
+    if nodes is None or len(nodes) == 1:
+        tree, diags = load_text(text, shown)
+        return ([tree] if isinstance(tree, YMap) else []), diags
+    if not nodes:
+        return [], [error(NOT_VALID, "the file holds no YAML document", Pos(shown, 1, 1))]
+    trees, diags = [], []
+    for node in nodes:
+        start, end = node.start_mark, node.end_mark
+        piece = "\n" * start.line + " " * start.column + text[start.index:end.index]
+        tree, more = load_text(piece, shown)
+        diags += more
+        if isinstance(tree, YMap):
+            trees.append(tree)
+    return trees, diags
+
+
+# ----------------------------------------------------------------------------- shared rules
+
+def check_name(ctx: Ctx, v: Val, what: str) -> str | None:
+    """An obsgen name (service, SLO, team): a lowercase DNS label."""
+    try:
+        return naming.check_name(str(v.value))
+    except naming.NameNotAllowed as exc:
+        words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", str(v.value)).lower()  # StockReads -> stock-reads
+        suggestion = re.sub(r"[^a-z0-9]+", "-", words).strip("-")[:63].rstrip("-")
+        ctx.cannot(f"{v.path}: {what} {exc}", v.pos,
+                   hint=f"rename it, e.g. `{suggestion}`" if suggestion and suggestion != v.value else None)
+        return None
+
+
+def label_name_ok(ctx: Ctx, v: Val, key: str, what: str = "label") -> bool:
+    if naming.LABEL_RE.fullmatch(key) and not key.startswith("__"):
+        return True
+    ctx.cannot(f"{v.path}: {key!r} is not a valid Prometheus {what} name, so obsgen cannot put it on the rules",
+               v.key_pos, hint="label names are letters, digits and underscores, not starting with __")
+    return False
+
+
+def _reserved(ctx: Ctx, key: str, v: Val) -> None:
+    hint = (f"obsgen's alert category is one of {', '.join(naming.CATEGORIES)}; rename the label "
+            f"(e.g. `slo_category`) to keep it as a plain label" if key == "category"
+            else "rename the label to keep it")
+    ctx.cannot(f"{v.path}: label `{key}` is set by obsgen itself on SLO series and alerts", v.key_pos, hint=hint)
+
+
+def slo_labels(ctx: Ctx, *sources: dict[str, Val]) -> tuple[dict[str, str], Val | None]:
+    """Labels for an SLO's series and alerts, merged in order (later sources win, as in Sloth),
+    and the `team` label, which obsgen models as the owning team instead."""
+    labels: dict[str, str] = {}
+    team: Val | None = None
+    for source in sources:
+        for key, v in source.items():
+            if key == "team":
+                team = v
+            elif key in RESERVED_LABELS:
+                _reserved(ctx, key, v)
+            elif label_name_ok(ctx, v, key):
+                labels[key] = str(v.value)
+    return labels, team
+
+
+def merge_team(ctx: Ctx, first: Val | None, second: Val | None) -> Val | None:
+    """One team from two places that may both name it; they must agree."""
+    if first and second and first.value != second.value:
+        ctx.cannot(f"{second.path}: team {second.value!r} differs from team {first.value!r} given at "
+                   f"{first.pos.line}:{first.pos.col}; obsgen pages one team per SLO", second.pos)
+        return first
+    return first or second
+
+
+def alert_annotations(ctx: Ctx, items: dict[str, Val]) -> tuple[dict[str, str], str | None]:
+    """Annotations for an SLO's alerts, and the runbook URL (obsgen's own field)."""
+    out: dict[str, str] = {}
+    runbook = None
+    for key, v in items.items():
+        text = str(v.value)
+        if key in OBSGEN_ANNOTATIONS:
+            ctx.cannot(f"{v.path}: obsgen writes the `{key}` of SLO alerts itself (from the SLO's service, "
+                       f"name, objective and burn rates)", v.key_pos, hint="remove it, or rename it to keep the text")
+        elif key in RUNBOOK_KEYS and _URL.match(text):
+            if runbook is not None and runbook != text:
+                ctx.cannot(f"{v.path}: a second runbook URL; obsgen keeps one per SLO", v.pos)
+            runbook = text
+        elif key == "runbook_url":
+            ctx.cannot(f"{v.path}: obsgen's runbook_url must be an http(s) URL", v.pos)
+        elif label_name_ok(ctx, v, key, "annotation"):
+            out[key] = text
+    return out, runbook
+
+
+def promql_ok(ctx: Ctx, v: Val, expr: str) -> bool:
+    """Trial-parse a query (windows already filled in) so that a typo is reported at its field."""
+    from obsgen.check.expressions import promql_error
+
+    problem = promql_error(expr)
+    if problem:
+        ctx.diags.append(error("OBS030", f"{v.path}: not valid PromQL ({problem})", v.pos))
+    return problem is None
+
+
+# ----------------------------------------------------------------------------- assembling
+
+@dataclass
+class ImportedSLO:
+    service: Val  # the service name as written, with its position
+    spec: dict  # the obsgen SLO, keys in output order
+    pos: Pos  # where the SLO starts in the input
+    team: Val | None = None  # the SLO's own team label, if any
+
+
+@dataclass
+class ImportedService:
+    name: str
+    team: Val | None = None  # the service's own team label, if any
+    description: str | None = None
+    slos: list[ImportedSLO] = field(default_factory=list)
+
+
+class Build:
+    """Collects services and SLOs from all documents, then writes and checks the obsgen spec."""
+
+    def __init__(self, ctx: Ctx):
+        self.ctx = ctx
+        self.services: dict[str, ImportedService] = {}
+        self.files: list[str] = []
+
+    def service(self, name: Val, team: Val | None = None, description: str | None = None) -> ImportedService | None:
+        checked = check_name(self.ctx, name, "service name")
+        if checked is None:
+            return None
+        svc = self.services.setdefault(checked, ImportedService(checked))
+        svc.team = merge_team(self.ctx, svc.team, team)
+        if description and svc.description and description != svc.description:
+            self.ctx.cannot(f"{name.path}: service {checked!r} is described differently in two places; "
+                            f"obsgen keeps one description", name.pos)
+        svc.description = svc.description or description
+        return svc
+
+    def add(self, slo: ImportedSLO) -> None:
+        svc = self.service(slo.service)
+        if svc is None:
+            return
+        for other in svc.slos:
+            if other.spec["name"] == slo.spec["name"]:
+                self.ctx.diags.append(error("OBS020", f"SLO {slo.spec['name']!r} of service {svc.name!r} is already "
+                                                      f"defined at {other.pos}", slo.pos))
+                return
+        svc.slos.append(slo)
+
+    def render(self, default_team: str, title: str) -> str | None:
+        ctx = self.ctx
+        if not any(s.slos for s in self.services.values()) and not has_errors(ctx.diags):
+            ctx.invalid(f"found no {ctx.fmt} SLO to import", Pos(self.files[0] if self.files else "<no input>"))
+        teams: set[str] = set()
+        services = []
+        for name in sorted(self.services):
+            svc = self.services[name]
+            team = self._team(svc, default_team)
+            teams.add(team)
+            slos = []
+            for slo in svc.slos:
+                spec = dict(slo.spec)
+                own = slo.team.value if slo.team else None
+                if own is not None and own != team:
+                    spec["alerting"] = {**spec.get("alerting", {}), "team": own}
+                    teams.add(own)
+                self._check(slo, spec)
+                slos.append(spec)
+            services.append({"name": name, "team": team,
+                             **({"description": svc.description} if svc.description else {}), "slos": slos})
+        if has_errors(ctx.diags):
+            return None
+        doc = {"apiVersion": naming.API_VERSION, "teams": [{"name": t} for t in sorted(teams)], "services": services}
+        header = [f"Imported by obsgen from {title}: {', '.join(self.files)}.",
+                  "Review it, then keep it with your obsgen specs: it replaces those files as the source of truth."]
+        if ctx.notes:
+            header += ["", "Notes:"] + [f"- {n}" for n in ctx.notes]
+        text = to_commented_yaml(doc, "\n".join(header))
+        self._self_check(text)
+        return None if has_errors(ctx.diags) else text
+
+    def _team(self, svc: ImportedService, default_team: str) -> str:
+        """The service's own team; else the team all its SLOs name, if they agree; else the default."""
+        for v in [svc.team] + [s.team for s in svc.slos]:
+            if v is not None and check_name(self.ctx, v, "team name") is None:
+                return default_team
+        if svc.team is not None:
+            return str(svc.team.value)
+        named = {s.team.value for s in svc.slos if s.team is not None}
+        if len(named) == 1 and all(s.team is not None for s in svc.slos):
+            return str(named.pop())
+        return default_team
+
+    def _check(self, slo: ImportedSLO, spec: dict) -> None:
+        """What the importer built must be a valid obsgen SLO; a miss here is reported at the SLO."""
+        from obsgen.resolve.slo import warnings_for
+
+        try:
+            model = SLOSpec.model_validate(spec)
+        except ValidationError as exc:
+            for e in exc.errors(include_url=False):
+                where = ".".join(str(p) for p in e["loc"])
+                self.ctx.cannot(f"SLO {spec['name']!r}: as an obsgen SLO, `{where}`: {e['msg']}", slo.pos)
+            return
+        for problem in warnings_for(model):
+            self.ctx.diags.append(warning("OBS035", f"SLO {model.name!r}: {problem}", slo.pos,
+                                          hint="lower the objective or lengthen the period"))
+
+    def _self_check(self, text: str) -> None:
+        """The produced spec must validate as it is; anything caught here is an importer bug."""
+        from obsgen.api import load_texts
+
+        for d in load_texts({"imported.yaml": text}).diagnostics:
+            if d.severity is Severity.ERROR:
+                self.ctx.diags.append(error(d.code, f"the imported spec does not validate: {d.message}",
+                                            Pos("<imported spec>", d.pos.line, d.pos.col), d.hint))
+
+
+def finish(build: Build, default_team: str, title: str) -> tuple[str | None, list[Diagnostic]]:
+    ctx = build.ctx
+    team = Val(default_team, Pos("--team"), Pos("--team"), "--team")
+    if check_name(ctx, team, "team name") is None:
+        return None, normalise(ctx.diags)
+    text = build.render(default_team, title)
+    return text, normalise(ctx.diags)
