@@ -17,6 +17,19 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session(python=False)
+def quick(session: nox.Session) -> None:
+    """The fast loop: every test that needs no external tool (promtool, amtool, Prometheus,
+    Alertmanager, the blackbox exporter)."""
+    session.run("python", "-m", "pytest", "-q", "-m", "not tools", *session.posargs)
+
+
+@nox.session(python=False)
+def lint(session: nox.Session) -> None:
+    """The layer contract and no import cycles (src/obsgen/README.md), as CI checks them."""
+    session.run("lint-imports")
+
+
+@nox.session(python=False)
 def check(session: nox.Session) -> None:
     """generated/ is current, passes promtool/amtool (and the routing table), routes as the spec says
     in a fire drill, and its dashboards pass Grafana's schema."""

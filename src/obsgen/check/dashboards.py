@@ -1,11 +1,10 @@
 """Dashboards: every query parses."""
 from __future__ import annotations
 
-
 from obsgen.check.context import Context
-from obsgen.resolve.merge import as_str as _str
 from obsgen.check.expressions import GRAFANA_VARS, promql_diag, promql_error
 from obsgen.load.yaml import YMap, YSeq
+from obsgen.resolve.merge import as_str as _str
 
 
 class DashboardChecks(Context):

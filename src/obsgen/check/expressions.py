@@ -7,8 +7,8 @@ from functools import lru_cache
 
 from obsgen.core.diagnostics import Diagnostic, Pos, error
 from obsgen.core.gotemplate import structure_problem
-from obsgen.core.promql import PromQLTooBig, parse as parse_promql
-
+from obsgen.core.promql import PromQLTooBig
+from obsgen.core.promql import parse as parse_promql
 
 GRAFANA_VARS = re.compile(r"\$(__rate_interval|__interval|__range)\b|\$\{(__rate_interval|__interval|__range)\}")
 

@@ -17,13 +17,13 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
+from obsgen.check.silences import Finding
 from obsgen.core import naming
 from obsgen.core.diagnostics import error, warning
 from obsgen.load.yaml import YMap
 from obsgen.resolve.model import Model
-from obsgen.spec.parse import Parsed, locate
-from obsgen.check.silences import Finding
 from obsgen.resolve.slo import fmt_duration
+from obsgen.spec.parse import Parsed, locate
 
 ASPECTS = ("owner", "scrape", "alerts", "slo", "dashboard")
 _TOKEN = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")

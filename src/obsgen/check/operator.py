@@ -1,7 +1,6 @@
 """The operator target: credentials as Secret keys, time intervals without zones."""
 from __future__ import annotations
 
-
 from obsgen.check.context import Context
 from obsgen.core import naming
 from obsgen.core.diagnostics import error

@@ -2,7 +2,6 @@
 team or service pointing at one that exists."""
 from __future__ import annotations
 
-
 from obsgen.check.context import Context
 from obsgen.load.yaml import YMap
 

@@ -2,7 +2,6 @@
 team templates that stay in their place."""
 from __future__ import annotations
 
-
 from obsgen.check.context import Context
 from obsgen.check.expressions import template_error
 from obsgen.core.diagnostics import error

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 from obsgen.check.context import Context
-from obsgen.resolve.merge import as_str as _str
-from obsgen.resolve.merge import item_name as _item_name
 from obsgen.check.dashboards import DashboardChecks
 from obsgen.check.logging import LoggingChecks
 from obsgen.check.operator import OperatorChecks
@@ -14,6 +12,8 @@ from obsgen.check.sharding import ShardingChecks
 from obsgen.check.slos import SLOChecks
 from obsgen.check.tracing import TracingChecks
 from obsgen.core.diagnostics import Diagnostic, error
+from obsgen.resolve.merge import as_str as _str
+from obsgen.resolve.merge import item_name as _item_name
 from obsgen.resolve.slo import dashboard_uid
 
 

@@ -2,13 +2,12 @@
 the metric catalog, PromQL and templates of alerts and recording rules, instrumentation modules."""
 from __future__ import annotations
 
-
 from obsgen.check.context import Context
-from obsgen.resolve.merge import as_str as _str
 from obsgen.check.expressions import promql_diag, promql_error, template_error
 from obsgen.core import naming
 from obsgen.core.diagnostics import error
 from obsgen.load.yaml import YMap, YSeq
+from obsgen.resolve.merge import as_str as _str
 
 
 class ServiceChecks(Context):

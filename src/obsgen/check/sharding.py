@@ -1,7 +1,6 @@
 """Sharding: what can work with the output target, pins, the reserved shard label."""
 from __future__ import annotations
 
-
 from obsgen.check.context import Context
 from obsgen.core import naming
 from obsgen.core.diagnostics import error, warning

@@ -1,7 +1,6 @@
 """SLOs: unique, their generated alerts not clashing, SLI PromQL, latency buckets, alerting that can fire."""
 from __future__ import annotations
 
-
 from obsgen.check.context import Context
 from obsgen.check.expressions import promql_diag, promql_error, sli_exprs
 from obsgen.core.diagnostics import error, warning

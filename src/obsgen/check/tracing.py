@@ -1,7 +1,6 @@
 """Tracing: instrumentation, Jaeger's variant and image, sampling strategies that work together."""
 from __future__ import annotations
 
-
 from obsgen.check.context import Context
 from obsgen.core.diagnostics import error, warning
 

@@ -13,8 +13,9 @@ from typing import Annotated, Optional
 import typer
 
 from obsgen import __version__
-from obsgen.cli.commands import err, load, report, write_file
+from obsgen.cli import reporters
 from obsgen.cli.commands import build as run_build
+from obsgen.cli.commands import err, load, write_file
 from obsgen.cli.commands import validate as run_validate
 
 app = typer.Typer(
@@ -46,10 +47,6 @@ def _err(text: str) -> None:
 
 def _load(paths: list[Path] | None, fmt: Format, strict: bool, output: str | None = None):
     return load(paths, fmt.value, strict, output)
-
-
-def _report(diags: list, fmt: Format) -> None:
-    report(diags, fmt.value)
 
 
 class OutputTarget(str, Enum):
@@ -116,16 +113,7 @@ def check(root: Annotated[Path, typer.Argument(help="a built output folder")] = 
         _err(f"obsgen check: {exc}")
         raise typer.Exit(2)
     failed = [r for r in results if not r.ok]
-    if fmt is Format.json:
-        print(json.dumps({"results": [r.__dict__ for r in results], "failed": len(failed)}, indent=2))
-    else:
-        for r in results:
-            print(f"{'ok  ' if r.ok else 'FAIL'}  {r.file}  [{r.check}]")
-            if r.note:
-                print(f"      note: {r.note}")
-            for line in r.detail.splitlines():
-                print(f"      {line}")
-        print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    sys.stdout.write(reporters.check_results(results, fmt.value))
     if failed or not results:
         if not results:
             _err(f"obsgen check: nothing to check under {root}")
@@ -186,8 +174,8 @@ def drill(paths: SpecPaths = None, env: EnvOpt = None,
       obsgen drill --all
     """
     from obsgen.api import generate
-    from obsgen.features.verify import ToolMissing
     from obsgen.features.drill.drill import DrillError, environment_files, format_report, report_dict, run_drill
+    from obsgen.features.verify import ToolMissing
 
     project, failed = _load(paths, Format.text, False)
     if failed:
@@ -262,12 +250,6 @@ def _pick(project, env: str | None):
     return by_env[env]
 
 
-def _fmt_seconds(x: float) -> str:
-    from obsgen.resolve.slo import fmt_duration
-
-    return fmt_duration(round(x))
-
-
 @app.command()
 def explain(paths: SpecPaths = None, env: EnvOpt = None,
             coverage: Annotated[bool, typer.Option("--coverage", help="the per-service coverage table instead")] = False,
@@ -282,46 +264,14 @@ def explain(paths: SpecPaths = None, env: EnvOpt = None,
       obsgen explain --env development --format json\n
       obsgen explain --coverage
     """
-    from obsgen.check.objectives import ASPECTS, Explainer
+    from obsgen.check.objectives import Explainer
 
     model = _model(paths, env)
-    ex = Explainer(model)
-    objectives = model.spec.global_.objectives
+    explainer = Explainer(model)
     if coverage:
-        required = ex.required()
-        rows = ex.coverage
-        if fmt is Format.json:
-            print(json.dumps({"environment": model.env, "required": list(required),
-                              "covered_percent": round(ex.covered_percent(), 2),
-                              "objective_percent": objectives.coverage.min_percent if objectives.coverage else None,
-                              "services": [{"service": c.service, "team": c.team, **c.aspects,
-                                            "covered": c.covered(required)} for c in rows]}, indent=2))
-            return
-        width = max([len(c.service) for c in rows] + [7])
-        print(f"{'service':<{width}}  " + "  ".join(f"{a:<9}" for a in ASPECTS) + "  covered")
-        for c in rows:
-            print(f"{c.service:<{width}}  " + "  ".join(f"{'yes' if c.aspects[a] else '-':<9}" for a in ASPECTS)
-                  + f"  {'yes' if c.covered(required) else 'NO'}")
-        target = f" (objective {objectives.coverage.min_percent:g}%)" if objectives.coverage else ""
-        print(f"\n{ex.covered_percent():.1f}% of {len(rows)} services covered, counting "
-              f"{', '.join(required)}{target}")
-        return
-    timings = ex.timings
-    if fmt is Format.json:
-        print(json.dumps({"environment": model.env, "objectives": {k: v for k, v in objectives.time_to_notify.items()},
-                          "alerts": [t.to_dict() for t in timings]}, indent=2))
-        return
-    from obsgen.core import naming
-
-    width = max([len(t.alert) for t in timings] + [5])
-    print(f"{'alert':<{width}}  severity  {'notify':>7}  {'target':>6}  receivers")
-    for t in timings:
-        target = objectives.time_to_notify.get(t.severity)  # type: ignore[call-overload]
-        over = target is not None and t.time_to_notify_seconds > naming.duration_seconds(target)
-        extra = f"  (only during {', '.join(t.only_during)})" if t.only_during else ""
-        print(f"{t.alert:<{width}}  {t.severity:<8}  {_fmt_seconds(t.time_to_notify_seconds):>7}  "
-              f"{(target or '-'):>6}{'!' if over else ' '} {', '.join(t.receivers)}{extra}")
-    print("\nnotify = scrape interval + evaluation interval + for + group_wait (worst case); ! = over the objective")
+        sys.stdout.write(reporters.coverage(model, explainer, fmt.value))
+    else:
+        sys.stdout.write(reporters.timings(model, explainer, fmt.value))
 
 
 @app.command()

@@ -61,8 +61,10 @@ REGISTRY: dict[str, Code] = {
     "OBS048": _w("check", "tracing setting that has no effect"),
     # Lint: PromQL-aware checks across the catalog, rules, dashboards and routing.
     "OBS050": _w("lint", "metric nothing provides (with \"did you mean\")", True),
-    "OBS051": _w("lint", "label in a matcher, `by`/`without`, `on`/`ignoring`, `group_*` that the series cannot have", True),
-    "OBS052": Code("either", "lint", "counter used raw (compared, computed with, returned): an error; `rate` over a gauge: a warning", True),
+    "OBS051": _w("lint", "label in a matcher, `by`/`without`, `on`/`ignoring`, `group_*` that the series "
+                         "cannot have", True),
+    "OBS052": Code("either", "lint", "counter used raw (compared, computed with, returned): an error; `rate` over "
+                                     "a gauge: a warning", True),
     "OBS053": _e("lint", "`histogram_quantile` not over buckets, or after a grouping that drops `le`"),
     "OBS054": _w("lint", "range shorter than twice the scrape (or evaluation) interval of what it reads", True),
     "OBS055": _e("lint", "alert without a condition: it fires whenever its series exist"),

@@ -90,3 +90,19 @@ def format_text(d: Diagnostic) -> str:
 
 def format_json(diags: list[Diagnostic]) -> str:
     return json.dumps({"diagnostics": [d.to_dict() for d in diags]}, indent=2, sort_keys=True)
+
+
+def describe(value) -> str:
+    """A value as a message quotes it, for "should be a list, not …": its kind, and for a
+    scalar its value (a string cut at 40 characters)."""
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "null (empty)"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    return f"the string {str(value)[:40]!r}"

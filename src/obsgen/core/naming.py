@@ -82,10 +82,6 @@ def check_name(value: str) -> str:
     return value
 
 
-def env_dir(env: str) -> str:
-    return env
-
-
 def rules_file(group_owner: str) -> str:
     return f"prometheus/rules/{group_owner}.rules.yml"
 
@@ -109,8 +105,9 @@ def probe_module(service: str, probe: str) -> str:
 
 
 def camel(name: str) -> str:
-    """api-health -> ApiHealth: the prefix of alerts generated for a named object."""
-    return "".join(part[:1].upper() + part[1:] for part in name.split("-"))
+    """api-health -> ApiHealth, error_budget -> ErrorBudget: the prefix of alerts generated for a
+    named object."""
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[-_]", name) if part)
 
 
 # The external label telling sharded Prometheus servers' series apart (output.sharding).
@@ -143,3 +140,11 @@ def secret_ref(path: str) -> dict[str, str] | None:
     if not name or not DNS1123_RE.fullmatch(name) or len(name) > 253:
         return None
     return {"name": name, "key": key}
+
+
+# Series Prometheus writes itself, for every job (per target) and for the rules: no exporter's
+# catalog declares them. Lint counts them as known; the rules importer infers no catalog for them.
+PROMETHEUS_SCRAPE_SERIES = ("up", "scrape_duration_seconds", "scrape_samples_scraped",
+                            "scrape_samples_post_metric_relabeling", "scrape_series_added")
+PROMETHEUS_RULE_SERIES = ("ALERTS", "ALERTS_FOR_STATE")
+PROMETHEUS_SERIES = frozenset(PROMETHEUS_SCRAPE_SERIES + PROMETHEUS_RULE_SERIES)

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import io
-import re
 import json
+import re
 from dataclasses import dataclass
 
 from ruamel.yaml import YAML

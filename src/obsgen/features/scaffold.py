@@ -5,7 +5,6 @@ from pathlib import Path
 
 from obsgen.core.resources import templates_dir
 
-
 SCHEMA = Path("schemas") / "obsgen-v1.json"  # the spec files' yaml-language-server comment points here
 
 

@@ -16,9 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from obsgen.load.yaml import MAX_FILE_BYTES, read_yaml
-from obsgen.core.serialise import to_yaml
 from obsgen.core.routes import RoutingRow, match_routes, read_routing_table
+from obsgen.core.serialise import to_yaml
+from obsgen.load.yaml import MAX_FILE_BYTES, read_yaml
 
 INSTALL_HINT = (
     "install them with `apt-get install prometheus prometheus-alertmanager` (Debian/Ubuntu: they bring "
@@ -86,6 +86,19 @@ def _glob(root: Path, pattern: str) -> list[Path]:
                   if link_on_path(root, p.relative_to(root).as_posix()) is None and p.is_file())
 
 
+def _tree_files(root: Path) -> dict[str, list[Path]]:
+    """The tree's files by kind, as the targets declare what they write (targets.WRITES); regular
+    files only, none reached through a link."""
+    from obsgen.targets import file_kind
+
+    out: dict[str, list[Path]] = {}
+    for path in _glob(root, "*"):
+        found = file_kind(path.relative_to(root).as_posix())
+        if found is not None:
+            out.setdefault(found[0], []).append(path)
+    return out
+
+
 def check_tree(root: Path) -> list[CheckResult]:
     tools = find_tools()
     results: list[CheckResult] = []
@@ -96,99 +109,95 @@ def check_tree(root: Path) -> list[CheckResult]:
         results.append(CheckResult(rel(link), "no symbolic links", False,
                                    f"a symbolic link (to {os.readlink(link)}); obsgen does not follow links "
                                    f"in an output folder: remove it"))
-    for rules in sorted(_glob(root, "prometheus/rules/*.yml")):
-        ok, out = _run([tools["promtool"], "check", "rules", str(rules)])
-        results.append(CheckResult(rel(rules), "promtool check rules", ok, "" if ok else out))
-    for tests in sorted(_glob(root, "prometheus/tests/*.yml")):
-        # Test files name their rule files relative to themselves.
-        ok, out = _run([tools["promtool"], "test", "rules", tests.name], cwd=tests.parent)
-        results.append(CheckResult(rel(tests), "promtool test rules", ok, "" if ok else out))
-    # One prometheus.yml, or one prometheus-<i>.yml per shard (output.sharding).
-    for config in sorted([*_glob(root, "prometheus/prometheus.yml"), *_glob(root, "prometheus/prometheus-*.yml")]):
-        results.append(_guard(lambda: check_prometheus_config(config, rel(config), tools["promtool"]),
-                              rel(config), "promtool check config"))
-    for config in sorted(_glob(root, "alertmanager/alertmanager.yml")):
-        ok, out = _run([tools["amtool"], "check-config", str(config)])
-        results.append(CheckResult(rel(config), "amtool check-config", ok, "" if ok else out))
-    for tests in sorted(_glob(root, "alertmanager/routing-tests.yaml")):
-        results += check_routing_tests(tests, rel(tests), tools["amtool"])
-    for dash in sorted(_glob(root, "grafana/dashboards/**/*.json")):
-        problems = _structure(dashboard_problems, dash)
-        results.append(CheckResult(rel(dash), "dashboard structure", not problems, "\n".join(problems)))
-    for folder in sorted(p for p in root.rglob("operator") if p.is_dir() and not p.is_symlink()):
-        results += _guard(lambda: check_operator(folder, rel, tools), rel(folder), "operator resources", many=True)
-    for config in sorted(_glob(root, "jaeger/config.yaml")):
-        from obsgen.targets.jaeger_config import config_problems
-
-        try:
-            doc = read_yaml(config.read_text(encoding="utf-8"), rel(config))
-            problems = _structure(lambda _: config_problems(doc), config)
-        except (OSError, ValueError) as exc:
-            problems = [f"not readable YAML: {exc}"]
-        results.append(CheckResult(rel(config), "Jaeger 2 configuration structure", not problems, "\n".join(problems)))
-    manifests = [p for p in _glob(root, "jaeger/*.yaml") if p.name != "config.yaml"]
-    for manifest in sorted([*manifests, *_glob(root, "instrumentation/otel/*.configmap.yaml"),
-                            *_glob(root, "operator/**/*.yaml")]):
-        problems = _structure(manifest_problems, manifest)
-        results.append(CheckResult(rel(manifest), "kubernetes manifest structure", not problems, "\n".join(problems)))
-    for strategies in sorted(_glob(root, "jaeger/sampling-strategies.json")):
-        problems = _structure(sampling_problems, strategies)
-        results.append(CheckResult(rel(strategies), "sampling strategies", not problems, "\n".join(problems)))
-    for namespace in sorted(_glob(root, "mimir/rules/*.yaml")):
-        # promtool reads Prometheus rule files; a Mimir namespace file adds `namespace:` on top.
-        try:
-            doc = read_yaml(namespace.read_text(encoding="utf-8"), rel(namespace))
-            groups = doc["groups"]
-        except (OSError, ValueError, TypeError, KeyError) as exc:
-            results.append(CheckResult(rel(namespace), "promtool check rules (mimir namespace)", False,
-                                       f"not a Mimir rule namespace: {exc}"))
-            continue
-        with tempfile.TemporaryDirectory() as tmp:
-            plain = Path(tmp) / namespace.name
-            plain.write_text(to_yaml({"groups": groups}), encoding="utf-8")
-            ok, out = _run([tools["promtool"], "check", "rules", str(plain)])
-        results.append(CheckResult(rel(namespace), "promtool check rules (mimir namespace)", ok, "" if ok else out))
-    results += check_blackbox(root, rel)
+    files = _tree_files(root)
+    for kinds, check, name in CHECKS:
+        for path in sorted(p for kind in kinds for p in files.get(kind, [])):
+            found = _guard(lambda: check(path, rel(path), tools), rel(path), name, many=True)
+            results += found if isinstance(found, list) else [found]
     results.append(secret_scan(root))
     return results
 
 
-def check_operator(folder: Path, rel, tools: dict[str, str]) -> list[CheckResult]:
-    """The Prometheus Operator resources, read back into what the real tools check: the
-    PrometheusRules' groups with promtool, the config Secret's alertmanager.yml with amtool."""
-    from obsgen.targets.operator.extract import alertmanager_files, rule_files
+def _rules(path: Path, name: str, tools: dict[str, str]) -> CheckResult:
+    ok, out = _run([tools["promtool"], "check", "rules", str(path)])
+    return CheckResult(name, "promtool check rules", ok, "" if ok else out)
 
-    out = []
+
+def _rule_tests(path: Path, name: str, tools: dict[str, str]) -> CheckResult:
+    # Test files name their rule files relative to themselves.
+    ok, out = _run([tools["promtool"], "test", "rules", path.name], cwd=path.parent)
+    return CheckResult(name, "promtool test rules", ok, "" if ok else out)
+
+
+def _alertmanager(path: Path, name: str, tools: dict[str, str]) -> CheckResult:
+    ok, out = _run([tools["amtool"], "check-config", str(path)])
+    return CheckResult(name, "amtool check-config", ok, "" if ok else out)
+
+
+def _structure_check(problems_of, check: str):
+    def run(path: Path, name: str, tools: dict[str, str]) -> CheckResult:
+        problems = _structure(problems_of, path)
+        return CheckResult(name, check, not problems, "\n".join(problems))
+    return run
+
+
+def _jaeger_config(path: Path, name: str, tools: dict[str, str]) -> CheckResult:
+    from obsgen.targets.jaeger_config import config_problems
+
+    try:
+        doc = read_yaml(path.read_text(encoding="utf-8"), name)
+        problems = _structure(lambda _: config_problems(doc), path)
+    except (OSError, ValueError) as exc:
+        problems = [f"not readable YAML: {exc}"]
+    return CheckResult(name, "Jaeger 2 configuration structure", not problems, "\n".join(problems))
+
+
+def _mimir_namespace(path: Path, name: str, tools: dict[str, str]) -> CheckResult:
+    # promtool reads Prometheus rule files; a Mimir namespace file adds `namespace:` on top.
+    check = "promtool check rules (mimir namespace)"
+    try:
+        groups = read_yaml(path.read_text(encoding="utf-8"), name)["groups"]
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        return CheckResult(name, check, False, f"not a Mimir rule namespace: {exc}")
     with tempfile.TemporaryDirectory() as tmp:
-        for name, text in rule_files(folder).items():
-            plain = Path(tmp) / name
-            plain.write_text(text, encoding="utf-8")
-            ok, msg = _run([tools["promtool"], "check", "rules", str(plain)])
-            out.append(CheckResult(rel(folder / "rules" / (name.removesuffix(".rules.yml") + ".yaml")),
-                                   "promtool check rules (PrometheusRule)", ok, "" if ok else msg))
-        files = alertmanager_files(folder)
-        if files:
-            for name, text in files.items():
-                (Path(tmp) / name).parent.mkdir(parents=True, exist_ok=True)
-                (Path(tmp) / name).write_text(text, encoding="utf-8")
-            ok, msg = _run([tools["amtool"], "check-config", str(Path(tmp) / "alertmanager.yml")])
-            out.append(CheckResult(rel(folder / "alertmanager" / "config-secret.yaml"),
-                                   "amtool check-config (config Secret)", ok, "" if ok else msg))
-    return out
+        plain = Path(tmp) / path.name
+        plain.write_text(to_yaml({"groups": groups}), encoding="utf-8")
+        ok, out = _run([tools["promtool"], "check", "rules", str(plain)])
+    return CheckResult(name, check, ok, "" if ok else out)
 
 
-def check_blackbox(root: Path, rel) -> list[CheckResult]:
-    configs = _glob(root, "blackbox/blackbox.yml")
-    if not configs:
+def _operator_rules(path: Path, name: str, tools: dict[str, str]) -> CheckResult:
+    """A PrometheusRule file's groups, as a plain rule file, through promtool."""
+    from obsgen.targets.operator.extract import operator_rule_file_groups
+
+    with tempfile.TemporaryDirectory() as tmp:
+        plain = Path(tmp) / f"{path.stem}.rules.yml"
+        plain.write_text(to_yaml(operator_rule_file_groups(path.read_text(encoding="utf-8"))), encoding="utf-8")
+        ok, msg = _run([tools["promtool"], "check", "rules", str(plain)])
+    return CheckResult(name, "promtool check rules (PrometheusRule)", ok, "" if ok else msg)
+
+
+def _operator_secret(path: Path, name: str, tools: dict[str, str]) -> list[CheckResult]:
+    """The config Secret's alertmanager.yml and templates, as the operator mounts them, through amtool."""
+    from obsgen.targets.operator.extract import secret_alertmanager_files
+
+    files = secret_alertmanager_files(path.read_text(encoding="utf-8"))
+    if not files:
         return []
+    with tempfile.TemporaryDirectory() as tmp:
+        for rel_name, text in files.items():
+            (Path(tmp) / rel_name).parent.mkdir(parents=True, exist_ok=True)
+            (Path(tmp) / rel_name).write_text(text, encoding="utf-8")
+        ok, msg = _run([tools["amtool"], "check-config", str(Path(tmp) / "alertmanager.yml")])
+    return [CheckResult(name, "amtool check-config (config Secret)", ok, "" if ok else msg)]
+
+
+def _blackbox(path: Path, name: str, tools: dict[str, str]) -> CheckResult:
     exporter = shutil.which(EXPORTER) or shutil.which("blackbox_exporter")
     if exporter is None:
         raise ToolMissing([EXPORTER], BLACKBOX_HINT)
-    out = []
-    for config in configs:
-        ok, message = check_blackbox_config(config, exporter)
-        out.append(CheckResult(rel(config), "blackbox exporter --config.check", ok, message))
-    return out
+    ok, message = check_blackbox_config(path, exporter)
+    return CheckResult(name, "blackbox exporter --config.check", ok, message)
 
 
 def secret_scan(root: Path) -> CheckResult:
@@ -464,3 +473,24 @@ def check_blackbox_config(path: Path, exporter: str | None = None) -> tuple[bool
     out = (proc.stdout + proc.stderr).strip().splitlines()
     # It logs its start-up too; what matters is the error line.
     return False, "\n".join([line for line in out if "level=error" in line] or out)
+
+
+_MANIFESTS = ("jaeger-manifests", "otel-configmap", "operator-rules", "operator-alertmanager-secret",
+              "operator-resources")
+# What `obsgen check` runs on each kind of file the targets declare (targets.WRITES), in this order;
+# a kind not listed (templates, env files, Python modules) is only scanned for credentials.
+CHECKS = [
+    (("rules",), _rules, "promtool check rules"),
+    (("rule-tests",), _rule_tests, "promtool test rules"),
+    (("prometheus-config",), lambda p, n, t: check_prometheus_config(p, n, t["promtool"]), "promtool check config"),
+    (("alertmanager-config",), _alertmanager, "amtool check-config"),
+    (("routing-tests",), lambda p, n, t: check_routing_tests(p, n, t["amtool"]), "amtool config routes test"),
+    (("dashboard",), _structure_check(dashboard_problems, "dashboard structure"), "dashboard structure"),
+    (("operator-rules",), _operator_rules, "promtool check rules (PrometheusRule)"),
+    (("operator-alertmanager-secret",), _operator_secret, "amtool check-config (config Secret)"),
+    (("jaeger-config",), _jaeger_config, "Jaeger 2 configuration structure"),
+    (_MANIFESTS, _structure_check(manifest_problems, "kubernetes manifest structure"), "kubernetes manifest structure"),
+    (("sampling-strategies",), _structure_check(sampling_problems, "sampling strategies"), "sampling strategies"),
+    (("mimir-namespace",), _mimir_namespace, "promtool check rules (mimir namespace)"),
+    (("blackbox-config",), _blackbox, "blackbox exporter --config.check"),
+]

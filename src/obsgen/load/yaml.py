@@ -12,15 +12,15 @@ import warnings
 from pathlib import Path
 
 from ruamel.yaml import YAML
-from ruamel.yaml.main import CParser as _CParser  # None without ruamel.yaml.clib
 from ruamel.yaml.error import MarkedYAMLError, ReusedAnchorWarning, YAMLError
+from ruamel.yaml.events import MappingEndEvent, MappingStartEvent, SequenceEndEvent, SequenceStartEvent
+from ruamel.yaml.main import CParser as _CParser  # None without ruamel.yaml.clib
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.tag import Tag
-from ruamel.yaml.events import MappingEndEvent, MappingStartEvent, SequenceEndEvent, SequenceStartEvent
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from obsgen.core.diagnostics import Diagnostic, Pos, error
+from obsgen.core.diagnostics import Diagnostic, Pos, describe, error
 
 # Aliases may repeat data, but a spec never needs more than this many values built through them.
 MAX_EXPANDED_VALUES = 200_000
@@ -365,7 +365,7 @@ def load_text(text: str, file: str) -> tuple[object, list[Diagnostic]]:
         return None, [error("OBS004", "nesting too deep to read", Pos(file, 1, 1))]
     if not isinstance(data, YMap):
         return None, builder.diags + [error(
-            "OBS006", f"the top level must be a mapping, not a {_kind(data)}", _mark_pos(file, docs[0].start_mark))]
+            "OBS006", f"the top level must be a mapping, not {describe(data)}", _mark_pos(file, docs[0].start_mark))]
     return data, builder.diags
 
 
@@ -389,11 +389,3 @@ def load_file(path: Path, display: str) -> tuple[object, list[Diagnostic]]:
         col = len(raw[line_start:exc.start].decode("utf-8", errors="replace")) + 1  # characters, like YAML marks
         return None, [error("OBS005", "file is not UTF-8 text", Pos(display, line, col))]
     return load_text(text, display)
-
-
-def _kind(value: object) -> str:
-    if isinstance(value, list):
-        return "list"
-    if value is None:
-        return "null"
-    return type(value).__name__.replace("str", "string")

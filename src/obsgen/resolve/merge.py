@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from obsgen.core import naming
-from obsgen.core.diagnostics import Diagnostic, Pos, error
+from obsgen.core.diagnostics import Diagnostic, Pos, describe, error
 from obsgen.load.yaml import YMap, YSeq
-from obsgen.spec.parse import describe, did_you_mean
 from obsgen.spec import ENV_KEYS, LIST_SECTIONS, SECTION_KEYS
+from obsgen.spec.parse import did_you_mean
 
 DEFAULT_ENV = "default"
 # prometheus_client's (and client_golang's) default histogram buckets.

@@ -58,7 +58,6 @@ class Model:
     env: str
     sources: tuple[str, ...]
     spec: ProjectSpec
-    spec_files: tuple[str, ...] = field(default=())
     silenced: tuple[Silenced, ...] = field(default=())  # checks the spec silenced, with reasons
 
     @cached_property

@@ -5,7 +5,6 @@ blackbox.yml is features/verify.py.)
 """
 from __future__ import annotations
 
-
 from obsgen.core import naming
 from obsgen.resolve.derived import cert_warning
 from obsgen.spec import GlobalSpec, PanelSpec, ProbeSpec, QuerySpec, ServiceSpec, ThresholdStep

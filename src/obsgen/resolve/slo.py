@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass
 
 from obsgen.core import naming
-from obsgen.spec import SLOSpec, ServiceSpec
+from obsgen.spec import ServiceSpec, SLOSpec
 
 MONTH = 30 * 86400
 WORKBOOK_MIN_PERIOD = 28 * 86400
@@ -78,10 +78,6 @@ def fmt_number(x: float) -> str:
     return text if "e" not in text else f"{x:.15f}".rstrip("0").rstrip(".")
 
 
-def camel(name: str) -> str:
-    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[-_]", name) if part)
-
-
 @dataclass(frozen=True)
 class SLO:
     """An SLO with what its rules need: names, labels, windows."""
@@ -104,7 +100,7 @@ class SLO:
 
     @property
     def alert_base(self) -> str:
-        return self.spec.alerting.name or f"{camel(self.service.name)}{camel(self.spec.name)}"
+        return self.spec.alerting.name or f"{naming.camel(self.service.name)}{naming.camel(self.spec.name)}"
 
     def record_windows(self) -> list[int]:
         ws = {BASE_WINDOW, self.period}
@@ -248,7 +244,7 @@ def alert_rules(slo: SLO) -> list[dict]:
             continue
         labels = {**cfg.labels, **common, "severity": cfg.severity, "slo_tier": tier}
         rules.append({
-            "alert": f"{slo.alert_base}BudgetBurn{camel(tier)}",
+            "alert": f"{slo.alert_base}BudgetBurn{naming.camel(tier)}",
             "expr": _tier_expr(slo, tier),
             "labels": dict(sorted(labels.items())),
             "annotations": dict(sorted({**annotations,

@@ -8,27 +8,86 @@ checks that none is missing and that every example is accepted here.
 These types describe what a user writes; `resolve.model` holds what the compiler works on.
 """
 from obsgen.spec.base import (
-    AlertName, CategoryName, ChannelName, CheckCode, Duration, FilePath, Finite, LabelName, MetricName, Name,
-    PositiveDuration, SeverityName, Silences, Spec)
-from obsgen.spec.global_ import CoverageAspect, CoverageObjective, Datasource, GlobalSpec, Objectives, Retention
-from obsgen.spec.teams import (
-    EmailChannel, PagerDutyChannel, SafeURL, SlackChannel, SmsChannel, SnsTarget, TeamSpec, TemplateKind,
-    WebhookChannel)
-from obsgen.spec.services import (
-    AlertSpec, EXPORTER_PORTS, ErrorSpikeSpec, ExporterScrape, InstrumentationSpec, KubernetesScrape, MetricSpec,
-    PythonInstrumentation, RecordingRuleSpec, RuleGroupSpec, ScrapeSpec, ServiceLogsSpec, ServiceSpec)
-from obsgen.spec.slos import (
-    FreshnessSLI, LatencySLI, RatioSLI, RawSLI, SLISpec, SLOAlerting, SLOSpec, SLOTier, SLO_ALERT_LABELS, Selector)
-from obsgen.spec.probes import DnsProbe, HostPort, HttpProbe, IcmpProbe, ProbeSpec, TcpProbe
+    AlertName,
+    CategoryName,
+    ChannelName,
+    CheckCode,
+    Duration,
+    FilePath,
+    Finite,
+    LabelName,
+    MetricName,
+    Name,
+    PositiveDuration,
+    SeverityName,
+    Silences,
+    Spec,
+)
 from obsgen.spec.dashboards import DashboardSpec, PanelSpec, QuerySpec, ThresholdStep, TimeRange
-from obsgen.spec.tracing import (
-    ElasticsearchStorage, JaegerSpec, ResourceSpec, Resources, SamplingSpec, SecretRef, ServiceSampling, StorageSpec,
-    TracingSpec)
-from obsgen.spec.logging import FluentBitSpec, LogElasticsearch, LogRetention, LoggingSpec
+from obsgen.spec.global_ import CoverageAspect, CoverageObjective, Datasource, GlobalSpec, Objectives, Retention
+from obsgen.spec.logging import FluentBitSpec, LogElasticsearch, LoggingSpec, LogRetention
 from obsgen.spec.output import GrafanaProvisioning, K8sLabels, MimirSpec, OperatorSpec, OutputSpec, ShardingSpec
+from obsgen.spec.probes import DnsProbe, HostPort, HttpProbe, IcmpProbe, ProbeSpec, TcpProbe
+from obsgen.spec.project import ENV_KEYS, FILE_KEYS, LIST_SECTIONS, SECRET_KEYS, SECTION_KEYS, ProjectSpec
 from obsgen.spec.routing import (
-    CategoryRouting, InhibitSpec, RoutingSpec, SeverityRouting, SmtpSpec, TimeIntervalSpec, TimeRangeOfDay, Timing)
-from obsgen.spec.project import ENV_KEYS, FILE_KEYS, LIST_SECTIONS, ProjectSpec, SECRET_KEYS, SECTION_KEYS
+    CategoryRouting,
+    InhibitSpec,
+    RoutingSpec,
+    SeverityRouting,
+    SmtpSpec,
+    TimeIntervalSpec,
+    TimeRangeOfDay,
+    Timing,
+)
+from obsgen.spec.services import (
+    EXPORTER_PORTS,
+    AlertSpec,
+    ErrorSpikeSpec,
+    ExporterScrape,
+    InstrumentationSpec,
+    KubernetesScrape,
+    MetricSpec,
+    PythonInstrumentation,
+    RecordingRuleSpec,
+    RuleGroupSpec,
+    ScrapeSpec,
+    ServiceLogsSpec,
+    ServiceSpec,
+)
+from obsgen.spec.slos import (
+    SLO_ALERT_LABELS,
+    FreshnessSLI,
+    LatencySLI,
+    RatioSLI,
+    RawSLI,
+    Selector,
+    SLISpec,
+    SLOAlerting,
+    SLOSpec,
+    SLOTier,
+)
+from obsgen.spec.teams import (
+    EmailChannel,
+    PagerDutyChannel,
+    SafeURL,
+    SlackChannel,
+    SmsChannel,
+    SnsTarget,
+    TeamSpec,
+    TemplateKind,
+    WebhookChannel,
+)
+from obsgen.spec.tracing import (
+    ElasticsearchStorage,
+    JaegerSpec,
+    Resources,
+    ResourceSpec,
+    SamplingSpec,
+    SecretRef,
+    ServiceSampling,
+    StorageSpec,
+    TracingSpec,
+)
 
 __all__ = [
     "AlertName",

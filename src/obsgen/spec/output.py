@@ -6,7 +6,6 @@ from pydantic import Field
 from obsgen.spec.base import Name, Spec
 from obsgen.spec.teams import SafeURL
 
-
 K8sLabels = dict[Annotated[str, Field(pattern=r"^([a-z0-9]([a-z0-9.-]*[a-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?$")],
                  Annotated[str, Field(pattern=r"^([A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?)?$", max_length=63)]]
 

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
 import types
 import typing
+from dataclasses import dataclass
 
 from pydantic import BaseModel, ValidationError
 
-from obsgen.core.diagnostics import Diagnostic, Pos, error
+from obsgen.core.diagnostics import Diagnostic, Pos, describe, error
 from obsgen.load.yaml import YMap, YSeq
 from obsgen.spec import SECRET_KEYS, ProjectSpec
 
@@ -157,20 +157,6 @@ def translate(exc: ValidationError, root: YMap, model: type[BaseModel], prefix: 
                 msg = f"{err.get('input')!r} does not have the expected form ({err['ctx']['pattern']})"
             diags.append(error("OBS011", f"{where}: {msg}" if where else msg, pos))
     return diags
-
-
-def describe(value) -> str:
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if value is None:
-        return "null (empty)"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return f"the number {value}"
-    return f"the string {str(value)[:40]!r}"
 
 
 @dataclass

@@ -6,7 +6,6 @@ from pydantic import Field, model_validator
 from obsgen.spec.base import Duration, Name, PositiveDuration, SeverityName, Silences, Spec
 from obsgen.spec.teams import SafeURL
 
-
 HostPort = Annotated[str, Field(pattern=r"^[^\s/:]+:\d+$")]
 
 

@@ -3,14 +3,14 @@
 from pydantic import Field
 
 from obsgen.spec.base import Spec
-from obsgen.spec.global_ import GlobalSpec
-from obsgen.spec.teams import TeamSpec
-from obsgen.spec.services import ServiceSpec
 from obsgen.spec.dashboards import DashboardSpec
-from obsgen.spec.tracing import TracingSpec
+from obsgen.spec.global_ import GlobalSpec
 from obsgen.spec.logging import LoggingSpec
 from obsgen.spec.output import OutputSpec
 from obsgen.spec.routing import RoutingSpec
+from obsgen.spec.services import ServiceSpec
+from obsgen.spec.teams import TeamSpec
+from obsgen.spec.tracing import TracingSpec
 
 
 class ProjectSpec(Spec):

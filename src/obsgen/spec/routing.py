@@ -5,7 +5,16 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, model_validator
 
 from obsgen.spec.base import (
-    CategoryName, ChannelName, Duration, FilePath, LabelName, Name, PositiveDuration, SeverityName, Spec)
+    CategoryName,
+    ChannelName,
+    Duration,
+    FilePath,
+    LabelName,
+    Name,
+    PositiveDuration,
+    SeverityName,
+    Spec,
+)
 
 
 class Timing(Spec):

@@ -24,8 +24,8 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.json_schema import GenerateJsonSchema, NoDefault
 
-from obsgen.core import naming
 from obsgen import spec
+from obsgen.core import naming
 from obsgen.spec import base
 
 SCHEMA_ID = "urn:obsgen:schema:obsgen-v1"

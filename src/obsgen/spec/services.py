@@ -5,10 +5,22 @@ from pydantic import AfterValidator, Field, model_validator
 
 from obsgen.core import naming
 from obsgen.spec.base import (
-    AlertName, CategoryName, Duration, FilePath, Finite, LabelName, MetricName, Name, PositiveDuration, SeverityName,
-    Silences, Spec, _regex)
-from obsgen.spec.slos import SLOSpec
+    AlertName,
+    CategoryName,
+    Duration,
+    FilePath,
+    Finite,
+    LabelName,
+    MetricName,
+    Name,
+    PositiveDuration,
+    SeverityName,
+    Silences,
+    Spec,
+    _regex,
+)
 from obsgen.spec.probes import ProbeSpec
+from obsgen.spec.slos import SLOSpec
 
 
 class MetricSpec(Spec):

@@ -5,8 +5,17 @@ from pydantic import Field, model_validator
 
 from obsgen.core import naming
 from obsgen.spec.base import (
-    AlertName, CategoryName, Duration, Finite, LabelName, MetricName, Name, SeverityName, Silences, Spec)
-
+    AlertName,
+    CategoryName,
+    Duration,
+    Finite,
+    LabelName,
+    MetricName,
+    Name,
+    SeverityName,
+    Silences,
+    Spec,
+)
 
 Selector = Annotated[str, Field(min_length=1, description="a PromQL series selector")]
 

@@ -1,20 +1,88 @@
 """Targets turn a valid model into artifacts. One small protocol, one registry.
 
 A target assumes the model is valid and never reports user errors; it returns files as
-(path, text) with paths relative to the environment's output folder.
+(path, text) with paths relative to the environment's output folder. Each target declares the
+files it writes (`WRITES`: a kind and a path pattern per kind of file); `obsgen check` and
+`obsgen diff` find a tree's files by those declarations, so a target's paths are said once.
 """
 from __future__ import annotations
 
-from typing import Callable, Protocol
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Callable, Protocol
 
-from obsgen.resolve.model import Model
 from obsgen.core.serialise import Artifact
+
+if TYPE_CHECKING:  # importing the models costs `obsgen check` start-up it does not need
+    from obsgen.resolve.model import Model
 
 
 class Target(Protocol):
     name: str
 
     def generate(self, model: Model) -> list[Artifact]: ...
+
+
+@dataclass(frozen=True)
+class Writes:
+    """A kind of file a target writes, and where: a path below an environment's folder, where
+    `*` stands for any name and `**/` for any folders."""
+
+    kind: str
+    pattern: str
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        parts = re.split(r"(\*\*/|\*)", self.pattern)
+        body = "".join("(?:[^/]+/)*" if p == "**/" else "[^/]*" if p == "*" else re.escape(p) for p in parts)
+        return re.compile(body)
+
+
+# What each target writes, most specific first: a path is of the first kind it matches.
+WRITES: dict[str, tuple[Writes, ...]] = {
+    "prometheus": (Writes("prometheus-config", "prometheus/prometheus.yml"),
+                   Writes("prometheus-config", "prometheus/prometheus-*.yml")),
+    "slo": (Writes("rules", "prometheus/rules/*.slo.rules.yml"), Writes("rule-tests", "prometheus/tests/*.yml")),
+    "rules": (Writes("rules", "prometheus/rules/*.yml"),),
+    "alertmanager": (Writes("alertmanager-config", "alertmanager/alertmanager.yml"),
+                     Writes("routing-tests", "alertmanager/routing-tests.yaml"),
+                     Writes("alertmanager-templates", "alertmanager/templates/*.tmpl")),
+    "grafana": (Writes("dashboard", "grafana/dashboards/**/*.json"),
+                Writes("grafana-provisioning", "grafana/provisioning/**/*.yaml")),
+    "jaeger": (Writes("jaeger-config", "jaeger/config.yaml"),
+               Writes("sampling-strategies", "jaeger/sampling-strategies.json"),
+               Writes("jaeger-manifests", "jaeger/*.yaml")),
+    "otel": (Writes("otel-env", "instrumentation/otel/*.env"),
+             Writes("otel-configmap", "instrumentation/otel/*.configmap.yaml")),
+    "silenced": (Writes("silenced", "silenced.yaml"),),
+    "instrumentation": (Writes("python-module", "instrumentation/python/*.py"),),
+    "blackbox": (Writes("blackbox-config", "blackbox/blackbox.yml"),),
+    "mimir": (Writes("mimir-namespace", "mimir/rules/*.yaml"),),
+    "operator": (Writes("operator-rules", "operator/rules/*.yaml"),
+                 Writes("operator-alertmanager-secret", "operator/alertmanager/config-secret.yaml"),
+                 Writes("operator-resources", "operator/**/*.yaml")),
+    "logging": (Writes("fluent-bit-config", "logging/fluent-bit/*.yaml"),
+                Writes("elasticsearch-bodies", "logging/elasticsearch/**/*.json")),
+}
+
+
+@lru_cache(maxsize=None)
+def _declared() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple((w.kind, w.regex) for writes in WRITES.values() for w in writes)
+
+
+def file_kind(path: str) -> tuple[str, str] | None:
+    """(kind, path below its environment's folder) of a file obsgen writes, from the targets'
+    declarations; None for a file no target writes. `path` may start at any folder above the
+    environment's (a built tree's root, or an environment folder itself)."""
+    parts = path.split("/")
+    for start in range(len(parts)):
+        rel = "/".join(parts[start:])
+        for kind, regex in _declared():
+            if regex.fullmatch(rel):
+                return kind, rel
+    return None
 
 
 def _registry() -> dict[str, Callable[[], Target]]:

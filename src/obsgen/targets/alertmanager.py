@@ -18,9 +18,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 from obsgen.core import naming
-from obsgen.resolve.model import Model
-from obsgen.core.serialise import Artifact, to_yaml
 from obsgen.core.routes import routing_table_doc
+from obsgen.core.serialise import Artifact, to_yaml
+from obsgen.resolve.model import Model
 from obsgen.resolve.routing_table import routing_table
 from obsgen.spec import SeverityRouting, TeamSpec, TimeIntervalSpec, Timing
 

@@ -7,9 +7,9 @@ scrape jobs are written by the prometheus target.
 from __future__ import annotations
 
 from obsgen.core import naming
+from obsgen.core.serialise import Artifact, to_yaml
 from obsgen.resolve import probes
 from obsgen.resolve.model import Model
-from obsgen.core.serialise import Artifact, to_yaml
 from obsgen.spec import GlobalSpec, ProbeSpec
 
 PATH = "blackbox/blackbox.yml"

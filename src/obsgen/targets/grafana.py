@@ -18,8 +18,8 @@ import grafanalib.core as g
 from grafanalib._gen import DashboardEncoder
 
 from obsgen.core import naming
-from obsgen.resolve.model import Model
 from obsgen.core.serialise import Artifact, to_json
+from obsgen.resolve.model import Model
 from obsgen.spec import DashboardSpec, PanelSpec, QuerySpec
 from obsgen.targets.grafana_provisioning import provisioning
 

@@ -14,8 +14,8 @@ provider's folder it re-reads on its own.
 """
 from __future__ import annotations
 
-from obsgen.resolve.model import Model
 from obsgen.core.serialise import Artifact, to_yaml
+from obsgen.resolve.model import Model
 
 DASHBOARDS_FILE = "grafana/provisioning/dashboards/obsgen.yaml"
 DATASOURCES_FILE = "grafana/provisioning/datasources/obsgen.yaml"

@@ -38,8 +38,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from obsgen.core import naming
-from obsgen.resolve.model import Model
 from obsgen.core.serialise import Artifact, comment_header
+from obsgen.resolve.model import Model
 from obsgen.spec import MetricSpec, ServiceSpec
 
 OUTCOME_LABELS = ("outcome", "result")

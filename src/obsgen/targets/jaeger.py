@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import hashlib
 
-from obsgen.resolve.model import Model
 from obsgen.core.serialise import Artifact, to_json, to_yaml, to_yaml_documents
+from obsgen.resolve.model import Model
 from obsgen.spec import JaegerSpec
 from obsgen.targets import jaeger_config as v2
 from obsgen.targets.jaeger_sampling import sampling_strategies

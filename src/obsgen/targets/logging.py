@@ -32,8 +32,8 @@ from __future__ import annotations
 import re
 
 from obsgen.core import naming
-from obsgen.resolve.model import Model
 from obsgen.core.serialise import Artifact, comment_header, to_json, to_yaml
+from obsgen.resolve.model import Model
 from obsgen.spec import LoggingSpec, ServiceLogsSpec, ServiceSpec
 
 NAME = "logging"

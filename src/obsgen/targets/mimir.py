@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from obsgen.resolve.model import Model
 from obsgen.core.serialise import Artifact, to_yaml
+from obsgen.resolve.model import Model
 from obsgen.targets.rules import service_groups
 
 RULES_DIR = "mimir/rules"

@@ -29,8 +29,8 @@ import re
 from decimal import Decimal
 from urllib.parse import quote
 
-from obsgen.resolve.model import Model
 from obsgen.core.serialise import Artifact, comment_header, to_yaml
+from obsgen.resolve.model import Model
 from obsgen.spec import ServiceSpec, TracingSpec
 from obsgen.targets import jaeger
 from obsgen.targets.jaeger_sampling import probability

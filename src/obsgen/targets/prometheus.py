@@ -15,10 +15,10 @@ from __future__ import annotations
 import posixpath
 import re
 
-from obsgen.resolve import derived, probes
 from obsgen.core import naming
-from obsgen.resolve.model import Model
 from obsgen.core.serialise import Artifact, to_yaml
+from obsgen.resolve import derived, probes
+from obsgen.resolve.model import Model
 from obsgen.spec import EXPORTER_PORTS, KubernetesScrape, ProbeSpec, ScrapeSpec, ServiceSpec
 
 SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"

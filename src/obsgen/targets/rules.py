@@ -5,8 +5,8 @@ from __future__ import annotations
 from itertools import groupby
 
 from obsgen.core import naming
-from obsgen.resolve.model import Alert, Model
 from obsgen.core.serialise import Artifact, to_yaml
+from obsgen.resolve.model import Alert, Model
 from obsgen.spec import RecordingRuleSpec, ServiceSpec
 
 

@@ -4,8 +4,8 @@ It travels with the output so that reviewers and auditors see the exceptions nex
 configuration they affect. Written only when something is silenced."""
 from __future__ import annotations
 
-from obsgen.resolve.model import Model, Silenced
 from obsgen.core.serialise import Artifact, to_yaml
+from obsgen.resolve.model import Model, Silenced
 
 
 class SilencedTarget:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import math
 
-from obsgen.resolve.model import Model
 from obsgen.core.serialise import Artifact, to_yaml
+from obsgen.resolve.model import Model
 from obsgen.resolve.slo import BASE_WINDOW, SLO, alert_rules, fmt_duration, fmt_number, ratio_name, rule_groups
 
 TOTAL_RATE = 100.0  # events per second in the synthetic traffic

@@ -25,16 +25,16 @@ and intervals), `exprs` (OBS050-055), `alerts` (OBS056-059), `routing` (OBS060-0
 """
 from __future__ import annotations
 
-from obsgen.core.diagnostics import Diagnostic
-from obsgen.load.yaml import YMap
-from obsgen.resolve.model import Model
-from obsgen.spec.parse import Parsed
-from obsgen.check.silences import Finding
 from obsgen.check.lint.alerts import alert_findings
 from obsgen.check.lint.catalog import Catalog, Known
 from obsgen.check.lint.exprs import expression_findings
 from obsgen.check.lint.promql import parse
 from obsgen.check.lint.routing import routing_findings
+from obsgen.check.silences import Finding
+from obsgen.core.diagnostics import Diagnostic
+from obsgen.load.yaml import YMap
+from obsgen.resolve.model import Model
+from obsgen.spec.parse import Parsed
 
 __all__ = ["Catalog", "Known", "alert_findings", "expression_findings", "parse", "routing_findings", "run"]
 

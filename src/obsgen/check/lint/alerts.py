@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 
+from obsgen.check.lint.promql import dur
+from obsgen.check.silences import Finding
 from obsgen.core import naming
 from obsgen.core.diagnostics import warning
 from obsgen.load.yaml import YMap
 from obsgen.resolve.model import Model
 from obsgen.spec.parse import Parsed, locate
-from obsgen.check.silences import Finding
-from obsgen.check.lint.promql import dur
 
 CAMEL = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 

@@ -6,12 +6,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from obsgen.check.lint.promql import (
+    COMPARISONS,
+    KEEP_LABELS,
+    SELECTING,
+    Agg,
+    Bin,
+    Fn,
+    Lit,
+    Sel,
+    Sub,
+    is_scalar,
+    parse,
+    vector_arg,
+)
 from obsgen.core import naming
 from obsgen.resolve.model import Model
-from obsgen.spec.parse import did_you_mean
 from obsgen.resolve.slo import rule_groups
-from obsgen.check.lint.promql import (COMPARISONS, KEEP_LABELS, SELECTING, Agg, Bin, Fn, Lit, Sel, Sub, is_scalar, parse,
-                     vector_arg)
+from obsgen.spec.parse import did_you_mean
 
 # ----------------------------------------------------------------------------- what the spec says exists
 
@@ -115,11 +127,10 @@ class Catalog:
                                                              {"": self.scrape_interval}, "exporter"))
         up_labels = None if open_jobs else self.targets
         all_jobs = every_job or {"": self.scrape_interval}
-        for name in ("up", "scrape_duration_seconds", "scrape_samples_scraped", "scrape_samples_post_metric_relabeling",
-                     "scrape_series_added"):
+        for name in naming.PROMETHEUS_SCRAPE_SERIES:
             self._add(name, Known("gauge", up_labels, dict(all_jobs), "prometheus"))
         self.prefixes.append(("scrape_", Known("gauge", up_labels, dict(all_jobs), "prometheus")))
-        for name in ("ALERTS", "ALERTS_FOR_STATE"):
+        for name in naming.PROMETHEUS_RULE_SERIES:
             self._add(name, Known("gauge", None, {"": self.eval_interval}, "prometheus"))
         for kind, jobs in sorted(kinds.items()):
             family = PRESET_PREFIXES.get(kind[7:], ()) if kind.startswith("preset:") else EXPORTER_PREFIXES[kind]

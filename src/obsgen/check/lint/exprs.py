@@ -5,16 +5,36 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from obsgen.check.lint.catalog import Catalog, Labels, condition
+from obsgen.check.lint.promql import (
+    COMPARISONS,
+    COUNTER_MISREAD,
+    COUNTER_PASS,
+    COUNTER_SAFE,
+    COUNTING,
+    GRAFANA_SECONDS,
+    KEEP_LABELS,
+    RATES,
+    SELECTING,
+    Agg,
+    Bin,
+    Fn,
+    Lit,
+    Sel,
+    Sub,
+    children,
+    dur,
+    is_scalar,
+    parse,
+    selectors,
+    vector_arg,
+)
+from obsgen.check.silences import Finding
 from obsgen.core.diagnostics import error, warning
 from obsgen.load.yaml import YMap
 from obsgen.resolve.model import Model
-from obsgen.spec.parse import Parsed, did_you_mean, locate
-from obsgen.check.silences import Finding
 from obsgen.resolve.slo import BASE_WINDOW, fmt_duration, fmt_number
-from obsgen.check.lint.catalog import Catalog, Labels, condition
-from obsgen.check.lint.promql import (COMPARISONS, COUNTER_MISREAD, COUNTER_PASS, COUNTER_SAFE, COUNTING, GRAFANA_SECONDS,
-                     KEEP_LABELS, RATES, SELECTING, Agg, Bin, Fn, Lit, Sel, Sub, children, dur, is_scalar, parse,
-                     selectors, vector_arg)
+from obsgen.spec.parse import Parsed, did_you_mean, locate
 
 # ----------------------------------------------------------------------------- checks on one expression
 

@@ -9,7 +9,6 @@ from functools import lru_cache
 import promql_parser as pp
 
 from obsgen.core.promql import parse as bounded_parse
-
 from obsgen.resolve.slo import fmt_duration
 
 # ----------------------------------------------------------------------------- PromQL as plain data

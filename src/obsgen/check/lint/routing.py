@@ -17,15 +17,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
+from obsgen.check.silences import Finding
 from obsgen.core import naming
 from obsgen.core.diagnostics import warning
+from obsgen.core.naming import DEFAULT_RECEIVER, receiver_name
+from obsgen.core.routes import RouteHit, match_routes, receiver_integrations, route_matchers
 from obsgen.load.yaml import YMap
 from obsgen.resolve.model import Model
-from obsgen.core.naming import DEFAULT_RECEIVER, receiver_name
-from obsgen.spec.parse import Parsed, locate
-from obsgen.core.routes import RouteHit, match_routes, receiver_integrations, route_matchers
-from obsgen.check.silences import Finding
 from obsgen.resolve.slo import alert_rules
+from obsgen.spec.parse import Parsed, locate
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,12 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from obsgen.load.yaml import MAX_FILE_BYTES
-from obsgen.write.tree import MANIFEST, OutputError, read_inside, read_manifest
 from obsgen.features.diff.compare import diff_trees
 from obsgen.features.diff.model import KINDS, Change, DiffError, Report
 from obsgen.features.diff.objects import objects
 from obsgen.features.diff.report import format_report
+from obsgen.load.yaml import MAX_FILE_BYTES
+from obsgen.write.tree import MANIFEST, OutputError, read_inside, read_manifest
 
 
 def read_tree(root: Path) -> dict[str, str]:

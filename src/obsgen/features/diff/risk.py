@@ -6,10 +6,18 @@ from typing import Any
 
 import promql_parser
 
-from obsgen.resolve.slo import fmt_number
 from obsgen.features.diff.model import Change
-from obsgen.features.diff.objects import (Objects, accepts_critical, pager_kinds, parse_expr, route_id, route_path, seconds,
-                      unparen)
+from obsgen.features.diff.objects import (
+    Objects,
+    accepts_critical,
+    pager_kinds,
+    parse_expr,
+    route_id,
+    route_path,
+    seconds,
+    unparen,
+)
+from obsgen.resolve.slo import fmt_number
 
 SEVERITY_RANK = {"info": 1, "warning": 2, "error": 3, "critical": 4, "page": 4}
 COMPARISONS = (">", ">=", "<", "<=")

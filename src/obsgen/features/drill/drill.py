@@ -20,12 +20,11 @@ import re
 import time
 from dataclasses import asdict, dataclass, field
 
-
-from obsgen.load.yaml import read_yaml
-from obsgen.features.drill.capture import Capture
 from obsgen.core.naming import duration_seconds
 from obsgen.core.routes import Matcher, read_routing_table, route_matchers
+from obsgen.features.drill.capture import Capture
 from obsgen.features.drill.sandbox import CONFIG, TIMING, DrillError, Integration, LocalAlertmanager, sigterm_interrupts
+from obsgen.load.yaml import read_yaml
 
 TABLE = "alertmanager/routing-tests.yaml"
 GRACE = 2.0  # seconds to wait, after the last expected delivery, for unexpected ones

@@ -44,10 +44,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-
-from obsgen.load.yaml import read_yaml
 from obsgen.features.drill.capture import EMAIL_HEADER, CaptureServer, integration_key
 from obsgen.features.verify import ToolMissing
+from obsgen.load.yaml import read_yaml
 
 CONFIG = "alertmanager/alertmanager.yml"
 TIMING = {"group_wait": "1s", "group_interval": "1s", "repeat_interval": "1h"}

@@ -24,11 +24,11 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import ScalarNode
 
 from obsgen.core import naming
-from obsgen.core.diagnostics import Diagnostic, Pos, Severity, error, has_errors, normalise, warning
-from obsgen.load.yaml import MAX_FILE_BYTES, YMap, YSeq, load_text
+from obsgen.core.diagnostics import Diagnostic, Pos, Severity, describe, error, has_errors, normalise, warning
 from obsgen.core.serialise import to_commented_yaml
-from obsgen.spec.parse import did_you_mean
+from obsgen.load.yaml import MAX_FILE_BYTES, YMap, YSeq, load_text
 from obsgen.spec import SLO_ALERT_LABELS, SLOSpec
+from obsgen.spec.parse import did_you_mean
 
 DEFAULT_TEAM = "slo-owners"
 NOT_EXPRESSIBLE = "OBS040"  # the input is valid, but obsgen's spec cannot say it
@@ -79,16 +79,6 @@ class Ctx:
 _KINDS = {str: "a string", bool: "true or false", YMap: "a mapping", YSeq: "a list", float: "a number"}
 
 
-def _describe(value) -> str:
-    if value is None:
-        return "empty"
-    if isinstance(value, bool):
-        return "true or false"
-    if isinstance(value, (int, float)):
-        return "a number"
-    return _KINDS.get(type(value), type(value).__name__)
-
-
 class Node:
     """One mapping of an input document, read field by field with types checked and positions kept."""
 
@@ -129,7 +119,7 @@ class Node:
         if kind is float:
             ok = isinstance(value, (int, float)) and not isinstance(value, bool)
         if not ok:
-            self.ctx.invalid(f"{self.where(key)}: should be {_KINDS[kind]}, not {_describe(value)}",
+            self.ctx.invalid(f"{self.where(key)}: should be {_KINDS[kind]}, not {describe(value)}",
                              self.val_pos(key))
             return None
         return value
@@ -151,7 +141,7 @@ class Node:
             if isinstance(item, YMap):
                 out.append(Node(item, path, self.ctx))
             else:
-                self.ctx.invalid(f"{path}: should be a mapping, not {_describe(item)}", pos)
+                self.ctx.invalid(f"{path}: should be a mapping, not {describe(item)}", pos)
         return out
 
     def strings(self, key: str) -> dict[str, Val]:
@@ -169,7 +159,7 @@ class Node:
             if isinstance(value, str):
                 out[k] = Val(value, self.val_pos(k), self.key_pos(k), self.where(k))
             else:
-                self.ctx.invalid(f"{self.where(k)}: should be a string, not {_describe(value)}", self.val_pos(k),
+                self.ctx.invalid(f"{self.where(k)}: should be a string, not {describe(value)}", self.val_pos(k),
                                  hint=None if isinstance(value, (YMap, YSeq)) else "quote it")
         return out
 

@@ -29,12 +29,24 @@ from pathlib import Path
 import promql_parser
 
 from obsgen.core import naming
-from obsgen.core.promql import parse as parse_promql
 from obsgen.core.diagnostics import Diagnostic, error
-from obsgen.spec.parse import did_you_mean
+from obsgen.core.promql import parse as parse_promql
 from obsgen.features.importers.common import (
-    DEFAULT_TEAM, Build, Ctx, ImportedSLO, Node, Val, alert_annotations, check_name, finish, input_files, promql_ok,
-    read_documents, slo_labels)
+    DEFAULT_TEAM,
+    Build,
+    Ctx,
+    ImportedSLO,
+    Node,
+    Val,
+    alert_annotations,
+    check_name,
+    finish,
+    input_files,
+    promql_ok,
+    read_documents,
+    slo_labels,
+)
+from obsgen.spec.parse import did_you_mean
 
 API_VERSION = "openslo/v1"
 KINDS = ("SLO", "SLI", "Service", "DataSource")

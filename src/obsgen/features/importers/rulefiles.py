@@ -33,10 +33,6 @@ _SEVERITY_SYNONYMS = {
     **dict.fromkeys(("low", "none", "notice", "informational", "debug", "p4", "p5"), "info"),
 }
 FIELD_ANNOTATIONS = ("summary", "description", "runbook_url")
-# Series Prometheus writes itself: no exporter's catalog declares them.
-PROMETHEUS_SERIES = frozenset({"ALERTS", "ALERTS_FOR_STATE", "up", "scrape_duration_seconds",
-                               "scrape_samples_scraped", "scrape_samples_post_metric_relabeling",
-                               "scrape_series_added"})
 _URL = re.compile(r"^https?://")
 _PLAIN_TOKEN = re.compile(r"[^\s,\]}#]+")
 

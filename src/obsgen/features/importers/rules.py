@@ -55,9 +55,26 @@ from obsgen.core import naming
 from obsgen.core.diagnostics import Diagnostic, Pos, error, has_errors, normalise, warning
 from obsgen.core.serialise import to_commented_yaml
 from obsgen.features.importers.common import Ctx, Val, check_name, input_files
-
-from obsgen.features.importers.rulefiles import (DEFAULT_TEAM, METRICS_SERVICE, DEFAULT_SEVERITY, _SEVERITY_SYNONYMS, FIELD_ANNOTATIONS, PROMETHEUS_SERIES, _URL, Expected, Host, IMPORTED_NAME, RawGroup, RawRule, Reader, Use, _seconds, catalog, read_host, rule_fields, selectors)
-
+from obsgen.features.importers.rulefiles import (
+    _SEVERITY_SYNONYMS,
+    _URL,
+    DEFAULT_SEVERITY,
+    DEFAULT_TEAM,
+    FIELD_ANNOTATIONS,
+    IMPORTED_NAME,
+    METRICS_SERVICE,
+    Expected,
+    Host,
+    RawGroup,
+    RawRule,
+    Reader,
+    Use,
+    _seconds,
+    catalog,
+    read_host,
+    rule_fields,
+    selectors,
+)
 
 # ----------------------------------------------------------------------------- building the spec
 
@@ -320,7 +337,7 @@ class Builder:
             except (ValueError, TypeError):
                 continue  # reported with OBS030; its metrics are not cataloged
             for name, labels in selectors(tree):
-                if (name in recorded or name in PROMETHEUS_SERIES or not naming.METRIC_RE.fullmatch(name)
+                if (name in recorded or name in naming.PROMETHEUS_SERIES or not naming.METRIC_RE.fullmatch(name)
                         or provided(name)):
                     continue
                 use = uses.setdefault(name, Use(i, f"{r.title} in {Path(r.file).name}"))

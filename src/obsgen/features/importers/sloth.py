@@ -26,8 +26,22 @@ from pathlib import Path
 from obsgen.core import naming
 from obsgen.core.diagnostics import Diagnostic
 from obsgen.features.importers.common import (
-    DEFAULT_TEAM, Build, Ctx, ImportedSLO, Node, Val, alert_annotations, check_name, finish, input_files,
-    label_name_ok, merge_team, promql_ok, read_documents, slo_labels)
+    DEFAULT_TEAM,
+    Build,
+    Ctx,
+    ImportedSLO,
+    Node,
+    Val,
+    alert_annotations,
+    check_name,
+    finish,
+    input_files,
+    label_name_ok,
+    merge_team,
+    promql_ok,
+    read_documents,
+    slo_labels,
+)
 
 NATIVE_VERSION = "prometheus/v1"
 K8S_API = "sloth.slok.dev/v1"

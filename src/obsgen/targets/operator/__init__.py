@@ -15,8 +15,8 @@ rule files and an alertmanager.yml for promtool and amtool.
 """
 from __future__ import annotations
 
-from obsgen.resolve.model import Model
 from obsgen.core.serialise import Artifact, to_yaml_documents
+from obsgen.resolve.model import Model
 from obsgen.targets.operator.alerting import alertmanager_configs, config_secret, templates_configmap
 from obsgen.targets.operator.dashboards import dashboard_configmaps
 from obsgen.targets.operator.extract import alertmanager_files, operator_rule_file_groups, rule_files

@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import re
 
-from obsgen.resolve.model import Model
 from obsgen.core.serialise import to_yaml
+from obsgen.resolve.model import Model
 from obsgen.targets.alertmanager import config, template_files
 from obsgen.targets.operator.common import MONITORING_V1ALPHA1, metadata, resource, secret_key
 

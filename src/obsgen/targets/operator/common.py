@@ -4,8 +4,8 @@ from __future__ import annotations
 import hashlib
 import re
 
-from obsgen.resolve.model import Model
 from obsgen.core.naming import secret_ref
+from obsgen.resolve.model import Model
 
 MONITORING_V1 = "monitoring.coreos.com/v1"
 MONITORING_V1ALPHA1 = "monitoring.coreos.com/v1alpha1"

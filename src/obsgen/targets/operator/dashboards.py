@@ -7,8 +7,8 @@ file; with `sidecar.dashboards.folderAnnotation: grafana_folder` (and the dashbo
 from __future__ import annotations
 
 from obsgen.core import naming
-from obsgen.resolve.model import Model
 from obsgen.core.serialise import to_json
+from obsgen.resolve.model import Model
 from obsgen.targets.grafana import dashboard, folder_title
 from obsgen.targets.operator.common import k8s_name, metadata
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from obsgen.load.yaml import read_yaml
 from obsgen.core.serialise import to_yaml
+from obsgen.load.yaml import read_yaml
 
 
 def _documents(text: str) -> list[dict]:
@@ -35,13 +35,19 @@ def alertmanager_files(folder: Path) -> dict[str, str]:
     Secret, the template glob pointed at templates/ beside it, so `amtool check-config
     alertmanager.yml` reads exactly what the operator would. Empty without a config Secret
     (alertmanager_config mode: check the alertmanager.yml the alertmanager target writes)."""
-    from obsgen.targets.operator.alerting import SECRET_CONFIG_KEY
-
     path = folder / "alertmanager" / "config-secret.yaml"
     if not path.is_file():
         return {}
+    return secret_alertmanager_files(path.read_text())
+
+
+def secret_alertmanager_files(text: str) -> dict[str, str]:
+    """What `alertmanager_files` gives, from the text of a config-secret.yaml."""
+    # Imported here: alerting brings the Alertmanager target (and jinja2), wanted only when a Secret is read.
+    from obsgen.targets.operator.alerting import SECRET_CONFIG_KEY
+
     out: dict[str, str] = {}
-    for doc in _documents(path.read_text()):
+    for doc in _documents(text):
         if doc.get("kind") != "Secret":
             continue
         for key, value in sorted(doc.get("stringData", {}).items()):

@@ -26,11 +26,18 @@ Credential files (ca_file, bearer_token_file) become Secret key references (comm
 from __future__ import annotations
 
 from obsgen.core import naming
+from obsgen.resolve.derived import probe_target
 from obsgen.resolve.model import Model
 from obsgen.spec import ProbeSpec, ScrapeSpec, ServiceSpec
-from obsgen.resolve.derived import probe_target
+from obsgen.targets.operator.common import (
+    MONITORING_V1,
+    MONITORING_V1ALPHA1,
+    metadata,
+    relabeling,
+    resource,
+    secret_key,
+)
 from obsgen.targets.prometheus import SA_DIR, scrape_job
-from obsgen.targets.operator.common import MONITORING_V1, MONITORING_V1ALPHA1, metadata, relabeling, resource, secret_key
 
 _ROLES = {"pod": "Pod", "endpoints": "Endpoints", "endpointslice": "EndpointSlice", "service": "Service",
           "node": "Node", "ingress": "Ingress"}

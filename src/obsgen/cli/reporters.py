@@ -1,0 +1,66 @@
+"""What `obsgen check` and `obsgen explain` print: their tables as text, or JSON. Each function
+returns the text; the commands write it."""
+from __future__ import annotations
+
+import json
+
+
+def check_results(results: list, fmt: str) -> str:
+    failed = [r for r in results if not r.ok]
+    if fmt == "json":
+        return json.dumps({"results": [r.__dict__ for r in results], "failed": len(failed)}, indent=2) + "\n"
+    lines = []
+    for r in results:
+        lines.append(f"{'ok  ' if r.ok else 'FAIL'}  {r.file}  [{r.check}]")
+        if r.note:
+            lines.append(f"      note: {r.note}")
+        lines += [f"      {line}" for line in r.detail.splitlines()]
+    lines.append(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    return "\n".join(lines) + "\n"
+
+
+def coverage(model, explainer, fmt: str) -> str:
+    """`obsgen explain --coverage`: per service, which aspects it has, and the share covered."""
+    from obsgen.check.objectives import ASPECTS
+
+    objectives = model.spec.global_.objectives
+    required = explainer.required()
+    rows = explainer.coverage
+    if fmt == "json":
+        return json.dumps({"environment": model.env, "required": list(required),
+                           "covered_percent": round(explainer.covered_percent(), 2),
+                           "objective_percent": objectives.coverage.min_percent if objectives.coverage else None,
+                           "services": [{"service": c.service, "team": c.team, **c.aspects,
+                                         "covered": c.covered(required)} for c in rows]}, indent=2) + "\n"
+    width = max([len(c.service) for c in rows] + [7])
+    lines = [f"{'service':<{width}}  " + "  ".join(f"{a:<9}" for a in ASPECTS) + "  covered"]
+    for c in rows:
+        lines.append(f"{c.service:<{width}}  " + "  ".join(f"{'yes' if c.aspects[a] else '-':<9}" for a in ASPECTS)
+                     + f"  {'yes' if c.covered(required) else 'NO'}")
+    target = f" (objective {objectives.coverage.min_percent:g}%)" if objectives.coverage else ""
+    lines.append(f"\n{explainer.covered_percent():.1f}% of {len(rows)} services covered, counting "
+                 f"{', '.join(required)}{target}")
+    return "\n".join(lines) + "\n"
+
+
+def timings(model, explainer, fmt: str) -> str:
+    """`obsgen explain`: per alert, its worst-case time to notify and the receivers it reaches."""
+    from obsgen.core import naming
+    from obsgen.resolve.slo import fmt_duration
+
+    objectives = model.spec.global_.objectives
+    rows = explainer.timings
+    if fmt == "json":
+        return json.dumps({"environment": model.env, "objectives": dict(objectives.time_to_notify.items()),
+                           "alerts": [t.to_dict() for t in rows]}, indent=2) + "\n"
+    width = max([len(t.alert) for t in rows] + [5])
+    lines = [f"{'alert':<{width}}  severity  {'notify':>7}  {'target':>6}  receivers"]
+    for t in rows:
+        target = objectives.time_to_notify.get(t.severity)  # type: ignore[call-overload]
+        over = target is not None and t.time_to_notify_seconds > naming.duration_seconds(target)
+        extra = f"  (only during {', '.join(t.only_during)})" if t.only_during else ""
+        lines.append(f"{t.alert:<{width}}  {t.severity:<8}  {fmt_duration(round(t.time_to_notify_seconds)):>7}  "
+                     f"{(target or '-'):>6}{'!' if over else ' '} {', '.join(t.receivers)}{extra}")
+    lines.append("\nnotify = scrape interval + evaluation interval + for + group_wait (worst case); "
+                 "! = over the objective")
+    return "\n".join(lines) + "\n"
