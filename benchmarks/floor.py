@@ -42,7 +42,7 @@ def load(loader: str, folder: Path) -> None:
 
 
 def _ruamel_rt():
-    # obsgen's own settings (obsgen.output): block style, wide lines, indented sequences.
+    # obsgen's own settings (obsgen.core.serialise): block style, wide lines, indented sequences.
     from ruamel.yaml import YAML
 
     y = YAML(typ="rt")

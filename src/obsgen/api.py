@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from obsgen.check.run import run_checks
+from obsgen.check.secrets import scan_tree
 from obsgen.core.diagnostics import Diagnostic, has_errors, normalise
 from obsgen.core.serialise import Artifact
 from obsgen.load.discover import DEFAULT_SPECS, SPEC_SUFFIXES, discover, display
@@ -17,6 +18,7 @@ from obsgen.load.yaml import YMap, load_file, load_text
 from obsgen.resolve.environments import resolve
 from obsgen.resolve.merge import SpecFile
 from obsgen.resolve.model import Model
+from obsgen.targets import generate_all
 
 
 @dataclass
@@ -60,8 +62,6 @@ def load_texts(texts: dict[str, str]) -> Project:
 
 
 def _resolve(spec_files: list[SpecFile], diags: list[Diagnostic], output: str | None = None) -> Project:
-    from obsgen.check.secrets import scan_tree
-
     if spec_files:
         resolved = resolve(spec_files, output)
         models, checked = run_checks(spec_files, resolved)
@@ -81,8 +81,6 @@ def generate(project: Project, targets: list[str] | None = None, output: str | N
     """Every environment's artifacts: {path relative to the output folder: text}.
 
     `output` (files, operator, mimir) replaces each environment's `output.target`."""
-    from obsgen.targets import generate_all
-
     out: dict[str, str] = {}
     for model in project.models:
         if output and output != model.spec.output.target:

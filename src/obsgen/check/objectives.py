@@ -20,10 +20,13 @@ from functools import cached_property
 from obsgen.check.silences import Finding
 from obsgen.core import naming
 from obsgen.core.diagnostics import error, warning
+from obsgen.core.routes import match_routes
 from obsgen.load.yaml import YMap
 from obsgen.resolve.model import Model
-from obsgen.resolve.slo import fmt_duration
+from obsgen.resolve.routing_table import has_channels
+from obsgen.resolve.slo import alert_rules, fmt_duration
 from obsgen.spec.parse import Parsed, locate
+from obsgen.targets.alertmanager import config
 
 ASPECTS = ("owner", "scrape", "alerts", "slo", "dashboard")
 _TOKEN = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
@@ -75,14 +78,10 @@ class Explainer:
 
     @cached_property
     def config(self) -> dict:
-        from obsgen.targets.alertmanager import config
-
         return config(self.model)
 
     def _timing(self, name: str, service, labels: dict[str, str], for_: str | None, slo: str | None,
                 team: str, origin: tuple = ()) -> AlertTiming:
-        from obsgen.core.routes import match_routes
-
         hits = match_routes(self.config, {**labels, "alertname": name})
         first = min(hits, key=lambda h: naming.duration_seconds(h.group_wait))
         scrape = (service.scrape.interval if service.scrape and service.scrape.interval else None) or \
@@ -101,8 +100,6 @@ class Explainer:
 
     @cached_property
     def timings(self) -> list[AlertTiming]:
-        from obsgen.resolve.slo import alert_rules
-
         by_name = {s.name: s for s in self.model.services}
         # The labels the alert reaches Alertmanager with: the rule's, over the external labels.
         external = dict(self.g.external_labels)
@@ -116,8 +113,6 @@ class Explainer:
 
     @cached_property
     def coverage(self) -> list[Coverage]:
-        from obsgen.resolve.routing_table import has_channels
-
         tokens: set[str] = set()
         for _, d in self.model.dashboards:
             for p in d.panels:

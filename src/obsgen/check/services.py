@@ -2,11 +2,16 @@
 the metric catalog, PromQL and templates of alerts and recording rules, instrumentation modules."""
 from __future__ import annotations
 
+import keyword
+import sys
+
 from obsgen.check.context import Context
 from obsgen.check.expressions import promql_diag, promql_error, template_error
 from obsgen.core import naming
 from obsgen.core.diagnostics import error
+from obsgen.core.regex import re2_problem
 from obsgen.load.yaml import YMap, YSeq
+from obsgen.resolve.derived import alerts as derived_alerts
 from obsgen.resolve.merge import as_str as _str
 
 
@@ -97,8 +102,6 @@ class ServiceChecks(Context):
                                                 self.at("services", i, "alerts", j, *loc)))
 
     def probes(self, i: int, s, jobs: dict[str, str]):
-        from obsgen.resolve.derived import alerts as derived_alerts
-
         seen: set[str] = set()
         for k, p in enumerate(s.probes):
             if p.name in seen:
@@ -130,8 +133,6 @@ class ServiceChecks(Context):
                                         hint="rename the service's own alert"))
 
     def body_regexes(self, i: int, k: int, p):
-        from obsgen.core.regex import re2_problem
-
         for key in ("body_matches", "body_not_matches"):
             for n, pattern in enumerate(getattr(p.http, key)):
                 problem = re2_problem(pattern)
@@ -153,9 +154,6 @@ class ServiceChecks(Context):
     def instrumentation(self):
         """Generated Python modules must be importable and unique; a catalog's metrics must not
         expose the same series (client libraries refuse that at import, Prometheus mixes them up)."""
-        import keyword
-        import sys
-
         modules: dict[str, str] = {}
         for i, s in self.svcs:
             series: dict[str, str] = {}

@@ -6,13 +6,12 @@ from obsgen.check.expressions import promql_diag, promql_error, sli_exprs
 from obsgen.core.diagnostics import error, warning
 from obsgen.load.yaml import YMap, YSeq
 from obsgen.resolve.merge import DEFAULT_BUCKETS
+from obsgen.resolve.slo import SLO, warnings_for
 from obsgen.spec.parse import did_you_mean
 
 
 class SLOChecks(Context):
     def slos(self, teams: set[str]):
-        from obsgen.resolve.slo import SLO, warnings_for
-
         for i, s in self.items("services"):
             slos = s.get("slos")
             for j, o in enumerate(slos if isinstance(slos, YSeq) else []):

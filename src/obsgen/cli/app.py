@@ -1,6 +1,9 @@
 """The command line: turns flags into calls to the library API and reports results.
 
 Exit codes: 0 success, 1 the spec has errors or a check failed, 2 wrong usage or a missing tool.
+
+Commands import what they use when they run (function-level imports): `obsgen --help`, and the
+plain `validate` and `build` that pre-commit hooks and CI run, import only what they need.
 """
 from __future__ import annotations
 

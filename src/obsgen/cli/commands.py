@@ -1,9 +1,15 @@
-"""What commands do, without the command-line framework: `cli.py` (typer) and the fast entry
-point (`entry.py`) both call these, so `obsgen validate` behaves the same either way."""
+"""What commands do, without the command-line framework: `app.py` (typer) and the fast entry
+point (`entry.py`) both call these, so `obsgen validate` behaves the same either way.
+
+Commands import what they use when they run (function-level imports): `obsgen --help`, and the
+plain `validate` and `build` that pre-commit hooks and CI run, import only what they need.
+"""
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+
+from obsgen.core import interrupts
 
 
 def err(text: str) -> None:
@@ -45,6 +51,7 @@ def load(paths: list[Path] | None, fmt: str, strict: bool, output: str | None = 
     from obsgen.core.diagnostics import Severity
 
     project = load_project(paths or [Path(DEFAULT_SPECS)], output)
+    interrupts.raise_if_pending()  # an interrupt swallowed while parsing: its errors are not to be trusted
     diags = project.diagnostics
     failed = not project.ok or (strict and any(d.severity is Severity.WARNING for d in diags))
     report(diags, fmt)
@@ -83,6 +90,7 @@ def build(paths: list[Path] | None, out: Path, check: bool, fmt: str, strict: bo
     from obsgen.check.secrets import scan_files
 
     files = generate(project)
+    interrupts.raise_if_pending()
     leaks = scan_files(files)
     if leaks:
         report(leaks, fmt)

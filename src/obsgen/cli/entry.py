@@ -4,7 +4,7 @@
 --strict, --format, --target; --out and --check for build) are read here and run without
 importing the command-line framework, which would add about 45 ms to every run. Anything else
 (another command, --help, an option or value this does not know) goes to the full CLI in
-`cli.py`, which also reports usage errors. Both call the same functions in `commands.py`.
+`app.py`, which also reports usage errors. Both call the same functions in `commands.py`.
 """
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ import os
 import signal
 import sys
 from pathlib import Path
+
+from obsgen.core import interrupts
 
 _FORMATS = ("text", "json")
 _TARGETS = ("files", "operator", "mimir")
@@ -51,8 +53,18 @@ def _fast_args(argv: list[str]) -> tuple[str, dict] | None:
     return command, kwargs
 
 
-def _terminate(signum, frame) -> None:
+def _interrupt(signum, frame) -> None:
+    interrupts.note()  # remembered, in case the exception is swallowed where it lands
     raise KeyboardInterrupt  # SIGTERM stops obsgen the way Ctrl-C does
+
+
+def _unraisable(previous):
+    def hook(unraisable) -> None:
+        if isinstance(unraisable.exc_value, KeyboardInterrupt):
+            interrupts.note()  # an interrupt inside pydantic's validator: the run stops at the next check
+            return
+        previous(unraisable)
+    return hook
 
 
 def main(full: bool = False) -> None:
@@ -64,16 +76,22 @@ def main(full: bool = False) -> None:
     # few cycles there are, and peak memory stays within 4% (benchmarks/README.md).
     gc.set_threshold(10_000, 10, 10)
     # SIGTERM and Ctrl-C stop a run cleanly: a build removes what it staged and leaves the output
-    # folder as it was (writer.py), and the user gets one line, not a traceback.
-    signal.signal(signal.SIGTERM, _terminate)
+    # folder as it was (write/tree.py), and the user gets one line, not a traceback.
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
+    sys.unraisablehook = _unraisable(sys.unraisablehook)
     try:
         _main(full)
     except KeyboardInterrupt:
         _aborted()
-    except Exception as exc:
-        # An interrupt can land anywhere, and a few places wrap it: while a class is being made
-        # (importing the models), Python 3.11 turns it into a RuntimeError about `__set_name__`.
-        if _interrupted(exc):
+    except SystemExit:
+        raise
+    except BaseException as exc:
+        # An interrupt can land anywhere, and a few places wrap or swallow it: while a class is
+        # being made (importing the models), Python 3.11 turns it into a RuntimeError about
+        # `__set_name__`; while a Rust extension imports (promql-parser), it becomes that
+        # extension's PanicException, which is not even an Exception.
+        if _interrupted(exc) or interrupts.pending():
             _aborted()
         raise
 

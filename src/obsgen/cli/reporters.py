@@ -1,5 +1,9 @@
 """What `obsgen check` and `obsgen explain` print: their tables as text, or JSON. Each function
-returns the text; the commands write it."""
+returns the text; the commands write it.
+
+Commands import what they use when they run (function-level imports): `obsgen --help`, and the
+plain `validate` and `build` that pre-commit hooks and CI run, import only what they need.
+"""
 from __future__ import annotations
 
 import json

@@ -76,6 +76,6 @@ def parse(text: str):
     problem = bounds_problem(text)
     if problem is not None:
         raise PromQLTooBig(problem)
-    import promql_parser
+    import promql_parser  # on first use: `obsgen check` and drill parse no PromQL
 
     return promql_parser.parse(text)

@@ -16,7 +16,7 @@ def go_regex(pattern: str):
     """A compiled RE2 pattern (google-re2, the engine Go's regexp follows); use `.fullmatch`, as
     Alertmanager anchors it. RE2 matches in time linear in the value, whatever the pattern, so a
     committed config cannot make `obsgen check` hang. Raises UnsupportedRegex when RE2 refuses it."""
-    import re2
+    import re2  # on first use: a run that meets no regular expression does without it
 
     options = re2.Options()
     options.log_errors = False
@@ -35,7 +35,7 @@ def re2_problem(pattern: str) -> str | None:
     google-re2 parses RE2 itself; two things it accepts that the Go of Debian's exporter (built
     with Go 1.19) does not are refused here too: `\\C` (any byte) and `(?<name>` groups.
     """
-    import re2
+    import re2  # on first use: a run that meets no regular expression does without it
 
     options = re2.Options()
     options.log_errors = False  # its parse errors are returned to us, not logged to stderr

@@ -4,13 +4,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from obsgen.core.resources import templates_dir
+from obsgen.spec.schema import schema_text
 
 SCHEMA = Path("schemas") / "obsgen-v1.json"  # the spec files' yaml-language-server comment points here
 
 
 def write_starter(directory: Path) -> list[Path]:
-    from obsgen.spec.schema import schema_text
-
     source = templates_dir() / "init"
     specs = directory / "specs"
     files = sorted(source.glob("*.yaml"))

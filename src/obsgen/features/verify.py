@@ -1,7 +1,7 @@
 """`obsgen check`: run the real tools (promtool, amtool) and obsgen's structural checks over a built tree.
 
 Each alertmanager/routing-tests.yaml (the spec's routing table) is run through
-`amtool config routes test` and through obsgen's own route evaluator (routing.py).
+`amtool config routes test` and through obsgen's own route evaluator (core/routes.py).
 Results are values; the CLI reports them.
 """
 from __future__ import annotations
@@ -16,9 +16,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from obsgen.check.secrets import scan_files
 from obsgen.core.routes import RoutingRow, match_routes, read_routing_table
 from obsgen.core.serialise import to_yaml
 from obsgen.load.yaml import MAX_FILE_BYTES, read_yaml
+from obsgen.targets import file_kind
+from obsgen.targets.jaeger_config import config_problems
+from obsgen.targets.operator.extract import operator_rule_file_groups, secret_alertmanager_files
+from obsgen.write.tree import link_on_path
 
 INSTALL_HINT = (
     "install them with `apt-get install prometheus prometheus-alertmanager` (Debian/Ubuntu: they bring "
@@ -80,8 +85,6 @@ def _links(root: Path) -> list[Path]:
 
 def _glob(root: Path, pattern: str) -> list[Path]:
     """Regular files matching `pattern` below root, none reached through a symbolic link."""
-    from obsgen.write.tree import link_on_path
-
     return sorted(p for p in root.rglob(pattern)
                   if link_on_path(root, p.relative_to(root).as_posix()) is None and p.is_file())
 
@@ -89,8 +92,6 @@ def _glob(root: Path, pattern: str) -> list[Path]:
 def _tree_files(root: Path) -> dict[str, list[Path]]:
     """The tree's files by kind, as the targets declare what they write (targets.WRITES); regular
     files only, none reached through a link."""
-    from obsgen.targets import file_kind
-
     out: dict[str, list[Path]] = {}
     for path in _glob(root, "*"):
         found = file_kind(path.relative_to(root).as_posix())
@@ -142,8 +143,6 @@ def _structure_check(problems_of, check: str):
 
 
 def _jaeger_config(path: Path, name: str, tools: dict[str, str]) -> CheckResult:
-    from obsgen.targets.jaeger_config import config_problems
-
     try:
         doc = read_yaml(path.read_text(encoding="utf-8"), name)
         problems = _structure(lambda _: config_problems(doc), path)
@@ -168,8 +167,6 @@ def _mimir_namespace(path: Path, name: str, tools: dict[str, str]) -> CheckResul
 
 def _operator_rules(path: Path, name: str, tools: dict[str, str]) -> CheckResult:
     """A PrometheusRule file's groups, as a plain rule file, through promtool."""
-    from obsgen.targets.operator.extract import operator_rule_file_groups
-
     with tempfile.TemporaryDirectory() as tmp:
         plain = Path(tmp) / f"{path.stem}.rules.yml"
         plain.write_text(to_yaml(operator_rule_file_groups(path.read_text(encoding="utf-8"))), encoding="utf-8")
@@ -179,8 +176,6 @@ def _operator_rules(path: Path, name: str, tools: dict[str, str]) -> CheckResult
 
 def _operator_secret(path: Path, name: str, tools: dict[str, str]) -> list[CheckResult]:
     """The config Secret's alertmanager.yml and templates, as the operator mounts them, through amtool."""
-    from obsgen.targets.operator.extract import secret_alertmanager_files
-
     files = secret_alertmanager_files(path.read_text(encoding="utf-8"))
     if not files:
         return []
@@ -203,8 +198,6 @@ def _blackbox(path: Path, name: str, tools: dict[str, str]) -> CheckResult:
 def secret_scan(root: Path) -> CheckResult:
     """Every file of the tree, for literal credentials (the build refuses to write them, but a
     tree can be edited by hand or built by another version)."""
-    from obsgen.check.secrets import scan_files
-
     files = {}
     for path in _glob(root, "*"):
         if path.stat().st_size <= MAX_FILE_BYTES:

@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from obsgen.core import naming
+from obsgen.resolve import derived
+from obsgen.resolve.probes import uptime_panels
+from obsgen.resolve.slo import SLO, dashboard
 from obsgen.spec import AlertSpec, DashboardSpec, ProjectSpec, RecordingRuleSpec, ServiceSpec, TeamSpec
 
 
@@ -71,8 +74,6 @@ class Model:
     @cached_property
     def alerts(self) -> list[Alert]:
         """Every alert rule: the spec's, and those derived from probes and logs (derived.py)."""
-        from obsgen.resolve import derived
-
         out = [Alert(a, s.name, a.team or s.team, tuple(s.rule_group.alert_labels))
                for s in self.services for a in s.alerts]
         out += [Alert(d.spec, s.name, s.team, tuple(s.rule_group.alert_labels), d.origin)
@@ -81,24 +82,17 @@ class Model:
 
     def recording_rules(self, service: ServiceSpec) -> list[RecordingRuleSpec]:
         """The service's recording rules: the spec's, then those obsgen derives (log error rate)."""
-        from obsgen.resolve import derived
-
         return list(service.recording_rules) + derived.log_recording_rules(service, self.spec.logging,
                                                                              self.spec.global_)
 
     @cached_property
     def slos(self) -> list:
-        from obsgen.resolve.slo import SLO
-
         return [SLO(s, o, o.alerting.team or s.team) for s in self.services for o in sorted(s.slos, key=lambda o: o.name)]
 
     @cached_property
     def dashboards(self) -> list[tuple[str, DashboardSpec]]:
         """(uid, dashboard), sorted by uid: the spec's, and one per service with SLOs or probes
         (its SLO panels, then its uptime panels)."""
-        from obsgen.resolve.probes import uptime_panels
-        from obsgen.resolve.slo import dashboard
-
         out = [(d.uid or naming.slug(d.title), d) for d in self.spec.dashboards]
         for service in self.services:
             slos = [s for s in self.slos if s.service is service]

@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass
 
 from obsgen.core import naming
-from obsgen.spec import ServiceSpec, SLOSpec
+from obsgen.spec import DashboardSpec, PanelSpec, QuerySpec, ServiceSpec, SLOSpec, ThresholdStep
 
 MONTH = 30 * 86400
 WORKBOOK_MIN_PERIOD = 28 * 86400
@@ -295,8 +295,6 @@ def dashboard(service: ServiceSpec, slos: list[SLO], extra: tuple = ()):
     """One dashboard per service: per SLO, the SLI against its objective, the budget left, and
     the burn rate over each alert window with the page and ticket thresholds drawn in; then the
     `extra` panels (the service's uptime panels)."""
-    from obsgen.spec import DashboardSpec, PanelSpec, QuerySpec, ThresholdStep
-
     panels = []
     for s in slos:
         sel = s.selector()

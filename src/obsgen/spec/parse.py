@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ValidationError
 
 from obsgen.core.diagnostics import Diagnostic, Pos, describe, error
+from obsgen.core.interrupts import deferred
 from obsgen.load.yaml import YMap, YSeq
 from obsgen.spec import SECRET_KEYS, ProjectSpec
 
@@ -181,6 +182,11 @@ def _field_name(alias: str) -> str:
 
 def parse_project(tree: YMap) -> Parsed:
     """Parse section by section and list item by list item, collecting every error."""
+    with deferred():  # an interrupt inside pydantic's validator would turn into a wrong error
+        return _parse_project(tree)
+
+
+def _parse_project(tree: YMap) -> Parsed:
     diags: list[Diagnostic] = []
     sections: dict[str, object] = {}
     items: dict[str, list[tuple[int, BaseModel]]] = {}

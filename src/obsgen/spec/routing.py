@@ -58,7 +58,7 @@ def _range_of(item: str, example: str):
 
 
 def _zone(v: str) -> str:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # only specs that name a zone pay for it
 
     try:
         ZoneInfo(v)

@@ -35,7 +35,7 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 # ----------------------------------------------------------------------------- patterns
 
 def _pattern_of(fn: Any) -> str | None:
-    """The regular expression equivalent to one of spec.py's after-validators, where there is one."""
+    """The regular expression equivalent to one of spec/base.py's after-validators, where there is one."""
     if fn is base._name:
         return naming.NAME_RE.pattern
     if fn is base._duration:

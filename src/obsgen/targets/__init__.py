@@ -89,7 +89,7 @@ def _registry() -> dict[str, Callable[[], Target]]:
     # Imported lazily: `obsgen validate` must not pay for grafanalib or jinja2.
     def load(module: str, cls: str) -> Callable[[], Target]:
         def make() -> Target:
-            import importlib
+            import importlib  # the registry loads each target when it is first used
 
             return getattr(importlib.import_module(f"{__name__}.{module}"), cls)()
         return make

@@ -18,6 +18,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from obsgen.core import naming
+from obsgen.core.resources import templates_dir
 from obsgen.core.routes import routing_table_doc
 from obsgen.core.serialise import Artifact, to_yaml
 from obsgen.resolve.model import Model
@@ -72,9 +73,7 @@ def template_ref(team: TeamSpec, kind: str) -> str:
 
 @lru_cache(maxsize=1)
 def _jinja():
-    import jinja2
-
-    from obsgen.core.resources import templates_dir
+    import jinja2  # ~15 ms: only builds render templates, `obsgen validate` does not
 
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir() / "alertmanager")), autoescape=False,

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from obsgen.core import naming
+from obsgen.core.resources import templates_dir
 from obsgen.core.serialise import Artifact, comment_header
 from obsgen.resolve.model import Model
 from obsgen.spec import MetricSpec, ServiceSpec
@@ -279,9 +280,7 @@ def python_module(service: ServiceSpec) -> dict:
 
 @lru_cache(maxsize=1)
 def _template():
-    import jinja2
-
-    from obsgen.core.resources import templates_dir
+    import jinja2  # ~15 ms: only builds render templates, `obsgen validate` does not
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir() / "instrumentation")), autoescape=False,

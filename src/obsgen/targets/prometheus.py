@@ -20,6 +20,7 @@ from obsgen.core.serialise import Artifact, to_yaml
 from obsgen.resolve import derived, probes
 from obsgen.resolve.model import Model
 from obsgen.spec import EXPORTER_PORTS, KubernetesScrape, ProbeSpec, ScrapeSpec, ServiceSpec
+from obsgen.targets.slo import rules_path
 
 SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
 # The Kubernetes object whose labels and annotations a role's targets carry.
@@ -145,8 +146,6 @@ def team_shards(model: Model) -> dict[str, int]:
 def rule_files(model: Model, teams: set[str]) -> list[str]:
     """The rule files (relative to the config) holding the rules of `teams`' services: the files the
     rules and slo targets write, by the same conditions."""
-    from obsgen.targets.slo import rules_path
-
     per_team = model.spec.global_.rule_files_per == "team"
     alerting = {a.service for a in model.alerts}
     with_slos = {slo.service.name for slo in model.slos}

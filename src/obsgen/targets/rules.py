@@ -7,6 +7,7 @@ from itertools import groupby
 from obsgen.core import naming
 from obsgen.core.serialise import Artifact, to_yaml
 from obsgen.resolve.model import Alert, Model
+from obsgen.resolve.slo import rule_groups
 from obsgen.spec import RecordingRuleSpec, ServiceSpec
 
 
@@ -49,8 +50,6 @@ def service_groups(model: Model) -> dict[str, list[dict]]:
     """Every rule group of the model by service, in rule-file order: the service's own group (its
     recording rules and alerts, the spec's and those obsgen derives), then one group per SLO.
     The rules, operator and mimir targets all lay out these same groups."""
-    from obsgen.resolve.slo import rule_groups
-
     alerts = {name: list(owned) for name, owned in groupby(model.alerts, key=lambda a: a.service)}
     slos: dict[str, list] = {}
     for slo in model.slos:

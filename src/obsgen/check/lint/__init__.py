@@ -1,4 +1,4 @@
-"""Phase 3b, lint: PromQL-aware checks across the catalog, rules, dashboards and routing.
+"""Lint (part of phase 4, check): PromQL-aware checks across the catalog, rules, dashboards and routing.
 
 Every PromQL expression of the spec (alert and recording rule exprs, dashboard queries, and the
 SLI selectors as obsgen's SLO rules use them) is parsed once into plain data (`Sel`, `Fn`, `Agg`,
@@ -17,7 +17,7 @@ SLI selectors as obsgen's SLO rules use them) is parsed once into plain data (`S
 
 Alert hygiene (OBS056-059) reads the alerts themselves; routing (OBS060-062) evaluates the
 alertmanager.yml the target writes (targets/alertmanager.py) with obsgen's Alertmanager route
-evaluator (routing.py) for the labels every alert and SLO alert of the spec carries.
+evaluator (core/routes.py) for the labels every alert and SLO alert of the spec carries.
 Checks return `Finding`s owned by the object a user would silence them on.
 
 The modules: `promql` (expressions as plain data), `catalog` (what series exist, their labels, kinds

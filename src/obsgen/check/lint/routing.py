@@ -1,7 +1,7 @@
 """OBS060-062: routing, judged on the routing tree obsgen writes.
 
 The alertmanager target's own document (targets/alertmanager.py `config`) is evaluated with the
-exact Alertmanager route evaluator (obsgen/routing.py `match_routes`) for the labels each alert
+exact Alertmanager route evaluator (core/routes.py `match_routes`) for the labels each alert
 and SLO alert of the spec carries when Prometheus sends it: its rule's labels as targets/rules.py
 and slo.alert_rules write them, over the environment's external labels. Only the labels the
 tree's matchers read can change where an alert lands, so each distinct set of those is evaluated

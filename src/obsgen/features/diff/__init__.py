@@ -1,4 +1,4 @@
-"""Phase 7, diff: what changes between two built trees, object by object.
+"""`obsgen diff`: what changes between two built trees, object by object.
 
 A tree is {path relative to the output folder: text}: what `api.generate` returns, and what
 `read_tree` reads from a built folder. `objects` reads each file into objects keyed by identity,
@@ -15,6 +15,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from obsgen.api import DEFAULT_SPECS, generate, load_project
 from obsgen.features.diff.compare import diff_trees
 from obsgen.features.diff.model import KINDS, Change, DiffError, Report
 from obsgen.features.diff.objects import objects
@@ -51,8 +52,6 @@ def read_tree(root: Path) -> dict[str, str]:
 
 def build(spec_paths: list[Path], where: str = "") -> dict[str, str]:
     """The tree the spec at `spec_paths` compiles to; DiffError when it has errors."""
-    from obsgen.api import generate, load_project
-
     project = load_project(spec_paths)
     if not project.ok:
         raise DiffError(f"the spec{where} has errors", project.diagnostics)
@@ -111,8 +110,6 @@ def run_diff(spec_paths: list[Path] | None = None, against: Path | None = None,
     built folder (`against`), or against the spec at git ref `base`. Raises DiffError."""
     if against is not None and base is not None:
         raise DiffError("give --against or --base, not both")
-    from obsgen.api import DEFAULT_SPECS
-
     here = cwd or Path.cwd()
     given = spec_paths or [Path(DEFAULT_SPECS)]
     new = build(given if cwd is None else [here / p for p in given])

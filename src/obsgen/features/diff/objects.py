@@ -25,6 +25,7 @@ from obsgen.features.diff.model import Key
 from obsgen.load.yaml import read_yaml
 from obsgen.resolve.slo import fmt_duration, fmt_number
 from obsgen.targets import file_kind
+from obsgen.targets.operator.extract import operator_rule_file_groups
 from obsgen.write.tree import MANIFEST
 
 # Integrations that wake someone up. A webhook counts when it goes to an SMS gateway.
@@ -233,7 +234,7 @@ def _slo(rules: list[dict]) -> tuple[str, dict] | None:
 
 def parse_matcher(text: str) -> tuple[str, str, str]:
     """(name, operator, value) of one Alertmanager matcher, read by the one matcher parser
-    (routing.py, Alertmanager's rules); unreadable text comes back whole as the name."""
+    (core/routes.py, Alertmanager's rules); unreadable text comes back whole as the name."""
     try:
         m = parse_routing_matcher(text)
     except ValueError:
@@ -450,8 +451,6 @@ def _jaeger_config(env: str, rel: str, text: str, out: Objects) -> None:
 
 def _operator_rules(env: str, rel: str, text: str, out: Objects) -> None:
     # PrometheusRule resources hold rule groups: compared as rules, whatever file or resource holds them.
-    from obsgen.targets.operator.extract import operator_rule_file_groups
-
     _rule_groups(env, operator_rule_file_groups(text), out)
 
 

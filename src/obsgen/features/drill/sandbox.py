@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from obsgen.core.interrupts import deferred as signals_deferred
 from obsgen.features.drill.capture import EMAIL_HEADER, CaptureServer, integration_key
 from obsgen.features.verify import ToolMissing
 from obsgen.load.yaml import read_yaml
@@ -240,20 +241,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-@contextmanager
-def signals_deferred():
-    """Hold SIGINT and SIGTERM until the block is done (main thread only): for setup and cleanup
-    steps that must not be cut in half."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 @contextmanager

@@ -23,10 +23,13 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import ScalarNode
 
+from obsgen.api import load_texts
+from obsgen.check.expressions import promql_error
 from obsgen.core import naming
 from obsgen.core.diagnostics import Diagnostic, Pos, Severity, describe, error, has_errors, normalise, warning
 from obsgen.core.serialise import to_commented_yaml
 from obsgen.load.yaml import MAX_FILE_BYTES, YMap, YSeq, load_text
+from obsgen.resolve.slo import warnings_for
 from obsgen.spec import SLO_ALERT_LABELS, SLOSpec
 from obsgen.spec.parse import did_you_mean
 
@@ -312,8 +315,6 @@ def alert_annotations(ctx: Ctx, items: dict[str, Val]) -> tuple[dict[str, str], 
 
 def promql_ok(ctx: Ctx, v: Val, expr: str) -> bool:
     """Trial-parse a query (windows already filled in) so that a typo is reported at its field."""
-    from obsgen.check.expressions import promql_error
-
     problem = promql_error(expr)
     if problem:
         ctx.diags.append(error("OBS030", f"{v.path}: not valid PromQL ({problem})", v.pos))
@@ -415,8 +416,6 @@ class Build:
 
     def _check(self, slo: ImportedSLO, spec: dict) -> None:
         """What the importer built must be a valid obsgen SLO; a miss here is reported at the SLO."""
-        from obsgen.resolve.slo import warnings_for
-
         try:
             model = SLOSpec.model_validate(spec)
         except ValidationError as exc:
@@ -430,8 +429,6 @@ class Build:
 
     def _self_check(self, text: str) -> None:
         """The produced spec must validate as it is; anything caught here is an importer bug."""
-        from obsgen.api import load_texts
-
         for d in load_texts({"imported.yaml": text}).diagnostics:
             if d.severity is Severity.ERROR:
                 self.ctx.diags.append(error(d.code, f"the imported spec does not validate: {d.message}",

@@ -8,11 +8,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import promql_parser as p
 from ruamel.yaml.comments import CommentedMap
 
+from obsgen.api import discover, load_project
+from obsgen.check.lint import Catalog
 from obsgen.core import naming
 from obsgen.core.diagnostics import Pos, Severity, has_errors
 from obsgen.features.importers.common import Ctx, Node, Val, display, read_documents
+from obsgen.load.yaml import load_text
+from obsgen.resolve.slo import rule_groups
 
 DEFAULT_TEAM = "imported"
 METRICS_SERVICE = "imported-metrics"
@@ -324,11 +329,6 @@ class Host:
 
 def read_host(paths: list[Path], ctx: Ctx) -> Host | None:
     """The project at `paths`, or None (its errors reported) when it does not validate."""
-    from obsgen.api import discover, load_project
-    from obsgen.check.lint import Catalog
-    from obsgen.load.yaml import load_text
-    from obsgen.resolve.slo import rule_groups
-
     project = load_project(paths)
     errors = [d for d in project.diagnostics if d.severity is Severity.ERROR]
     if errors or not project.models:
@@ -373,8 +373,6 @@ class Use:
 def selectors(expr) -> list[tuple[str, set[str]]]:
     """(metric name, label names the query relies on) for every named series selector: its
     matchers, and the labels of the by/without/on/ignoring/group_x clauses above it."""
-    import promql_parser as p
-
     out: list[tuple[str, set[str]]] = []
 
     def visit(e, labels: frozenset) -> None:

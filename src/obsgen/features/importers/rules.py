@@ -51,8 +51,11 @@ from pathlib import Path
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from obsgen.api import load_texts
+from obsgen.check.expressions import promql_error, template_error
 from obsgen.core import naming
 from obsgen.core.diagnostics import Diagnostic, Pos, error, has_errors, normalise, warning
+from obsgen.core.promql import parse as parse_promql
 from obsgen.core.serialise import to_commented_yaml
 from obsgen.features.importers.common import Ctx, Val, check_name, input_files
 from obsgen.features.importers.rulefiles import (
@@ -75,6 +78,9 @@ from obsgen.features.importers.rulefiles import (
     rule_fields,
     selectors,
 )
+from obsgen.resolve.model import Model
+from obsgen.spec import ProjectSpec
+from obsgen.targets.rules import RulesTarget
 
 # ----------------------------------------------------------------------------- building the spec
 
@@ -305,8 +311,6 @@ class Builder:
                                  f"{change}", pos)
 
     def _parses(self, r: RawRule) -> None:
-        from obsgen.check.expressions import promql_error, template_error
-
         problem = promql_error(r.expr.value)
         if problem:
             self.ctx.diags.append(warning(
@@ -323,8 +327,6 @@ class Builder:
     # -- the whole spec
 
     def metrics(self, groups: list[RawGroup]) -> list[CommentedMap]:
-        from obsgen.core.promql import parse as parse_promql
-
         if not self.infer:
             return []
         provided = self.host.provides if self.host else (lambda name: False)
@@ -395,8 +397,6 @@ class Builder:
 
     def self_check(self, text: str, doc: dict) -> None:
         """The spec must validate and build back the rules as foreseen; a miss is reported at the rule."""
-        from obsgen.api import load_texts
-
         ignored = {"OBS030", "OBS031"}  # the input's own expressions and templates, reported above
         texts = {**(self.host.texts if self.host else {}), IMPORTED_NAME: text}
         problems = [d for d in load_texts(texts).diagnostics
@@ -414,10 +414,6 @@ class Builder:
 
 def rebuild(doc: dict) -> dict[str, dict]:
     """The rule groups obsgen writes for the imported spec, by name."""
-    from obsgen.resolve.model import Model
-    from obsgen.spec import ProjectSpec
-    from obsgen.targets.rules import RulesTarget
-
     model = Model(env="import", sources=(), spec=ProjectSpec.model_validate(
         {k: v for k, v in doc.items() if k != "apiVersion"}))
     yaml = YAML(typ="safe", pure=True)

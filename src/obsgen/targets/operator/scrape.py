@@ -28,7 +28,7 @@ from __future__ import annotations
 from obsgen.core import naming
 from obsgen.resolve.derived import probe_target
 from obsgen.resolve.model import Model
-from obsgen.spec import ProbeSpec, ScrapeSpec, ServiceSpec
+from obsgen.spec import EXPORTER_PORTS, ProbeSpec, ScrapeSpec, ServiceSpec
 from obsgen.targets.operator.common import (
     MONITORING_V1,
     MONITORING_V1ALPHA1,
@@ -166,8 +166,6 @@ def _preset(model: Model, service: ServiceSpec, sc: ScrapeSpec) -> dict:
 
 
 def _blackbox(model: Model, service: ServiceSpec, sc: ScrapeSpec) -> dict:
-    from obsgen.spec import EXPORTER_PORTS
-
     ex = sc.exporter
     assert ex is not None
     exporter = ex.targets[0] if ":" in ex.targets[0] else f"{ex.targets[0]}:{EXPORTER_PORTS['blackbox']}"
