@@ -27,8 +27,9 @@ class Checker(ReferenceChecks, ServiceChecks, SLOChecks, DashboardChecks, Routin
         services = self.unique("services", [(i, _str(s.get("name"))) for i, s in self.items("services")], "service")
         uids = self.unique("dashboards", [(i, _item_name("dashboards", d)) for i, d in self.items("dashboards")],
                            "dashboard uid", "uid", fold=True)
+        folded = {u.casefold() for u in uids}
         for i, s in self.svcs:
-            if (s.slos or s.probes) and dashboard_uid(s.name).casefold() in {u.casefold() for u in uids}:
+            if (s.slos or s.probes) and dashboard_uid(s.name).casefold() in folded:
                 self.diags.append(error("OBS020", f"dashboard uid {dashboard_uid(s.name)!r} is taken by the SLO "
                                                   f"dashboard of service {s.name!r}", self.at("services", i, "slos"),
                                         hint="give the other dashboard another uid"))
