@@ -1,7 +1,7 @@
 import contextlib
-import warnings
-
 import os
+import shutil
+import warnings
 
 import pytest
 from hypothesis import settings
@@ -29,3 +29,37 @@ def pytest_addoption(parser):
 @pytest.fixture
 def update_golden(request) -> bool:
     return request.config.getoption("--update-golden")
+
+
+# The external tools the tests run, and the Debian packages that bring them. On a developer's
+# machine a test that needs a missing one is skipped (and says how to install it). In CI (`CI`
+# set) or with OBSGEN_REQUIRE_TOOLS set, a missing tool fails the run before any test, naming it,
+# and any skip at all is a failure: a renamed package or binary must not turn tests into green
+# skips.
+TOOLS = {
+    "promtool": "prometheus", "prometheus": "prometheus", "amtool": "prometheus-alertmanager",
+    "prometheus-alertmanager": "prometheus-alertmanager", "prometheus-blackbox-exporter": "prometheus-blackbox-exporter",
+}
+REQUIRED = bool(os.environ.get("CI") or os.environ.get("OBSGEN_REQUIRE_TOOLS"))
+
+
+def missing_tools() -> dict[str, str]:
+    return {tool: package for tool, package in TOOLS.items() if shutil.which(tool) is None}
+
+
+def pytest_sessionstart(session):
+    missing = missing_tools()
+    if REQUIRED and missing:
+        pytest.exit(f"missing on PATH: {', '.join(sorted(missing))} (install the Debian packages "
+                    f"{', '.join(sorted(set(missing.values())))}); the tests run every tool where CI or "
+                    f"OBSGEN_REQUIRE_TOOLS is set", returncode=3)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if REQUIRED and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped where every test must run (CI or OBSGEN_REQUIRE_TOOLS is set): {reason}"

@@ -321,7 +321,7 @@ def test_a_drill_of_a_generated_config_passes(specs, env):
     assert report.ok, format_report(report)
     assert len(report.alerts) > len(read_table(files[drill.TABLE]))  # inhibition pairs too
     assert any(a.expected_inhibited_by and a.inhibited and not a.reached for a in report.alerts)
-    assert report.duration < 20
+    assert not report.timed_out
 
 
 @pytest.mark.tools
@@ -336,7 +336,7 @@ def test_a_drill_fails_when_the_config_routes_elsewhere_than_the_table_says(prod
     text = format_report(report)
     assert "expected at quant-warning, but Alertmanager did not route it there" in text
     assert "unexpected: went to data-warning (slack, email)" in text
-    assert report.duration < 15  # no waiting for what Alertmanager will never send
+    assert not report.timed_out  # no waiting for what Alertmanager will never send
 
 
 @pytest.mark.tools

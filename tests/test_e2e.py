@@ -20,6 +20,9 @@ from obsgen.features.drill.sandbox import LocalAlertmanager, free_port, stop_pro
 
 PROMETHEUS = shutil.which("prometheus")
 HAVE_TOOLS = bool(PROMETHEUS and (shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")))
+# Generous deadlines for events, never fixed sleeps or speed limits: a loaded machine is slow, not wrong.
+EVENT_DEADLINE = 120
+
 pytestmark = [pytest.mark.tools, pytest.mark.skipif(
     not HAVE_TOOLS, reason="needs prometheus and prometheus-alertmanager (apt-get install prometheus "
                            "prometheus-alertmanager)")]
@@ -126,7 +129,6 @@ def test_an_alert_prometheus_fires_from_generated_rules_reaches_the_receiver_the
     (row,) = [t for t in YAML(typ="safe", pure=True).load(files[drill.TABLE])["tests"]
               if t["labels"] == {"team": "payments", "severity": "critical", "category": "application"}]
     assert row["receivers"] == ["payments-critical"]
-    started = time.monotonic()
     with LocalAlertmanager(files) as am:
         port = free_port()
         config = prometheus_files(files, tmp_path, am.url.removeprefix("http://"))
@@ -138,7 +140,7 @@ def test_an_alert_prometheus_fires_from_generated_rules_reaches_the_receiver_the
                                     start_new_session=True, cwd=tmp_path)
         try:
             expected = {(r, kind) for r in row["receivers"] for kind in ("pagerduty", "slack")}
-            deadline = time.monotonic() + 40
+            deadline = time.monotonic() + EVENT_DEADLINE
             while time.monotonic() < deadline:
                 got = {(c.receiver, c.kind) for c in am.capture.captures() if "CheckoutQueueStuck" in c.text}
                 if expected <= got:
@@ -146,9 +148,12 @@ def test_an_alert_prometheus_fires_from_generated_rules_reaches_the_receiver_the
                 assert prom.poll() is None, log.read_text()[-3000:]
                 time.sleep(0.2)
             else:
-                pytest.fail(f"no notification at {row['receivers']} within 40s; Prometheus said:\n"
+                pytest.fail(f"no notification at {row['receivers']} within {EVENT_DEADLINE}s; Prometheus said:\n"
                             + log.read_text()[-3000:] + "\nAlertmanager said:\n" + "\n".join(am.errors()))
-            took = time.monotonic() - started
+            # Whatever else Alertmanager sends, it has counted: wait until all of it has arrived.
+            quiet_until = time.monotonic() + EVENT_DEADLINE
+            while time.monotonic() < quiet_until and (am.notifications_sent() or 0) > len(am.capture.captures()):
+                time.sleep(0.2)
             time.sleep(drill.GRACE)
             captures = am.capture.captures()
             with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(
@@ -164,5 +169,4 @@ def test_an_alert_prometheus_fires_from_generated_rules_reaches_the_receiver_the
     pd = next(c for c in captures if c.kind == "pagerduty")
     assert pd.secret == pd_secret  # routing_key_file was read
     assert any("Checkout queue at 150" in c.text for c in captures)  # the summary Prometheus rendered
-    assert took < 30, f"took {took:.1f}s"
 

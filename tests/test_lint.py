@@ -191,6 +191,7 @@ def test_a_counter_compared_raw_is_an_error():
     "delta(http_requests_total[5m]) > 1",  # misses resets
     "max_over_time(http_request_duration_seconds_count[1h]) > 1",
     "histogram_quantile(0.9, http_request_duration_seconds_bucket) > 1",  # lifetime distribution
+    "queue_depth > 10 or http_requests_total",  # `or` returns its right-hand side's series too
 ])
 def test_raw_counter_values_are_errors(expr):
     assert [d.severity for d in diagnostics(spec(alert(expr)), "OBS052")] == [Severity.ERROR]
@@ -200,6 +201,7 @@ def test_raw_counter_values_are_errors(expr):
     "sum(rate(http_requests_total[5m])) > 1", "sum(increase(http_requests_total[1h])) > 1",
     "count(http_requests_total) > 10", "absent(http_requests_total)", "changes(http_requests_total[5m]) > 0",
     "rate(http_requests_total[5m]) > 0 and http_requests_total", "queue_depth > 10",
+    "rate(http_requests_total[5m]) > 0 unless http_requests_total",  # a set operator filters, computes nothing
     "time() - timestamp(http_requests_total) > 300",
 ])
 def test_counters_read_through_rates_or_existence_are_fine(expr):

@@ -1,7 +1,7 @@
 """SLO rules per service, and promtool unit tests that prove each SLO's alerts behave.
 
 The tests feed the recorded SLI (bad and total events per second; for raw SLIs, the window
-ratios) and check three stories: healthy traffic fires nothing, a full outage pages within the
+ratios) and check these stories: healthy traffic fires nothing, a full outage pages within the
 time the budget maths says, and a slow burn opens a ticket without paging.
 """
 from __future__ import annotations
@@ -100,6 +100,15 @@ def slo_tests(slo: SLO) -> list[dict]:
             tests.append(_story(slo, f"a full outage pages within {need} minutes",
                                 [(healthy, base), (1.0, need + 10)],
                                 [_check(base, page, False), _check(base + need, page, True)]))
+            # After the outage, the page stops once every page tier's short window has passed it,
+            # long before the long windows forget it: that is what the short windows are for.
+            outage, after = need + 10, minutes(max(w.short for w in pages)) + 2
+            still_burning = [w for w in fireable if min(outage, max(0, minutes(w.long) - after)) * STEP
+                             > w.factor * b * w.long]
+            if still_burning:
+                tests.append(_story(slo, f"the page stops within {after} minutes of the outage's end",
+                                    [(healthy, base), (1.0, outage), (healthy, after + 5)],
+                                    [_check(base + need, page, True), _check(base + outage + after, page, False)]))
             fast = max(pages, key=lambda w: w.factor)
             if fast is not pages[0] and 1.2 * fast.factor * b < 1:
                 # A burst just over the fastest tier's burn rate, as long as its long window, after a

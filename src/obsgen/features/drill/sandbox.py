@@ -407,6 +407,20 @@ class LocalAlertmanager:
         except (urllib.error.URLError, OSError, ValueError) as exc:
             raise DrillError(f"Alertmanager API {path}: {exc}") from None
 
+    def notifications_sent(self) -> int | None:
+        """How many notification requests Alertmanager has made (its own metric, retries included),
+        or None when it cannot say."""
+        try:
+            with _NO_PROXY.open(self.url + "/metrics", timeout=10) as resp:
+                text = resp.read().decode("utf-8", "replace")
+        except (urllib.error.URLError, OSError):
+            return None
+        total = 0.0
+        for line in text.splitlines():
+            if line.startswith("alertmanager_notification_requests_total{"):
+                total += float(line.rsplit(" ", 1)[1])
+        return int(total)
+
     def post_alerts(self, alerts: list[dict]) -> None:
         req = urllib.request.Request(self.url + "/api/v2/alerts", data=json.dumps(alerts).encode(),
                                      headers={"Content-Type": "application/json"}, method="POST")

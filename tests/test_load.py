@@ -1,0 +1,47 @@
+"""Phase 1, load: what the YAML loader builds from the text, besides refusing hostile input
+(test_hostile.py): merge keys, YAML 1.2 scalars, positions."""
+from __future__ import annotations
+
+import pytest
+
+from obsgen.load.yaml import load_text, read_yaml
+
+
+def load(text: str) -> dict:
+    data, diags = load_text(text, "spec.yaml")
+    assert data is not None and not diags, [d.message for d in diags]
+    return data
+
+
+@pytest.mark.parametrize("text", [
+    "a: &a {x: 1, y: 1}\nb: {<<: *a, x: 2}\n",   # explicit after the merge
+    "a: &a {x: 1, y: 1}\nb: {x: 2, <<: *a}\n",   # explicit before the merge
+])
+def test_a_key_written_in_the_mapping_wins_over_a_merged_one(text):
+    assert dict(load(text)["b"]) == {"x": 2, "y": 1}
+
+
+def test_of_several_merged_mappings_the_first_wins():
+    assert dict(load("a: &a {x: 1}\nc: &c {x: 3, z: 3}\nb: {<<: [*a, *c]}\n")["b"]) == {"x": 1, "z": 3}
+
+
+def test_merged_keys_keep_the_position_of_their_anchor_and_written_ones_their_own():
+    tree = load("a: &a\n  x: 1\n  y: 1\nb:\n  <<: *a\n  x: 2\n")
+    b = tree["b"]
+    assert (b.val_pos["x"].line, b.val_pos["x"].col) == (6, 6)
+    assert (b.val_pos["y"].line, b.val_pos["y"].col) == (3, 6)
+
+
+@pytest.mark.parametrize("scalar, value", [
+    ("yes", "yes"), ("no", "no"), ("on", "on"), ("2024-01-02", "2024-01-02"), ("1_000", 1000), ("0x1f", 31),
+    ("0o17", 15), ("1.5e3", 1500.0), ("true", True), ("~", None), ("'5m'", "5m"),
+])
+def test_scalars_are_read_as_yaml_1_2(scalar, value):
+    assert load(f"k: {scalar}\n")["k"] == value
+
+
+def test_yaml_read_back_from_a_committed_tree_is_plain_data_with_every_document():
+    docs = read_yaml("a: 1\n---\n- x\n", documents=True)
+    assert docs == [{"a": 1}, ["x"]] and type(docs[0]) is dict and type(docs[1]) is list
+    with pytest.raises(ValueError, match="more than one YAML document"):
+        read_yaml("a: 1\n---\nb: 2\n")
