@@ -3,6 +3,7 @@ so that the Debian-packaged promtool/amtool and the installed obsgen are the one
 from __future__ import annotations
 
 import glob
+from pathlib import Path
 
 import nox
 
@@ -54,3 +55,13 @@ def bench(session: nox.Session) -> None:
     # Users' Pythons cache bytecode: a PYTHONDONTWRITEBYTECODE inherited from a test setup would
     # make every run compile obsgen afresh and inflate start-up.
     session.run("python", "benchmarks/run.py", *session.posargs, env={"PYTHONDONTWRITEBYTECODE": ""})
+
+
+@nox.session(python=False)
+def mutants(session: nox.Session) -> None:
+    """Mutation testing (mutmut, pinned in the test extras) of the modules whose mistakes would
+    silently break users' monitoring; then mutation/REPORT.md. Slow (an hour or more on two cores):
+    not part of the default run. Run it before closing an issue that touches those modules."""
+    session.run("mutmut", "run", *session.posargs, env={"OBSGEN_SHARED": str(Path(SHARED).resolve())})
+    session.run("python", "mutation/report.py")
+

@@ -63,3 +63,25 @@ def pytest_runtest_makereport(item, call):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         report.outcome = "failed"
         report.longrepr = f"skipped where every test must run (CI or OBSGEN_REQUIRE_TOOLS is set): {reason}"
+
+
+def needs(*tools: str):
+    """Decorator for a test that runs these tools: marked `tools` (left out of `nox -s quick`),
+    skipped where one is missing, which CI and OBSGEN_REQUIRE_TOOLS turn into a failure."""
+    missing = [t for t in tools if shutil.which(t) is None]
+    packages = sorted({TOOLS.get(t, t) for t in missing})
+
+    def mark(test):
+        return pytest.mark.tools(pytest.mark.skipif(
+            bool(missing), reason=f"needs {', '.join(missing)} (apt-get install {' '.join(packages)})")(test))
+    return mark
+
+
+def pytest_collection_modifyitems(config, items):
+    # A test skipped for want of a tool runs that tool: it belongs to the `tools` set too.
+    for item in items:
+        for mark in item.iter_markers("skipif"):
+            reason = str(mark.kwargs.get("reason", ""))
+            if any(tool in reason for tool in ("promtool", "amtool", "alertmanager", "blackbox", "prometheus")):
+                item.add_marker(pytest.mark.tools)
+

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from obsgen.spec import PanelSpec
 from obsgen.targets import REGISTRY
 from obsgen.targets.grafana import GRID_COLUMNS, SCHEMA_VERSION, GrafanaTarget, layout
 
-CHECKER = Path(__file__).resolve().parents[2] / "shared" / "tools" / "check-grafana-dashboards"
+CHECKER = Path(os.environ.get("OBSGEN_SHARED") or Path(__file__).resolve().parents[2] / "shared") / "tools" / "check-grafana-dashboards"
 
 HEADER = """\
 apiVersion: obsgen/v1

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-LIMIT_SECONDS = 2.0
+# Every limit is one of work (bytes, depth, values built), checked structurally; time is asserted
+# only as a hang guard, far above what a loaded machine takes (speed belongs in the benchmarks).
+HANG_SECONDS = 60
 LIMIT_MB = 250  # peak RSS of the obsgen process; a plain `obsgen validate` of the reference spec is ~45 MB
 
 LOL = '["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'
@@ -49,7 +51,7 @@ CASES = {
 def _run(args: list[str]) -> tuple[subprocess.CompletedProcess, float, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.monotonic()
-    result = subprocess.run([sys.executable, "-m", "obsgen", *args], capture_output=True, text=True, timeout=60)
+    result = subprocess.run([sys.executable, "-m", "obsgen", *args], capture_output=True, text=True, timeout=HANG_SECONDS * 2)
     elapsed = time.monotonic() - start
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KiB -> MiB on Linux
     # ru_maxrss of children is the largest of any child so far: only meaningful when it grew.
@@ -71,7 +73,7 @@ def test_hostile_input_gets_one_clear_diagnostic_fast_with_bounded_memory_and_no
     if where:
         assert f"spec.yaml:{where}: error[{code}]" in errors[0], errors[0]
     assert not out.exists()
-    assert elapsed < LIMIT_SECONDS * 2, f"{elapsed:.2f}s"  # whole process, start-up included, on a busy CI box
+    assert elapsed < HANG_SECONDS, f"{elapsed:.2f}s"
     assert peak < LIMIT_MB, f"{peak:.0f} MiB"
 
 
@@ -108,7 +110,7 @@ def test_broken_yaml_with_a_redefined_anchor_is_a_syntax_error_not_a_warning(tmp
     spec = tmp_path / "spec.yaml"
     spec.write_text("&a [&a ")
     result = subprocess.run([sys.executable, "-W", "default", "-m", "obsgen", "validate", str(spec)],
-                            capture_output=True, text=True, timeout=60)
+                            capture_output=True, text=True, timeout=HANG_SECONDS * 2)
     assert result.returncode == 1
     assert "Warning" not in result.stderr and "Traceback" not in result.stderr
     assert "spec.yaml:1:" in result.stderr and "error[OBS001]" in result.stderr

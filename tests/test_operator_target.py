@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import os
 from pathlib import Path
 
 import jsonschema
 import kubernetes_validate
 import pytest
+
+from conftest import needs
 from ruamel.yaml import YAML
 
 from obsgen.api import load_project, load_texts
@@ -24,7 +27,7 @@ from obsgen.targets.slo import SLOTarget
 
 K8S_VERSION = "1.31.0"
 GOLDEN_SPECS = Path(__file__).parent / "golden" / "operator" / "specs"
-SHARED_TOOL = Path(__file__).resolve().parents[2] / "shared" / "tools" / "check-operator-resources"
+SHARED_TOOL = Path(os.environ.get("OBSGEN_SHARED") or Path(__file__).resolve().parents[2] / "shared") / "tools" / "check-operator-resources"
 DNS1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 # Everything the golden case lacks: other scrape shapes, weekday and month intervals, a webhook
@@ -313,6 +316,7 @@ def test_every_file_starts_with_the_generated_by_obsgen_header(m):
 
 
 @pytest.mark.parametrize("env", ["production", "staging"])
+@needs('promtool')
 def test_prometheus_rules_pass_promtool_check_rules(env, tmp_path):
     folder = write(golden_models()[env], tmp_path / "out")
     plain = tmp_path / "plain"
@@ -359,6 +363,7 @@ def test_an_operator_rule_file_reads_back_as_a_plain_rule_file_for_diff():
 # ----------------------------------------------------------------------------- alertmanager
 
 
+@needs('amtool')
 def test_the_config_secret_holds_alertmanager_yml_and_templates_that_amtool_accepts(tmp_path):
     m = golden_models()["production"]
     folder = write(m, tmp_path / "out")

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import needs
+
 from obsgen.cli import commands
 from obsgen.write import tree as writer
 from obsgen.api import load_texts
@@ -147,6 +149,7 @@ def test_a_file_link_inside_the_output_folder_is_never_written_through(project, 
     assert (outside / "precious").read_text() == "keep me\n"
 
 
+@needs('promtool', 'amtool')
 def test_obsgen_check_reports_a_link_and_reads_nothing_through_it(project, outside):
     rules = project / "generated" / "production" / "prometheus" / "rules"
     (outside / "stolen.yml").write_text("groups: [{name: x, rules: [{record: secret_value, expr: vector(42)}]}]\n")
@@ -183,7 +186,7 @@ def test_real_rule_files_are_far_inside_the_promql_limits():
     from obsgen.features.importers.rules import import_rules
     from obsgen.core.promql import bounds_problem
 
-    corpus = ROOT.parent / "shared" / "corpus" / "rules"
+    corpus = Path(os.environ.get("OBSGEN_SHARED") or ROOT.parent / "shared") / "corpus" / "rules"
     files = sorted(p for p in corpus.iterdir() if p.suffix in (".yml", ".yaml"))
     assert files, f"no rule files in {corpus}"
     exprs = []
@@ -204,19 +207,20 @@ def test_the_secret_scanner_is_linear_on_adversarial_text(unit):
     started = time.process_time()
     scan_text(text)
     redact(text[:100_000])
-    assert time.process_time() - started < 20  # RE2 takes well under a second; quadratic would take hours
+    # A hang guard, not a speed test: RE2 takes well under a second, a quadratic scanner hours.
+    assert time.process_time() - started < 120
 
 
 def test_a_spec_of_repeated_near_misses_validates_quickly(tmp_path):
     specs = tmp_path / "specs"
     specs.mkdir()
-    summary = "events.pagerduty.com/" * 16_000
+    summary = "events.pagerduty.com/" * 64_000  # 1.3 MB: quadratic scanning would take a quarter of an hour
     text = STARTER.read_text().replace("summary: More than 5% of web-api requests fail", f"summary: {summary}")
     (specs / "obsgen.yaml").write_text(text)
     started = time.monotonic()
     proc = obsgen("validate", str(specs), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert time.monotonic() - started < 60  # seconds; it took 40-70 s on one core before
+    assert time.monotonic() - started < 300  # a hang guard: it took 40-70 s of CPU before, a second now
 
 
 # ----------------------------------------------------------------------------- 5. team templates
@@ -371,6 +375,7 @@ def test_a_routing_key_label_holding_a_team_name_builds(tmp_path):
 
 # ----------------------------------------------------------------------------- 10. a hanging tool
 
+@needs('promtool', 'amtool')
 def test_a_hanging_checker_is_a_failed_check_with_its_time_limit_and_the_rest_still_run(project, tmp_path,
                                                                                          monkeypatch):
     bin_dir = tmp_path / "bin"
@@ -478,6 +483,7 @@ HOSTILE_VALUES = ["[1, 2]\n", "{groups: [5]}\n", "{kind: Secret, stringData: {al
 
 
 @pytest.mark.parametrize("path", HOSTILE_FILES)
+@needs('promtool', 'amtool')
 def test_obsgen_check_reports_a_hand_made_file_of_any_shape_as_a_failed_check_not_a_crash(tmp_path, path):
     (tmp_path / path).parent.mkdir(parents=True)
     routing = tmp_path / "p" / "alertmanager" / "routing-tests.yaml"
