@@ -50,8 +50,8 @@ def codes(text: str) -> list[tuple[str, int, int]]:
 def test_time_to_notify_adds_scrape_evaluation_for_and_group_wait():
     project = load_texts({"spec.yaml": BASE.replace("TARGET", "10m")})
     (timing,) = Explainer(project.models[0]).timings
-    assert timing.to_dict()["parts"] == {"scrape_interval": 30, "evaluation_interval": 20, "for": 120,
-                                         "group_wait": 10}
+    assert timing.to_dict()["parts"] == {"detection": 0, "scrape_interval": 30, "evaluation_interval": 20,
+                                         "for": 120, "group_wait": 10}
     assert timing.time_to_notify_seconds == 180
     assert timing.receivers == ("ops-critical",)
 

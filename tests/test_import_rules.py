@@ -468,10 +468,13 @@ def test_the_seed_rules_import_exactly_and_validate_finds_no_problem_of_the_impo
 
 def test_validate_reports_the_waardhaven_trading_volume_alert_comparing_a_raw_counter_at_its_expression():
     text, _ = run_import("waardhaven-alerts.yml")
-    errors = [d for d in load_texts({"imported.yaml": text}).diagnostics if d.severity is Severity.ERROR]
-    assert [d.code for d in errors] == ["OBS052"], "\n".join(map(format_text, errors))
-    assert "TradingVolumeAnomaly" in errors[0].message and "trades_executed_total" in errors[0].message
-    line = text.splitlines()[errors[0].pos.line - 1]
+    found = load_texts({"imported.yaml": text}).diagnostics
+    assert not [d for d in found if d.severity is Severity.ERROR], "\n".join(map(format_text, found))
+    # Comparing raw counters has real uses: a warning, at the expression (the inferred type is a guess).
+    raw = [d for d in found if d.code == "OBS052"]
+    assert len(raw) == 1 and raw[0].severity is Severity.WARNING
+    assert "TradingVolumeAnomaly" in raw[0].message and "trades_executed_total" in raw[0].message
+    line = text.splitlines()[raw[0].pos.line - 1]
     assert line.strip() == "expr: trades_executed_total offset 1h > trades_executed_total * 3"
 
 
@@ -529,12 +532,12 @@ def test_without_inference_validate_reports_the_waardhaven_metric_nothing_export
     assert (unknown.pos.line, unknown.pos.col) == expr_pos(text, "DatabaseConnectionPoolExhausted")
     assert unknown.hint == "did you mean `database_connections_active`?"
     [raw] = [d for d in found if d.code == "OBS052"]
-    assert raw.severity is Severity.ERROR
+    assert raw.severity is Severity.WARNING
     assert (raw.pos.line, raw.pos.col) == expr_pos(text, "TradingVolumeAnomaly")
     # The import itself is sound: all other errors are the project's coverage objective, which the
     # imported services (no scrape job, no dashboard) lower.
     errors = {d.code for d in found if d.severity is Severity.ERROR}
-    assert errors == {"OBS052", "OBS071"}, "\n".join(map(format_text, found))
+    assert errors == {"OBS071"}, "\n".join(map(format_text, found))
 
 
 def test_without_inference_validate_reports_the_qlib_metric_nothing_exports():

@@ -74,9 +74,18 @@ def diagnostics(text: str, code: str):
 
 def test_a_clean_spec_has_no_lint_findings():
     text = spec(alert("sum(rate(http_requests_total{code=~\"5..\"}[5m])) / sum(rate(http_requests_total[5m])) > 0.05",
-                      severity="critical", runbook_url="https://runbooks.example.com/errors"))
+                      severity="critical", runbook_url="https://runbooks.example.com/errors", **{"for": "5m"}))
     project = load_texts({"spec.yaml": text})
     assert [d for d in project.diagnostics if d.code >= "OBS050"] == []
+
+
+def test_a_critical_alert_without_for_is_warned_and_a_dead_mans_switch_is_not():
+    text = spec(alert("up == 0", severity="critical", runbook_url="https://r.example.com/x"))
+    [d] = diagnostics(text, "OBS066")
+    assert d.severity is Severity.WARNING and "pages on the first evaluation" in d.message
+    assert found(spec(alert("up == 0", severity="critical", runbook_url="https://r", **{"for": "2m"})), "OBS066") == []
+    watchdog = spec(alert("vector(1)", name="Watchdog", severity="critical", runbook_url="https://r"))
+    assert found(watchdog, "OBS066") == [] and found(watchdog, "OBS055") == []
 
 
 # ----------------------------------------------------------------------------- OBS050
@@ -149,11 +158,12 @@ def test_labels_a_metric_cannot_have_are_reported(expr, label):
     "sum by (le) (rate(http_request_duration_seconds_bucket[5m])) > 1",  # le on buckets
     "rpc_seconds{quantile=\"0.5\"} > 1",  # quantile on a summary
     "sum by (svc) (label_replace(queue_depth, \"svc\", \"$1\", \"queue\", \"(.*)\")) > 1",  # made by label_replace
-    "sum by (x) (node_load1) > 1",  # labels not known: not judged
+    "sum by (x) (node_vmstat_nr_frozen_widgets) > 1",  # a run-time vmstat field: its labels are not known
     "queue_depth{env=\"\"} > 1",  # testing that a label is absent
     "sum by (queue) (queue_depth) / on (queue) group_left sum by (queue) (queue_depth) > 1",
 ])
 def test_labels_the_series_can_have_or_that_cannot_be_known_are_not_reported(expr):
+    # node_load1's labels are known from node_exporter's catalog: `sum by (x) (node_load1)` is reported.
     exporter = "  - name: nodes\n    team: web\n    scrape: {exporter: {kind: node, targets: [host-1]}}\n"
     assert found(spec(alert(expr), top=exporter), "OBS051") == []
 
@@ -177,24 +187,32 @@ def test_a_recording_rules_labels_are_what_its_expression_keeps():
 
 # ----------------------------------------------------------------------------- OBS052
 
-def test_a_counter_compared_raw_is_an_error():
+def test_a_counter_compared_raw_is_a_warning_with_a_hint():
     expr = "http_requests_total offset 1h > http_requests_total * 3"
     text = spec(alert(expr))
     [d] = diagnostics(text, "OBS052")
     assert f"{d.pos.line}:{d.pos.col}" == at(text, q(expr))
-    assert d.severity is Severity.ERROR and "compared (`>`)" in d.message and "rate(" in d.hint
+    assert d.severity is Severity.WARNING and "compared (`>`)" in d.message and "rate(" in d.hint
+
+
+@pytest.mark.parametrize("expr", [
+    "delta(http_requests_total[5m]) > 1",  # takes a restart for a fall
+    "max_over_time(http_request_duration_seconds_count[1h]) > 1",
+    "histogram_quantile(0.9, http_request_duration_seconds_bucket) > 1",  # the lifetime distribution
+])
+def test_a_declared_counter_read_as_a_level_is_an_error(expr):
+    assert [d.severity for d in diagnostics(spec(alert(expr)), "OBS052")] == [Severity.ERROR]
 
 
 @pytest.mark.parametrize("expr", [
     "http_requests_total",  # returned as is (also OBS055)
     "sum(http_requests_total) > 100",
-    "delta(http_requests_total[5m]) > 1",  # misses resets
-    "max_over_time(http_request_duration_seconds_count[1h]) > 1",
-    "histogram_quantile(0.9, http_request_duration_seconds_bucket) > 1",  # lifetime distribution
+    "http_requests_total > 0",  # has it ever happened since the process started
     "queue_depth > 10 or http_requests_total",  # `or` returns its right-hand side's series too
+    "delta(cloudwatch_requests_total[5m]) > 1",  # no catalog says it is a counter: its name is no proof
 ])
-def test_raw_counter_values_are_errors(expr):
-    assert [d.severity for d in diagnostics(spec(alert(expr)), "OBS052")] == [Severity.ERROR]
+def test_raw_values_that_may_be_meant_are_warnings(expr):
+    assert [d.severity for d in diagnostics(spec(alert(expr)), "OBS052")] == [Severity.WARNING]
 
 
 @pytest.mark.parametrize("expr", [
@@ -481,9 +499,9 @@ services:
 """
 
 
-def test_the_seeds_raw_counter_comparison_is_an_error():
+def test_the_seeds_raw_counter_comparison_is_reported():
     [d] = diagnostics(WAARDHAVEN, "OBS052")
-    assert (d.pos.line, d.pos.col) == (20, 15) and d.severity is Severity.ERROR
+    assert (d.pos.line, d.pos.col) == (20, 15) and d.severity is Severity.WARNING
     assert "trades_executed_total" in d.message and "compared (`>`)" in d.message
 
 
@@ -605,3 +623,28 @@ def test_each_distinct_expression_is_parsed_once():
     expr = "sum(rate(http_requests_total[5m])) > 1"
     load_texts({"spec.yaml": spec(alert(expr) + alert(expr, "Twice"), top="environments:\n  a: {}\n  b: {}\n")})
     assert lint.parse.cache_info().misses == 1
+
+
+def test_a_counter_without_total_is_a_convention_warning_not_a_refusal():
+    text = spec().replace("    metrics:\n", "    metrics:\n      - {name: node_vmstat_pgmajfault, type: counter, help: Faults.}\n")
+    [d] = diagnostics(text, "OBS067")
+    assert d.severity is Severity.WARNING and load_texts({"spec.yaml": text}).ok
+
+
+
+def test_the_exporter_catalogs_lint_reads_are_made_from_their_yaml_sources():
+    from obsgen.core.exporters import HERE, KINDS, catalogs, json_text
+
+    assert (HERE / "catalogs.json").read_text() == json_text(), "run `python -m obsgen.core.exporters`"
+    loaded = catalogs()
+    assert set(loaded) == set(KINDS)
+    for kind, catalog in loaded.items():
+        assert catalog.version and catalog.metrics, kind
+        assert all(m.type in ("counter", "gauge", "histogram", "summary", "untyped") for m in catalog.metrics.values())
+        assert not any(label in ("job", "instance") for m in catalog.metrics.values() for label in m.labels), kind
+
+
+def test_an_exporters_series_labels_are_known_from_its_catalog():
+    exporter = "  - name: nodes\n    team: web\n    scrape: {exporter: {kind: node, targets: [host-1]}}\n"
+    assert found(spec(alert("sum by (x) (node_load1) > 1"), top=exporter), "OBS051")
+    assert found(spec(alert("sum by (mode) (rate(node_cpu_seconds_total[5m])) > 1"), top=exporter), "OBS051") == []

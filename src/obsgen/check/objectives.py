@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
+from obsgen.check.lint.catalog import EXPORTER_PREFIXES
 from obsgen.check.silences import Finding
 from obsgen.core import naming
 from obsgen.core.diagnostics import error, warning
@@ -24,7 +25,7 @@ from obsgen.core.routes import match_routes
 from obsgen.load.yaml import YMap
 from obsgen.resolve.model import Model
 from obsgen.resolve.routing_table import has_channels
-from obsgen.resolve.slo import alert_rules, fmt_duration
+from obsgen.resolve.slo import alert_rules, detection_seconds, fmt_duration
 from obsgen.spec.parse import Parsed, locate
 from obsgen.targets.alertmanager import config
 
@@ -47,16 +48,21 @@ class AlertTiming:
     muted_during: tuple[str, ...]
     slo: str | None = None  # set for the alerts an SLO generates
     origin: tuple = ()  # set for alerts obsgen derives: their source below the service, e.g. ("probes", 0)
+    # SLO burn-rate alerts: how long a full outage takes to burn past the tier's threshold
+    # (resolve/slo.detection_seconds, which the generated SLO tests assert too).
+    detection_seconds: float = 0.0
 
     @property
     def time_to_notify_seconds(self) -> float:
-        return self.scrape_seconds + self.evaluation_seconds + self.for_seconds + self.group_wait_seconds
+        return (self.detection_seconds + self.scrape_seconds + self.evaluation_seconds + self.for_seconds
+                + self.group_wait_seconds)
 
     def to_dict(self) -> dict:
         return {"alert": self.alert, "service": self.service, "severity": self.severity, "team": self.team,
                 "receivers": list(self.receivers), "time_to_notify_seconds": self.time_to_notify_seconds,
-                "parts": {"scrape_interval": self.scrape_seconds, "evaluation_interval": self.evaluation_seconds,
-                          "for": self.for_seconds, "group_wait": self.group_wait_seconds},
+                "parts": {"detection": self.detection_seconds, "scrape_interval": self.scrape_seconds,
+                          "evaluation_interval": self.evaluation_seconds, "for": self.for_seconds,
+                          "group_wait": self.group_wait_seconds},
                 "only_during": list(self.only_during), "muted_during": list(self.muted_during),
                 "slo": self.slo}
 
@@ -81,7 +87,7 @@ class Explainer:
         return config(self.model)
 
     def _timing(self, name: str, service, labels: dict[str, str], for_: str | None, slo: str | None,
-                team: str, origin: tuple = ()) -> AlertTiming:
+                team: str, origin: tuple = (), detect: float = 0.0) -> AlertTiming:
         hits = match_routes(self.config, {**labels, "alertname": name})
         first = min(hits, key=lambda h: naming.duration_seconds(h.group_wait))
         scrape = (service.scrape.interval if service.scrape and service.scrape.interval else None) or \
@@ -96,7 +102,7 @@ class Explainer:
             for_seconds=naming.duration_seconds(for_) if for_ else 0.0,
             group_wait_seconds=naming.duration_seconds(first.group_wait),
             only_during=tuple(first.active_time_intervals), muted_during=tuple(first.mute_time_intervals), slo=slo,
-            origin=origin)
+            origin=origin, detection_seconds=detect)
 
     @cached_property
     def timings(self) -> list[AlertTiming]:
@@ -107,8 +113,9 @@ class Explainer:
                             a.origin) for a in self.model.alerts]
         for slo in self.model.slos:
             for rule in alert_rules(slo):
+                detect = detection_seconds(slo, rule["labels"].get("slo_tier", "")) or 0.0
                 out.append(self._timing(rule["alert"], slo.service, {**external, **rule["labels"]}, rule.get("for"),
-                                        slo.spec.name, slo.team))
+                                        slo.spec.name, slo.team, detect=detect))
         return sorted(out, key=lambda t: (t.service, t.alert))
 
     @cached_property
@@ -130,19 +137,25 @@ class Explainer:
                                                     for suffix in ("_bucket", "_sum", "_count")}
             jobs = {(s.scrape.job if s.scrape else None) or s.name} | {naming.probe_job(s.name, p.name)
                                                                        for p in s.probes}
+            exporter = s.scrape.exporter.kind if s.scrape and s.scrape.exporter else None
+            # An exporter's series are the exporter's: a dashboard querying them shows this service.
+            family = EXPORTER_PREFIXES.get(exporter, ()) if exporter else ()
             aspects = {
                 "owner": team is not None and any(has_channels(self.model, team, sev) for sev in naming.SEVERITIES),
                 "scrape": s.scrape is not None or bool(s.probes),
                 "alerts": s.name in alerting,
                 "slo": bool(s.slos),
-                "dashboard": bool(series & tokens) or any(f"job={job}" in tokens for job in jobs),
+                "dashboard": bool(series & tokens) or any(f"job={job}" in tokens for job in jobs)
+                             or any(t.startswith(family) for t in tokens if family),
             }
             out.append(Coverage(s.name, s.team, aspects))
         return out
 
     def required(self) -> tuple[str, ...]:
+        """What `covered` counts: the coverage objective's list, else everything but an SLO (which
+        not every service, an exporter say, needs unless an objective asks for one)."""
         cov = self.g.objectives.coverage
-        return tuple(cov.require) if cov else ASPECTS
+        return tuple(cov.require) if cov else tuple(a for a in ASPECTS if a != "slo")
 
     def covered_percent(self) -> float:
         rows = self.coverage
@@ -181,10 +194,16 @@ def findings(tree: YMap, parsed: Parsed, model: Model) -> list[Finding]:
                 what = f"SLO {t.slo} (service {t.service})"
             parts = (f"scrape {t.scrape_seconds:g}s + evaluation {t.evaluation_seconds:g}s + for {t.for_seconds:g}s "
                      f"+ group_wait {t.group_wait_seconds:g}s")
+            burn = ""
+            hint = "shorten `for`, the route's group_wait or the scrape/evaluation interval"
+            if t.detection_seconds:
+                burn = f"a full outage burning past the threshold {fmt_duration(round(t.detection_seconds))} + "
+                hint = ("a burn-rate alert waits until a share of the error budget is spent, and a looser objective "
+                        "has more budget: raise the objective, or alert on the outage itself too")
             out.append(Finding(warning(
                 "OBS070", f"{t.severity} alert {t.alert} can take {fmt_duration(round(t.time_to_notify_seconds))} "
-                          f"to notify in {model.env} ({parts}), over the objective of {target}", at,
-                hint="shorten `for`, the route's group_wait or the scrape/evaluation interval"), owner, what))
+                          f"to notify in {model.env} ({burn}{parts}), over the objective of {target}", at,
+                hint=hint), owner, what))
     if objectives.coverage is not None:
         percent = ex.covered_percent()
         if percent < objectives.coverage.min_percent:

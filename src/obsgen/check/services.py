@@ -171,6 +171,15 @@ class ServiceChecks(Context):
             python = s.instrumentation.python
             if python is None:
                 continue
+            for j, m in enumerate(s.metrics):
+                if m.type == "counter" and not m.name.endswith("_total"):
+                    # prometheus_client names a counter's series <name>_total: the module would
+                    # expose another series than the catalog says.
+                    self.diags.append(error(
+                        "OBS032", f"service {s.name!r}: counter {m.name!r} does not end in _total, and the "
+                                  f"generated Python module would expose it as {m.name}_total",
+                        self.at("services", i, "metrics", j, "name"),
+                        hint=f"name it {m.name}_total, or leave instrumentation.python out for this service"))
             module = naming.python_module(s.name, python.module)
             where = ("services", i, "instrumentation", "python", "module") if python.module else ("services", i, "name")
             if keyword.iskeyword(module) or module in sys.stdlib_module_names or module == "prometheus_client" \

@@ -48,8 +48,8 @@ def _err(text: str) -> None:
     err(text)
 
 
-def _load(paths: list[Path] | None, fmt: Format, strict: bool, output: str | None = None):
-    return load(paths, fmt.value, strict, output)
+def _load(paths: list[Path] | None, fmt: Format, strict: bool, output: str | None = None, findings: bool = True):
+    return load(paths, fmt.value, strict, output, findings)
 
 
 class OutputTarget(str, Enum):
@@ -180,7 +180,7 @@ def drill(paths: SpecPaths = None, env: EnvOpt = None,
     from obsgen.features.drill.drill import DrillError, environment_files, format_report, report_dict, run_drill
     from obsgen.features.verify import ToolMissing
 
-    project, failed = _load(paths, Format.text, False)
+    project, failed = _load(paths, Format.text, False, findings=False)
     if failed:
         raise typer.Exit(1)
     envs = [m.env for m in project.models] if all_envs else [_pick(project, env).env]
@@ -237,7 +237,7 @@ EnvOpt = Annotated[Optional[str], typer.Option(
 
 def _model(paths: list[Path] | None, env: str | None):
     """The one environment a command looks at; exits 1 on spec errors, 2 on an unknown --env."""
-    project, failed = _load(paths, Format.text, False)
+    project, failed = _load(paths, Format.text, False, findings=False)
     if failed:
         raise typer.Exit(1)
     return _pick(project, env)

@@ -45,8 +45,10 @@ def report(diags: list, fmt: str) -> None:
             err(f"{errors} error(s), {warnings} warning(s)")
 
 
-def load(paths: list[Path] | None, fmt: str, strict: bool, output: str | None = None):
-    """Load and report: (project, failed)."""
+def load(paths: list[Path] | None, fmt: str, strict: bool, output: str | None = None, findings: bool = True):
+    """Load and report: (project, failed). Commands that are not about validating the spec
+    (`findings=False`: explain, route, drill, build --check) print its errors, and only count its
+    warnings, which `obsgen validate` lists."""
     from obsgen.api import DEFAULT_SPECS, load_project
     from obsgen.core.diagnostics import Severity
 
@@ -54,7 +56,10 @@ def load(paths: list[Path] | None, fmt: str, strict: bool, output: str | None = 
     interrupts.raise_if_pending()  # an interrupt swallowed while parsing: its errors are not to be trusted
     diags = project.diagnostics
     failed = not project.ok or (strict and any(d.severity is Severity.WARNING for d in diags))
-    report(diags, fmt)
+    if findings or failed:
+        report(diags, fmt)
+    elif diags and fmt == "text":
+        err(f"the spec has {len(diags)} warning(s): `obsgen validate` lists them")
     return project, failed
 
 
@@ -82,7 +87,7 @@ def build(paths: list[Path] | None, out: Path, check: bool, fmt: str, strict: bo
         err(f"obsgen build: {exc}")
         err("nothing written")
         return 1
-    project, failed = load(paths, fmt, strict, output)
+    project, failed = load(paths, fmt, strict, output, findings=not check)
     if failed:
         err("nothing written")
         return 1

@@ -56,7 +56,7 @@ def timings(model, explainer, fmt: str) -> str:
     rows = explainer.timings
     if fmt == "json":
         return json.dumps({"environment": model.env, "objectives": dict(objectives.time_to_notify.items()),
-                           "alerts": [t.to_dict() for t in rows]}, indent=2) + "\n"
+                           "alerts": [t.to_dict() for t in rows], "removed": list(model.removed)}, indent=2) + "\n"
     width = max([len(t.alert) for t in rows] + [5])
     lines = [f"{'alert':<{width}}  severity  {'notify':>7}  {'target':>6}  receivers"]
     for t in rows:
@@ -65,6 +65,9 @@ def timings(model, explainer, fmt: str) -> str:
         extra = f"  (only during {', '.join(t.only_during)})" if t.only_during else ""
         lines.append(f"{t.alert:<{width}}  {t.severity:<8}  {fmt_duration(round(t.time_to_notify_seconds)):>7}  "
                      f"{(target or '-'):>6}{'!' if over else ' '} {', '.join(t.receivers)}{extra}")
-    lines.append("\nnotify = scrape interval + evaluation interval + for + group_wait (worst case); "
+    lines.append("\nnotify = scrape interval + evaluation interval + for + group_wait (worst case); for SLO "
+                 "burn-rate alerts, plus how long a full outage takes to burn past the tier's threshold; "
                  "! = over the objective")
+    if model.removed:
+        lines.append(f"\nremoved by environment {model.env}: " + "; ".join(model.removed))
     return "\n".join(lines) + "\n"

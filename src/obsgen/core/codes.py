@@ -63,8 +63,10 @@ REGISTRY: dict[str, Code] = {
     "OBS050": _w("lint", "metric nothing provides (with \"did you mean\")", True),
     "OBS051": _w("lint", "label in a matcher, `by`/`without`, `on`/`ignoring`, `group_*` that the series "
                          "cannot have", True),
-    "OBS052": Code("either", "lint", "counter used raw (compared, computed with, returned): an error; `rate` over "
-                                     "a gauge: a warning", True),
+    "OBS052": Code("either", "lint", "counter used raw: an error where a function reads a declared counter as a "
+                                     "level (delta, *_over_time, quantiles of raw buckets); comparing, computing "
+                                     "with or returning it, or a type guessed from a name, and `rate` over a gauge: "
+                                     "a warning", True),
     "OBS053": _e("lint", "`histogram_quantile` not over buckets, or after a grouping that drops `le`"),
     "OBS054": _w("lint", "range shorter than twice the scrape (or evaluation) interval of what it reads", True),
     "OBS055": _e("lint", "alert without a condition: it fires whenever its series exist"),
@@ -76,6 +78,11 @@ REGISTRY: dict[str, Code] = {
     "OBS061": _w("lint", "a route nothing matches (category route, team channels for a severity it never gets)", True),
     "OBS062": _w("lint", "a team with channels that no alert reaches", True),
     "OBS063": _w("check", "silence that is invalid or silences nothing"),
+    "OBS064": Code("error", "lint", "a query matches an external label, which the Prometheus it runs on never sees",
+                   True),
+    "OBS065": _e("check", "a dashboard query uses a variable the dashboard does not declare"),
+    "OBS066": _w("lint", "critical alert without `for`: it pages on the first evaluation", True),
+    "OBS067": _w("lint", "counter name does not end in _total (a convention, not a rule)", True),
     "OBS070": _w("objectives", "alert notifies later than the time-to-notify objective", True),
     "OBS071": _e("objectives", "monitoring coverage below the objective"),
     "OBS080": _e("check", "setting needs a newer Alertmanager than the spec targets"),

@@ -32,7 +32,8 @@ def discover(paths: list[Path]) -> tuple[list[tuple[Path, str]], list[Diagnostic
         elif p.is_file():
             found.setdefault(str(p.resolve()), (p, p.name))
         else:
-            diags.append(error("OBS023", "no such file or folder", Pos(display(p))))
+            diags.append(error("OBS023", "no such file or folder", Pos(display(p)),
+                               hint="run `obsgen init` for a starter project" if str(p) == DEFAULT_SPECS else None))
     if not found and not diags:
         diags.append(error("OBS023", "no spec files (*.yaml, *.yml) found",
                            Pos(", ".join(display(p) for p in paths) or DEFAULT_SPECS),

@@ -40,13 +40,13 @@ def resolve(files: list[SpecFile], output: str | None = None) -> Resolved:
     sources = tuple(sorted(f.name for f in files))
     environments, reshaped = [], []
     for name in sorted(envs):
-        tree, env_diags = apply_environment(root, name, envs[name], reshaped)
+        tree, env_diags, removed = apply_environment(root, name, envs[name], reshaped)
         diags += env_diags
         parsed, parse_diags = parse_project(tree)
         diags += parse_diags
         if output and isinstance(parsed.sections.get("output"), OutputSpec):
             parsed.sections["output"] = parsed.sections["output"].model_copy(update={"target": output})
-        model = Model(env=name, sources=sources, spec=parsed.spec()) if parsed.ok else None
+        model = Model(env=name, sources=sources, spec=parsed.spec(), removed=tuple(removed)) if parsed.ok else None
         environments.append(Environment(name, tree, parsed, model))
     base: list[Diagnostic] = []
     if reshaped:

@@ -62,6 +62,7 @@ class Model:
     sources: tuple[str, ...]
     spec: ProjectSpec
     silenced: tuple[Silenced, ...] = field(default=())  # checks the spec silenced, with reasons
+    removed: tuple[str, ...] = field(default=())  # what this environment's overrides removed (`$delete`)
 
     @cached_property
     def teams(self) -> dict[str, TeamSpec]:

@@ -52,6 +52,15 @@ class BurnWindow:
     factor: float
 
 
+def detection_seconds(slo: "SLO", tier: str) -> float | None:
+    """How long a full outage (every event bad) takes to make a tier's alert condition true: until
+    the fastest of its windows that can fire holds factor x budget of bad events. explain adds it to
+    the time to notify of the SLO's alerts, and the generated tests assert a page by then; None
+    when no window of the tier can fire (its threshold is an error ratio over 100%)."""
+    fireable = [w for w in slo.windows if w.tier == tier and w.factor * slo.budget < 1]
+    return min(w.factor * slo.budget * w.long for w in fireable) if fireable else None
+
+
 def burn_windows(period: str) -> list[BurnWindow]:
     p = int(naming.duration_seconds(period))
     out = []
@@ -298,10 +307,12 @@ def dashboard(service: ServiceSpec, slos: list[SLO], extra: tuple = ()):
     panels = []
     for s in slos:
         sel = s.selector()
-        title = f"{s.spec.name} ({fmt_number(s.spec.objective)}% over {s.spec.period})"
+        # Titles name the SLO only: a new objective changes what a panel shows, not which panel it is.
+        title = s.spec.name
+        target = f"objective {fmt_number(s.spec.objective)}% over {s.spec.period}"
         panels.append(PanelSpec(
             title=f"{title}: SLI", type="timeseries", unit="percentunit", width=12,
-            description=s.spec.description or f"Good share of {s.spec.sli.kind} SLI {s.spec.name}",
+            description=(s.spec.description or f"Good share of {s.spec.sli.kind} SLI {s.spec.name}") + f" ({target})",
             queries=[QuerySpec(expr=f"1 - {ratio_name(BASE_WINDOW)}{{{sel}}}", legend="SLI (5m)"),
                      QuerySpec(expr=f"1 - {ratio_name(3600 if 3600 in s.record_windows() else s.windows[0].long)}"
                                     f"{{{sel}}}", legend="SLI (1h)" if 3600 in s.record_windows() else
@@ -309,7 +320,7 @@ def dashboard(service: ServiceSpec, slos: list[SLO], extra: tuple = ()):
                      QuerySpec(expr=f"slo:objective:ratio{{{sel}}}", legend="objective")]))
         panels.append(PanelSpec(
             title=f"{title}: error budget left", type="stat", unit="percentunit", width=4,
-            description=f"Share of the {s.spec.period} error budget not yet spent",
+            description=f"Share of the {s.spec.period} error budget not yet spent ({target})",
             queries=[QuerySpec(expr=f"slo:period_error_budget_remaining:ratio{{{sel}}}")],
             thresholds=[ThresholdStep(color="red"), ThresholdStep(value=0.1, color="orange"),
                         ThresholdStep(value=0.5, color="green")]))

@@ -137,12 +137,19 @@ class SmtpSpec(Spec):
     require_tls: bool = Field(True, description="refuse to send mail unless the server offers STARTTLS")
 
 
+# What each severity does unless the spec says otherwise. A critical alert pages at once and is
+# repeated hourly while it fires (Slack re-posted every few minutes trains people to ignore it;
+# PagerDuty keeps one incident open anyway); warnings repeat at routing.repeat_interval
+# (Alertmanager's default, 4h); info, once a day.
+DEFAULT_SEVERITIES = {
+    "critical": {"channels": ["pagerduty", "slack"], "group_wait": "10s", "repeat_interval": "1h"},
+    "warning": {"channels": ["slack", "email"]},
+    "info": {"channels": ["email"], "repeat_interval": "24h"},
+}
+
+
 def _default_severities() -> dict:
-    return {
-        "critical": SeverityRouting(channels=["pagerduty", "slack"], group_wait="5s", repeat_interval="5m"),
-        "warning": SeverityRouting(channels=["slack", "email"]),
-        "info": SeverityRouting(channels=["email"]),
-    }
+    return {name: SeverityRouting(**fields) for name, fields in DEFAULT_SEVERITIES.items()}
 
 
 class RoutingSpec(Spec):
@@ -166,8 +173,9 @@ class RoutingSpec(Spec):
     severities: dict[SeverityName, SeverityRouting] = Field(
         default_factory=_default_severities,
         description="per severity: the channels teams are notified through, timing, and time intervals. Default: "
-                    "critical to pagerduty and slack (group_wait 5s, repeat_interval 5m), warning to slack and "
-                    "email, info to email. Giving `severities` replaces the default as a whole",
+                    "critical to pagerduty and slack (group_wait 10s, repeat_interval 1h), warning to slack and "
+                    "email, info to email (repeat_interval 24h). What a severity here sets replaces that field "
+                    "of its default, and the rest of the default stays (`channels: []` for none)",
         examples=[{"critical": {"channels": ["pagerduty", "slack"], "group_wait": "5s", "repeat_interval": "5m"},
                    "warning": {"channels": ["slack", "email"]},
                    "info": {"channels": ["email"], "active_during": ["business-hours"]}}])
@@ -195,6 +203,19 @@ class RoutingSpec(Spec):
     alertmanager_version: Annotated[str, Field(pattern=r"^\d+\.\d+$")] = Field(
         "0.25", description="the Alertmanager version (major.minor) the config is written for; settings it does "
                             "not support are refused (OBS080)", examples=["0.25", "0.27"])
+
+    @model_validator(mode="before")
+    @classmethod
+    def _severities_merge_into_the_defaults(cls, data):
+        """A severity the spec gives overrides its default field by field; one it leaves out keeps
+        its default (overriding critical's channels must not drop warning's, or critical's timing)."""
+        if not isinstance(data, dict) or not isinstance(data.get("severities"), dict):
+            return data
+        given = data["severities"]
+        merged = {name: dict(fields) for name, fields in DEFAULT_SEVERITIES.items()}
+        for name, fields in given.items():
+            merged[name] = {**merged.get(name, {}), **fields} if isinstance(fields, dict) else fields
+        return {**data, "severities": merged}
 
     @model_validator(mode="after")
     def _group_by(self):

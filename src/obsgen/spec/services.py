@@ -54,8 +54,6 @@ class MetricSpec(Spec):
                 raise ValueError("buckets are only for histograms")
             if list(self.buckets) != sorted(set(self.buckets)):
                 raise ValueError("buckets must be strictly ascending")
-        if self.type == "counter" and not self.name.endswith("_total"):
-            raise ValueError("counter names end in _total (Prometheus naming convention)")
         if "le" in self.labels and self.type == "histogram":
             raise ValueError("`le` is reserved for histogram buckets")
         if "quantile" in self.labels and self.type == "summary":
@@ -95,9 +93,11 @@ class ExporterScrape(Spec):
     kind: Literal["node", "postgres", "redis", "kafka", "blackbox"] = Field(
         description="which exporter; sets its default port (node 9100, postgres 9187, redis 9121, kafka 9308, "
                     "blackbox 9115), and its well-known metrics count as the service's catalog")
-    targets: list[Annotated[str, Field(pattern=r"^[^\s/:]+(:\d+)?$")]] = Field(
-        min_length=1, description="exporter host[:port]; the exporter's default port is used when none is given. "
-                                  "blackbox: exactly one, the exporter every probe goes through",
+    targets: list[Annotated[str, Field(pattern=r"^[^\s/:]+(:\d+)?$")]] | None = Field(
+        None, min_length=1, description="exporter host[:port]; the exporter's default port is used when none is "
+                                        "given. Leave it out when the job's `kubernetes` discovery finds the "
+                                        "exporters (say, by their pods' labels). blackbox: exactly one, the "
+                                        "exporter every probe goes through",
         examples=[["postgres-exporter"], ["node-1:9100", "node-2:9100"]])
     module: str = Field("http_2xx", description="blackbox only: the prober module (from the blackbox "
                                                 "exporter's own config) every probe uses")
@@ -110,7 +110,7 @@ class ExporterScrape(Spec):
     def _blackbox(self):
         if self.kind == "blackbox" and not self.probes:
             raise ValueError("a blackbox exporter needs `probes`: the URLs or hosts it checks")
-        if self.kind == "blackbox" and len(self.targets) != 1:
+        if self.kind == "blackbox" and len(self.targets or ()) != 1:
             raise ValueError("a blackbox job sends every probe through one exporter: give one target")
         if self.kind != "blackbox" and self.probes:
             raise ValueError("`probes` is only for the blackbox exporter")
@@ -152,10 +152,17 @@ class ScrapeSpec(Spec):
 
     @model_validator(mode="after")
     def _exactly_one(self):
-        given = [k for k in ("static", "kubernetes", "exporter") if getattr(self, k) is not None]
-        if len(given) != 1:
-            raise ValueError("give exactly one of `static`, `kubernetes` or `exporter`"
-                             + (f" (found {', '.join(given)})" if given else ""))
+        # Where the targets are: static, kubernetes, or the exporter's own `targets`. `exporter`
+        # also says what they are (its catalog and defaults), so it goes with kubernetes discovery.
+        where = [k for k in ("static", "kubernetes") if getattr(self, k) is not None]
+        if self.exporter is not None and self.exporter.targets is not None:
+            where.append("exporter.targets")
+        if len(where) != 1:
+            raise ValueError("say where the targets are with exactly one of `static`, `kubernetes` or "
+                             "`exporter.targets`" + (f" (this job has {' and '.join(where)})" if where else ""))
+        if self.exporter is not None and self.exporter.kind == "blackbox" and self.kubernetes is not None:
+            raise ValueError("a blackbox exporter job sends every probe through one exporter: give "
+                             "`exporter.targets`, not `kubernetes`")
         if self.interval and self.timeout and (
                 naming.duration_seconds(self.timeout) > naming.duration_seconds(self.interval)):
             raise ValueError("timeout must not be longer than interval")

@@ -206,10 +206,10 @@ def scrape_job(service: ServiceSpec, model: Model) -> dict:
     if sc.static is not None:
         _common(job, sc)
         job["static_configs"] = [_static(sc.static, sc.labels)]
-    elif sc.exporter is not None:
-        _exporter(job, sc)
+    elif sc.kubernetes is not None:  # with or without an exporter kind: discovery finds the targets
+        _kubernetes(job, sc, sc.kubernetes)
     else:
-        _kubernetes(job, sc, sc.kubernetes)  # type: ignore[arg-type]
+        _exporter(job, sc)
     return job
 
 
@@ -239,7 +239,7 @@ def _exporter(job: dict, sc: ScrapeSpec) -> None:
     ex = sc.exporter
     assert ex is not None
     port = EXPORTER_PORTS[ex.kind]
-    targets = [t if ":" in t else f"{t}:{port}" for t in ex.targets]
+    targets = [t if ":" in t else f"{t}:{port}" for t in ex.targets or ()]
     if ex.kind != "blackbox":
         _common(job, sc)
         job["static_configs"] = [_static(targets, sc.labels)]

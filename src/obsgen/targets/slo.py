@@ -10,7 +10,7 @@ import math
 
 from obsgen.core.serialise import Artifact, to_yaml
 from obsgen.resolve.model import Model
-from obsgen.resolve.slo import BASE_WINDOW, SLO, alert_rules, fmt_duration, fmt_number, ratio_name, rule_groups
+from obsgen.resolve.slo import detection_seconds, BASE_WINDOW, SLO, alert_rules, fmt_duration, fmt_number, ratio_name, rule_groups
 
 TOTAL_RATE = 100.0  # events per second in the synthetic traffic
 STEP = 60  # seconds between samples and evaluations in the tests
@@ -95,7 +95,7 @@ def slo_tests(slo: SLO) -> list[dict]:
         if not raw:
             # Under a 100% error ratio a window of W passes factor*budget after factor*budget*W;
             # the fastest tier decides, plus two evaluations of slack for sample alignment.
-            need = min(minutes(w.factor * b * w.long) for w in fireable) + 2
+            need = minutes(detection_seconds(slo, "page")) + 2
             base = minutes(max(w.long for w in pages))
             tests.append(_story(slo, f"a full outage pages within {need} minutes",
                                 [(healthy, base), (1.0, need + 10)],

@@ -1,4 +1,4 @@
-"""OBS056-059: hygiene of the alerts themselves and of SLO alerting (for vs the evaluation interval,
+"""OBS056-059, OBS066, OBS067: hygiene of the alerts themselves (and of counter names) and of SLO alerting (for vs the evaluation interval,
 CamelCase names, summary and description, runbooks for critical alerts)."""
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from obsgen.resolve.model import Model
 from obsgen.spec.parse import Parsed, locate
 
 CAMEL = re.compile(r"^[A-Z][A-Za-z0-9]*$")
+# A dead man's switch: an alert that fires all the time, so that its silence is the alarm.
+WATCHDOG = re.compile(r"\s*vector\(\s*[-+0-9.eE]+\s*\)\s*")
 
 
 def alert_findings(tree: YMap, parsed: Parsed, model: Model) -> list[Finding]:
@@ -39,10 +41,23 @@ def alert_findings(tree: YMap, parsed: Parsed, model: Model) -> list[Finding]:
                     "OBS058", f"alert {a.name} has no {' and no '.join(missing)}", at(*owner, "name"),
                     hint="the summary is the notification's title; the description says what is wrong and where"),
                     owner, what))
+            if a.severity == "critical" and wait == 0 and not _always_firing(a.expr):
+                out.append(Finding(warning(
+                    "OBS066", f"critical alert {a.name} has no `for`: it pages on the first evaluation that sees the "
+                              f"condition, a single bad scrape or a blip included", at(*owner, "severity"),
+                    hint="give it `for:` (a few evaluation intervals, e.g. 2m), or silence this with why an "
+                         "instant page is right"), owner, what))
             if a.severity == "critical" and not a.runbook_url:
                 out.append(Finding(warning(
                     "OBS059", f"critical alert {a.name} has no runbook_url", at(*owner, "severity"),
                     hint="whoever is paged needs to know what to do: link the runbook"), owner, what))
+        for j, m in enumerate(s.metrics):
+            if m.type == "counter" and not m.name.endswith("_total"):
+                owner = ("services", i, "metrics", j)
+                out.append(Finding(warning(
+                    "OBS067", f"counter {m.name!r} does not end in _total", at(*owner, "name"),
+                    hint="Prometheus names counters *_total; exporters that do not (node_vmstat_pgmajfault) are "
+                         "right to be declared as they are"), owner, f"metric {m.name} (service {s.name})"))
         for j, o in enumerate(s.slos):
             owner, what = ("services", i, "slos", j), f"SLO {o.name} (service {s.name})"
             a = o.alerting
@@ -56,6 +71,11 @@ def alert_findings(tree: YMap, parsed: Parsed, model: Model) -> list[Finding]:
                     "OBS059", f"SLO {o.name} has critical alerts but no alerting.runbook_url", at(*owner, "name"),
                     hint="whoever is paged needs to know what to do: link the runbook"), owner, what))
     return out
+
+
+def _always_firing(expr: str) -> bool:
+    """A dead man's switch (`vector(1)`): it fires all the time on purpose."""
+    return WATCHDOG.fullmatch(expr) is not None
 
 
 def _slo_severities(o) -> list[str]:

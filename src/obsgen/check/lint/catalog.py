@@ -4,7 +4,9 @@ intervals; and what follows for an expression: the labels its series can carry, 
 a condition (can return nothing while its series exist)."""
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from obsgen.check.lint.promql import (
     COMPARISONS,
@@ -21,6 +23,7 @@ from obsgen.check.lint.promql import (
     vector_arg,
 )
 from obsgen.core import naming
+from obsgen.core.exporters import catalogs as exporter_catalogs
 from obsgen.resolve.model import Model
 from obsgen.resolve.slo import rule_groups
 from obsgen.spec.parse import did_you_mean
@@ -62,6 +65,17 @@ def _k8s_labels(k) -> set[str]:
     return out
 
 
+def _series(name: str, type_: str, labels: frozenset[str] | None) -> list[tuple[str, str | None, frozenset | None]]:
+    """The series a catalog metric of `type_` is scraped as: (name, lint's kind, labels)."""
+    if type_ == "histogram":
+        return [(f"{name}_bucket", "bucket", labels and labels | {"le"}), (f"{name}_sum", "counter", labels),
+                (f"{name}_count", "counter", labels)]
+    if type_ == "summary":
+        return [(name, "summary", labels and labels | {"quantile"}), (f"{name}_sum", "counter", labels),
+                (f"{name}_count", "counter", labels)]
+    return [(name, type_ if type_ in ("counter", "gauge") else None, labels)]
+
+
 class Catalog:
     def __init__(self, model: Model):
         g = model.spec.global_
@@ -72,7 +86,12 @@ class Catalog:
         self._record_labels: dict[str, frozenset[str] | None] = {}
         self._computing: set[str] = set()
         open_jobs = False
-        targets = {"job", "instance", *g.external_labels}
+        # External labels are added to what leaves Prometheus (remote write, federation, alerts):
+        # its own rules and queries never see them. A global ruler reading remote-written series
+        # (the mimir target) does.
+        self.external = frozenset(g.external_labels)
+        self.external_visible = model.spec.output.target == "mimir"
+        targets = {"job", "instance", *(g.external_labels if self.external_visible else ())}
         kinds: dict[str, dict[str, float]] = {}
         every_job: dict[str, float] = {}
         for s in model.services:
@@ -132,15 +151,32 @@ class Catalog:
         self.prefixes.append(("scrape_", Known("gauge", up_labels, dict(all_jobs), "prometheus")))
         for name in naming.PROMETHEUS_RULE_SERIES:
             self._add(name, Known("gauge", None, {"": self.eval_interval}, "prometheus"))
+        self._dynamic: dict[str, str] = {}  # prefix of a run-time family -> its exporter kind
         for kind, jobs in sorted(kinds.items()):
-            family = PRESET_PREFIXES.get(kind[7:], ()) if kind.startswith("preset:") else EXPORTER_PREFIXES[kind]
-            for prefix in family:
-                self.prefixes.append((prefix, Known(None, None, dict(jobs), "exporter")))
+            if kind.startswith("preset:"):
+                for prefix in PRESET_PREFIXES.get(kind[7:], ()):
+                    self.prefixes.append((prefix, Known(None, None, dict(jobs), "exporter")))
+            else:
+                self._exporter(exporter_catalogs()[kind], jobs)
         if every_job:
             for prefix in CLIENT_PREFIXES:
                 self.prefixes.append((prefix, Known(None, None, dict(every_job), "exporter")))
         self.prefixes.sort(key=lambda p: -len(p[0]))
         self._names = sorted(self.exact)
+
+    def _exporter(self, catalog, jobs: dict[str, float]) -> None:
+        """An exporter's typed catalog: its series are facts (type, labels), and a name it does not
+        have is reported like a service's own typo. Families it names at run time are known by
+        prefix, without labels, unless the name is a near miss of one it has."""
+        for m in catalog.metrics.values():
+            labels = frozenset(m.labels) | self.targets
+            for name, kind, own in _series(m.name, m.type, labels):
+                self._add(name, Known(kind, own, dict(jobs), "catalog"))
+        for d in catalog.dynamic:
+            if d.default:
+                kind = {"counter": "counter", "gauge": "gauge"}.get(d.type or "")
+                self.prefixes.append((d.prefix, Known(kind, None, dict(jobs), "exporter")))
+                self._dynamic[d.prefix] = catalog.kind
 
     def _add(self, name: str, known: Known):
         """Record a series; a name several services (or rules) produce gets what they have in common."""
@@ -157,8 +193,15 @@ class Catalog:
             return None
         known = self.exact.get(name)
         if known is None:
-            known = next((k for p, k in self.prefixes if name.startswith(p)), None)
+            hit = next(((p, k) for p, k in self.prefixes if name.startswith(p)), None)
+            if hit is not None and hit[0] in self._dynamic and self._near_miss(name):
+                return None  # node_memory_MemAvailble_bytes: a typo, not a run-time family member
+            known = hit[1] if hit else None
         return known
+
+    @lru_cache(maxsize=None)  # noqa: B019 (one catalog per check run)
+    def _near_miss(self, name: str) -> bool:
+        return bool(difflib.get_close_matches(name, self._names, n=1, cutoff=0.9))
 
     def labels(self, name: str | None) -> frozenset[str] | None:
         known = self.lookup(name)
@@ -191,6 +234,14 @@ class Catalog:
             return all(r is not None and condition(self, r) for r in roots)
         finally:
             self._computing.discard(name)
+
+    def declared_kind(self, name: str | None) -> str | None:
+        """The kind the spec (a catalog, a recording rule, an exporter's catalog) says a series
+        has; None where only its name suggests one."""
+        known = self.lookup(name)
+        if known is not None and (known.kind is not None or known.source in ("record", "catalog", "mixed")):
+            return known.kind
+        return None
 
     def kind(self, name: str | None) -> str | None:
         """counter, gauge, bucket, summary, or None when the spec does not say."""

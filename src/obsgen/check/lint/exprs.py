@@ -78,6 +78,7 @@ class Analysis:
         self.labels = Labels(cat)
         self.problems: dict[tuple[str, str], Problem] = {}
         self.raw: dict[str, list[str]] = {}  # counter -> how its raw value is used
+        self.misread: set[str] = set()  # counters whose raw values a function reads as if they were levels
 
     def add(self, code: str, is_error: bool, message: str, hint: str | None = None):
         self.problems.setdefault((code, message), Problem(code, is_error, message, hint))
@@ -91,16 +92,29 @@ class Analysis:
         for name in self.counters(self.root):
             self.raw.setdefault(name, []).append("returned as is")
         for name, uses in self.raw.items():
-            self.add("OBS052", True, f"counter `{name}` is used without rate() or increase(): "
+            # An error only where it is sure to mislead: a counter the catalog declares, read by a
+            # function that takes its resets for falls. Comparing or adding raw counters has real
+            # uses (`errors_total > 0`: has it ever happened; restarts found with offset), and a
+            # type guessed from a name (`_total`) is not a fact (CloudWatch's, ceph_pg_total).
+            declared = self.cat.declared_kind(name) is not None
+            sure = declared and name in self.misread
+            what = "counter" if declared else "metric (named like a counter)"
+            self.add("OBS052", sure, f"{what} `{name}` is used without rate() or increase(): "
                                      f"{', '.join(dict.fromkeys(uses))}",
                      f"a counter only goes up, and restarts from zero with its process: take rate({name}[5m]) "
-                     f"or increase({name}[1h]) first")
-        if self.kind == "alert" and not self.condition(self.root):
+                     f"or increase({name}[1h]) first" + ("" if sure else "; if the raw value is meant (has it "
+                                                                          "ever happened, a restart), silence this "
+                                                                          "on the alert with the reason"))
+        if self.kind == "alert" and not self.condition(self.root) and not self.watchdog():
             self.add("OBS055", True, f"the alert has no condition: it returns {_names(self.root)} whenever "
                                      f"the series exist, so it fires all the time",
                      "compare the value (`> 0.05`), filter with `and`/`unless`, or use absent() for a "
                      "missing series")
         return list(self.problems.values())
+
+    def watchdog(self) -> bool:
+        """`vector(1)`: a dead man's switch, firing all the time so that its absence is the alarm."""
+        return isinstance(self.root, Fn) and self.root.name == "vector"
 
     # -- OBS050, OBS051, OBS053, OBS054: node by node
     def visit(self, n):
@@ -139,6 +153,15 @@ class Analysis:
         if labels is not None:
             for label, op, value in n.matchers:
                 if label.startswith("__") or label in labels or (op == "=" and value == ""):
+                    continue
+                if label in self.cat.external:
+                    self.add("OBS064", True, f"`{label}` is an external label: Prometheus adds it only to what "
+                                             f"leaves it (remote write, federation, alerts), so this query never "
+                                             f"sees it and `{n.name}{{{label}{op}...}}` "
+                                             f"{'never matches' if op in ('=', '=~') else 'matches every series'}",
+                             "drop the matcher (each Prometheus holds its own environment's series), or use "
+                             "output.target: mimir, whose ruler reads remote-written series with their external "
+                             "labels")
                     continue
                 self.add("OBS051", False, f"`{n.name}` has no label `{label}`", self.label_hint(label, labels))
         if n.range is not None and n.range != GRAFANA_SECONDS:
@@ -200,11 +223,13 @@ class Analysis:
                 return []
             if n.name == "histogram_quantile" and len(flows) > 1:
                 for name in flows[1]:
+                    self.misread.add(name)
                     self.raw.setdefault(name, []).append("histogram_quantile() over its raw buckets (the "
                                                          "distribution since each process started)")
                 return []
             if n.name in COUNTER_MISREAD:
                 for name in (x for f in flows for x in f):
+                    self.misread.add(name)
                     self.raw.setdefault(name, []).append(f"{n.name}() over its raw values")
                 return []
             if n.name in COUNTER_PASS:

@@ -148,13 +148,15 @@ def routing_findings(tree: YMap, parsed: Parsed, model: Model) -> list[Finding]:
         return []
     team_index = {t.name: i for i, t in parsed.items["teams"]}
     team_owner = lambda name: ("teams", team_index[name])  # noqa: E731
-    out = obs060(alerts, routes, model, at, team_owner) + category_routes(alerts, routes, model, at, team_owner)
+    out = obs060(alerts, routes, model, tree, team_owner) + category_routes(alerts, routes, model, at, team_owner)
     explained = {f.owner for f in out}  # teams whose alerts, or category route, OBS060/061 already report
     return out + team_channels(alerts, routes, parsed, at) + obs062(alerts, routes, parsed, model, at, explained)
 
 
-def obs060(alerts: list[Sent], routes: RoutingTree, model: Model, at, team_owner) -> list[Finding]:
-    """Per team and severity, at the first alert: where its alerts go when none reaches the team."""
+def obs060(alerts: list[Sent], routes: RoutingTree, model: Model, tree: YMap, team_owner) -> list[Finding]:
+    """Per team and severity: where its alerts go when none reaches the team, at the setting that
+    decides it (the team's channels for the severity, else routing.severities'), else at the first alert."""
+    at = lambda *loc: locate(tree, loc)[0]  # noqa: E731
     out = []
     groups: dict[tuple[str, str], list[Sent]] = {}
     astray = [a for a in alerts if not (a.team in model.teams and receiver_name(a.team, a.severity) in a.receivers)]
@@ -181,11 +183,19 @@ def obs060(alerts: list[Sent], routes: RoutingTree, model: Model, at, team_owner
                     via = routes.category(hit)
                     goes.append(f"team {routes.owner(hit.receiver)}" + (f" (category {via})" if via else ""))
         wanted = _channels(model, team, sev)
+        own = model.teams[team].channels.get(sev) is not None  # type: ignore[call-overload]
+        source = f"team {team!r}'s channels.{sev}" if own else f"routing.severities.{sev}.channels"
+        why = (f"{source} lists {', '.join(wanted)}, and the team has none of them set up" if wanted
+               else f"{source} lists no channel")
+        where = f" in environment {model.env!r}" if model.env != "default" else ""
+        # The setting that decides it, where the spec (or an environment's override) says it; else the alert.
+        loc = (*team_owner(team), "channels", sev) if own else ("routing", "severities", sev, "channels")
+        pos, said = locate(tree, loc)
+        pos = pos if said else at(*group[0].at)
         out.append(Finding(warning(
-            "OBS060", f"{sev} alerts of team {team!r} reach none of its channels (it has none of "
-                      f"{', '.join(wanted) or 'no channel listed'}); they go to "
-                      f"{', '.join(dict.fromkeys(goes)) or 'no one'}", at(*group[0].at),
-            hint=f"give team {team!r} one of those channels, or set its `channels.{sev}`"),
+            "OBS060", f"{sev} alerts of team {team!r}{where} reach none of its channels: {why}; they go to "
+                      f"{', '.join(dict.fromkeys(goes)) or 'no one'}", pos,
+            hint=f"set up one of those channels for team {team!r}, or give it `channels.{sev}`"),
             team_owner(team), f"team {team}"))
     return out
 

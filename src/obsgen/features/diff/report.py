@@ -110,7 +110,8 @@ def _totals(report: Report, code=lambda e: e) -> str:
     n = {a: sum(1 for v in objs.values() if v == a) for a in ("added", "removed", "changed")}
     risky = len(report.risky)
     envs = _envs(report)
-    where = f" in {len(envs)} environments" if len(envs) > 1 else f" in {code(envs[0])}" if envs else ""
+    where = (f" in {len(envs)} environments (each object counted once per environment it changes in)"
+             if len(envs) > 1 else f" in {code(envs[0])}" if envs else "")
     return (f"{n['added']} added, {n['removed']} removed, {n['changed']} changed{where}"
             + (f"; {risky} risky" if risky else ""))
 

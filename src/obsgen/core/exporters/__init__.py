@@ -1,0 +1,71 @@
+"""What the exporters obsgen knows expose: one typed metric catalog per exporter kind.
+
+The sources are the YAML files beside this module (`node.yaml`, `postgres.yaml`, ...), written by
+us from each exporter's source and documentation, with a header saying which version was read.
+Lint reads `catalogs.json`, made from them (`python -m obsgen.core.exporters` rewrites it; a test
+checks it is current), because loading 400 KB of YAML would double `obsgen validate`'s time.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+KINDS = ("node", "postgres", "redis", "kafka", "blackbox")
+TYPES = ("counter", "gauge", "histogram", "summary", "untyped")
+
+
+@dataclass(frozen=True)
+class ExporterMetric:
+    name: str
+    type: str  # counter | gauge | histogram | summary | untyped
+    labels: tuple[str, ...]
+    default: bool  # emitted without turning anything on
+
+
+@dataclass(frozen=True)
+class Dynamic:
+    """A family whose names the exporter makes at run time (one per /proc/meminfo field, say)."""
+
+    prefix: str
+    type: str | None
+    default: bool
+
+
+@dataclass(frozen=True)
+class ExporterCatalog:
+    kind: str
+    version: str
+    metrics: dict[str, ExporterMetric]
+    dynamic: tuple[Dynamic, ...]
+
+
+def compact(kind: str, doc: dict) -> dict:
+    """One exporter's YAML document as the compact form catalogs.json holds."""
+    return {"version": str(doc.get("version", "")),
+            "metrics": [[m["name"], m["type"], list(m.get("labels") or []), bool(m.get("default", True))]
+                        for m in sorted(doc["metrics"], key=lambda m: m["name"])],
+            "dynamic": [[d["prefix"], d.get("type"), bool(d.get("default", True))] for d in doc.get("dynamic") or []]}
+
+
+def json_text() -> str:
+    """catalogs.json as the YAML sources give it."""
+    from ruamel.yaml import YAML  # only when rewriting (and in its test)
+
+    yaml = YAML(typ="safe")
+    data = {kind: compact(kind, yaml.load((HERE / f"{kind}.yaml").read_text(encoding="utf-8"))) for kind in KINDS}
+    return json.dumps(data, indent=None, separators=(",", ":"), sort_keys=True) + "\n"
+
+
+@lru_cache(maxsize=None)
+def catalogs() -> dict[str, ExporterCatalog]:
+    data = json.loads((HERE / "catalogs.json").read_text(encoding="utf-8"))
+    out = {}
+    for kind, doc in data.items():
+        metrics = {name: ExporterMetric(name, type_, tuple(labels), default)
+                   for name, type_, labels, default in doc["metrics"]}
+        out[kind] = ExporterCatalog(kind, doc["version"], metrics,
+                                    tuple(Dynamic(prefix, type_, default) for prefix, type_, default in doc["dynamic"]))
+    return out
