@@ -311,3 +311,24 @@ def test_a_new_slo_objective_changes_its_panels_descriptions_not_which_panels_ex
     report = json.loads(obsgen("diff", "--format", "json", cwd=root).stdout)
     panels = [c for c in report["changes"] if c["kind"] == "dashboard"]
     assert panels and all(c["action"] == "changed" and c["field"].endswith(".description") for c in panels)
+
+
+# ----------------------------------------------------------------------------- 6. one run, every problem
+
+def test_a_typo_elsewhere_hides_neither_promql_errors_nor_lint_findings(tmp_path):
+    text = TEAM + """\
+services:
+  - name: a
+    team: web
+    scrape: {static: ["a:1"], intervall: 30s}
+  - name: b
+    team: web
+    scrape: {static: ["b:1"]}
+    metrics: [{name: y_total, type: counter, help: h}]
+    alerts:
+      - {name: BBroken, expr: 'sum(rate(y_total[5m]) > 1', severity: warning, summary: s, description: d}
+      - {name: BRaw, expr: 'delta(y_total[5m]) > 1', severity: warning, summary: s}
+"""
+    proc = obsgen("validate", cwd=project(tmp_path, text))
+    codes = {line.split("[")[1].split("]")[0] for line in proc.stderr.splitlines() if "[OBS" in line}
+    assert {"OBS010", "OBS030", "OBS052", "OBS058"} <= codes, proc.stderr

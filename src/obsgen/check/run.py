@@ -25,6 +25,9 @@ def run_checks(files: list[SpecFile], resolved: Resolved) -> tuple[list[Model], 
         checked = Checker(env.tree, env.parsed).run()
         diags += checked
         if env.model is None or has_errors(checked):
+            # Every independent problem in one run: the lint findings of what parsed still count,
+            # those that cannot depend on the broken part (a typo'd key must not hide them).
+            diags += silences.apply(env.tree, _independent(env))[0]
             continue
         findings = lint.run(env.tree, env.parsed, env.model) + objectives.findings(env.tree, env.parsed, env.model)
         left, silenced, env_used = silences.apply(env.tree, findings)
@@ -35,3 +38,25 @@ def run_checks(files: list[SpecFile], resolved: Resolved) -> tuple[list[Model], 
     if len(models) == len(resolved.environments) and not has_errors(resolved.base_diagnostics):
         diags += silences.unused([env.tree for env in resolved.environments], used)
     return models, diags
+
+
+# Findings about one expression or one alert, which what failed elsewhere cannot change. Those
+# about the whole spec (metrics nothing provides, labels, ranges, routing, objectives) wait until
+# it is whole: with part of it missing they could be false.
+LOCAL_ALWAYS = frozenset({"OBS052", "OBS053", "OBS055", "OBS056", "OBS057", "OBS058", "OBS059", "OBS066", "OBS067"})
+# Once every object parsed, the catalog is whole: expression findings are sound whatever else is wrong.
+LOCAL_WHEN_PARSED = LOCAL_ALWAYS | {"OBS050", "OBS051", "OBS054", "OBS064"}
+
+
+def _independent(env) -> list:
+    """The lint findings of an environment that has errors, from what parsed."""
+    parsed_whole = env.model is not None
+    model = env.model or Model(env=env.name, sources=(), spec=env.parsed.spec())
+    try:
+        found = lint.expression_findings(env.tree, env.parsed, model) + lint.alert_findings(env.tree, env.parsed,
+                                                                                             model)
+    except (KeyError, AttributeError, TypeError, ValueError):  # a spec too broken to lint: its errors say why
+        return []
+    keep = LOCAL_WHEN_PARSED if parsed_whole else LOCAL_ALWAYS
+    return [f for f in found if f.diagnostic.code in keep]
+

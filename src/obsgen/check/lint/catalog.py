@@ -65,6 +65,16 @@ def _k8s_labels(k) -> set[str]:
     return out
 
 
+@lru_cache(maxsize=None)
+def _series_index(kind: str) -> dict[str, tuple[str | None, tuple[str, ...]]]:
+    """An exporter's series by name: (lint's kind, the exporter's own labels). Made once."""
+    out: dict[str, tuple[str | None, tuple[str, ...]]] = {}
+    for m in exporter_catalogs()[kind].metrics.values():
+        for name, lint_kind, labels in _series(m.name, m.type, frozenset(m.labels)):
+            out[name] = (lint_kind, tuple(sorted(labels or ())))
+    return out
+
+
 def _series(name: str, type_: str, labels: frozenset[str] | None) -> list[tuple[str, str | None, frozenset | None]]:
     """The series a catalog metric of `type_` is scraped as: (name, lint's kind, labels)."""
     if type_ == "histogram":
@@ -82,6 +92,8 @@ class Catalog:
         self.scrape_interval = naming.duration_seconds(g.scrape_interval)
         self.eval_interval = naming.duration_seconds(g.evaluation_interval)
         self.exact: dict[str, Known] = {}
+        self._exporters: list[tuple[dict[str, tuple[str | None, tuple[str, ...]]], dict[str, float]]] = []
+        self._all_names: list[str] | None = None
         self.prefixes: list[tuple[str, Known]] = []
         self._record_labels: dict[str, frozenset[str] | None] = {}
         self._computing: set[str] = set()
@@ -162,16 +174,13 @@ class Catalog:
             for prefix in CLIENT_PREFIXES:
                 self.prefixes.append((prefix, Known(None, None, dict(every_job), "exporter")))
         self.prefixes.sort(key=lambda p: -len(p[0]))
-        self._names = sorted(self.exact)
 
     def _exporter(self, catalog, jobs: dict[str, float]) -> None:
         """An exporter's typed catalog: its series are facts (type, labels), and a name it does not
         have is reported like a service's own typo. Families it names at run time are known by
-        prefix, without labels, unless the name is a near miss of one it has."""
-        for m in catalog.metrics.values():
-            labels = frozenset(m.labels) | self.targets
-            for name, kind, own in _series(m.name, m.type, labels):
-                self._add(name, Known(kind, own, dict(jobs), "catalog"))
+        prefix, without labels, unless the name is a near miss of one it has. Its thousands of
+        series are looked up when an expression names one (`lookup`), not copied in."""
+        self._exporters.append((_series_index(catalog.kind), dict(jobs)))
         for d in catalog.dynamic:
             if d.default:
                 kind = {"counter": "counter", "gauge": "gauge"}.get(d.type or "")
@@ -193,11 +202,35 @@ class Catalog:
             return None
         known = self.exact.get(name)
         if known is None:
+            known = self._from_exporters(name)
+        if known is None:
             hit = next(((p, k) for p, k in self.prefixes if name.startswith(p)), None)
             if hit is not None and hit[0] in self._dynamic and self._near_miss(name):
                 return None  # node_memory_MemAvailble_bytes: a typo, not a run-time family member
             known = hit[1] if hit else None
         return known
+
+    def _series(self, name: str) -> Known | None:
+        """A series known by its exact name (the spec's, or an exporter's), prefixes aside."""
+        return self.exact.get(name) or self._from_exporters(name)
+
+    def _from_exporters(self, name: str) -> Known | None:
+        found = [(index[name], jobs) for index, jobs in self._exporters if name in index]
+        if not found:
+            return None
+        for (kind, labels), jobs in found:  # several exporters of a kind, or two kinds naming one series
+            self._add(name, Known(kind, frozenset(labels) | self.targets, dict(jobs), "catalog"))
+        return self.exact[name]
+
+    @property
+    def _names(self) -> list[str]:
+        """Every series name this catalog knows, for "did you mean" (exporters' included)."""
+        if self._all_names is None:
+            names = set(self.exact)
+            for index, _ in self._exporters:
+                names.update(index)
+            self._all_names = sorted(names)
+        return self._all_names
 
     @lru_cache(maxsize=None)  # noqa: B019 (one catalog per check run)
     def _near_miss(self, name: str) -> bool:
@@ -248,7 +281,7 @@ class Catalog:
         known = self.lookup(name)
         if known is not None and (known.kind is not None or known.source in ("record", "catalog", "mixed")):
             return known.kind
-        if name and f"{name}_bucket" in self.exact:
+        if name and self._series(f"{name}_bucket") is not None:
             return None  # a histogram's own name, which is no series (OBS050 says so)
         if name and (name.endswith("_total") or name.endswith("_bucket")):
             return "bucket" if name.endswith("_bucket") else "counter"
@@ -266,7 +299,8 @@ class Catalog:
         return jobs[job], job
 
     def suggest(self, name: str) -> str | None:
-        if f"{name}_bucket" in self.exact and self.exact[f"{name}_bucket"].kind == "bucket":
+        bucket = self._series(f"{name}_bucket")
+        if bucket is not None and bucket.kind == "bucket":
             return f"`{name}` is a histogram: its series are {name}_bucket, {name}_sum and {name}_count"
         return did_you_mean(name, self._names)
 
