@@ -271,6 +271,21 @@ def test_an_alert_that_should_be_inhibited_fails_the_drill_wherever_it_lands():
     assert result.latency == 1.0
 
 
+def test_what_went_where_is_said_in_the_configs_order_whatever_order_it_arrived_in():
+    # Under load the email can arrive before the Slack message: the report must not depend on it.
+    alert = drill.PlannedAlert(1, "table row 1", {"alertname": "ObsgenDrill001"}, ["a-warning"])
+    slack = drill.Integration("b-warning", "slack", 0, "#b", None)
+    email = drill.Integration("b-warning", "email", 0, "b@example.org", None)
+    captures = [Capture("email", "b-warning", 0, 1.5, "ObsgenDrill001", None, "b-warning/0"),
+                Capture("slack", "b-warning", 0, 1.7, "ObsgenDrill001", None, "/slack/b-warning/0")]
+    for arrived in (captures, captures[::-1]):
+        (result,), _ = drill._evaluate([alert], arrived, {alert.token: {"b-warning"}}, {},
+                                       {"a-warning": [], "b-warning": [slack, email]},
+                                       {("b-warning", "slack", 0): slack, ("b-warning", "email", 0): email}, 0.0, None)
+        assert "unexpected: went to b-warning (slack, email)" in result.problems
+        assert result.reached == {"b-warning": ["slack", "email"]}
+
+
 def test_a_secret_the_sender_did_not_read_from_its_file_fails_the_drill():
     alert = drill.PlannedAlert(1, "table row 1", {"alertname": "ObsgenDrill001"}, ["a-critical"])
     pd = drill.Integration("a-critical", "pagerduty", 0, "critical", "drill-routing-key-a")

@@ -330,6 +330,8 @@ def _evaluate(alerts: list[PlannedAlert], captures: list[Capture], routed: dict[
                 msg = f"{c.receiver} {i.label}: did not present the secret from its file (its *_file was not read)"
                 if msg not in problems:
                     problems.append(msg)
+        # Arrival order varies with load; every message and the result use the config's order.
+        reached = _in_config_order(reached, a.expected, by_receiver)
         am_inhibited = inhibited.get(a.token)
         if a.inhibited_by:
             problems += [f"delivered to {r} ({', '.join(ls)}) although {a.inhibited_by} should inhibit it"
@@ -353,7 +355,6 @@ def _evaluate(alerts: list[PlannedAlert], captures: list[Capture], routed: dict[
                 how = f" ({', '.join(reached[r])})" if r in reached else " (routed there; nothing captured)"
                 problems.append(f"unexpected: went to {r}{how}")
         latency = max((c.at - posted for c in mine), default=None)
-        reached = _in_config_order(reached, a.expected, by_receiver)
         results.append(AlertResult(a.labels.get("alertname", a.token), a.origin, a.labels, a.expected,
                                    a.inhibited_by, reached, sorted(am_routed), am_inhibited, latency, problems))
     return results, unattributed
