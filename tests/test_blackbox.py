@@ -33,6 +33,7 @@ from obsgen.features import verify
 from obsgen.resolve.model import Model
 from obsgen.spec import DashboardSpec, ProjectSpec, ServiceSpec
 from obsgen.targets.blackbox import PATH, BlackboxTarget
+from obsgen.resolve.datasources import Datasources
 from obsgen.targets.grafana import dashboard
 from obsgen.targets.prometheus import PrometheusTarget
 
@@ -306,8 +307,7 @@ def test_certificates_are_red_within_a_week_and_orange_while_their_alert_would_f
 @pytest.mark.skipif(not CHECKER.is_file(), reason=f"Grafana's schema checker is not at {CHECKER}")
 def test_uptime_panels_pass_grafanas_dashboard_schema(tmp_path):
     spec = DashboardSpec(title="Probes: api", uid="probes-api", panels=probes.uptime_panels(service(HEALTH, DB, LOOKUP)))
-    (tmp_path / "probes-api.json").write_text(json.dumps(dashboard("probes-api", spec, {"type": "prometheus",
-                                                                                          "uid": "prom"})))
+    (tmp_path / "probes-api.json").write_text(json.dumps(dashboard("probes-api", spec, Datasources(ProjectSpec()))))
     result = subprocess.run([sys.executable, str(CHECKER), str(tmp_path)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 

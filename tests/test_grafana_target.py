@@ -299,20 +299,34 @@ def test_width_and_height_from_the_spec_override_the_defaults():
     assert [p["gridPos"] for p in panels] == [
         {"h": 4, "w": 8, "x": 0, "y": 0},
         {"h": 12, "w": 16, "x": 8, "y": 0},
-        {"h": 8, "w": 6, "x": 0, "y": 12},  # below the taller panel of the row above
+        {"h": 8, "w": 6, "x": 0, "y": 4},  # right below a: Grafana floats panels up
     ]
 
 
-@given(st.lists(st.tuples(st.sampled_from(ALL_TYPES), st.none() | st.integers(1, 24), st.none() | st.integers(2, 40)),
-                min_size=1, max_size=30))
+PANEL = st.builds(lambda k, w, h: PanelSpec(title="p", type=k, width=w, height=h, queries=[{"expr": "up"}]),
+                  st.sampled_from(ALL_TYPES), st.none() | st.integers(1, 24), st.none() | st.integers(2, 40))
+ROW = st.builds(lambda c, inner: PanelSpec(title="r", type="row", collapsed=c, panels=inner),
+                st.booleans(), st.lists(PANEL, max_size=5))
+
+
+@given(st.lists(PANEL | ROW, min_size=1, max_size=30))
 def test_layout_keeps_every_panel_on_the_grid_without_overlaps(panels):
-    specs = [PanelSpec(title="p", type=k, width=w, height=h, queries=[{"expr": "up"}]) for k, w, h in panels]
-    cells = set()
-    for pos in layout(specs):
+    """What is shown (panels, rows, open rows' panels) never overlaps; a collapsed row's panels do
+    not overlap each other, and sit below their row."""
+    shown = set()
+
+    def put(pos, cells):
         assert 0 <= pos.x and pos.x + pos.w <= GRID_COLUMNS and pos.y >= 0
         mine = {(x, y) for x in range(pos.x, pos.x + pos.w) for y in range(pos.y, pos.y + pos.h)}
         assert not cells & mine
         cells |= mine
+
+    for spec, (pos, inner) in zip(panels, layout(panels)):
+        put(pos, shown)
+        hidden: set = set()
+        for child in inner:
+            assert child.y > pos.y
+            put(child, hidden if spec.collapsed else shown)
 
 
 # ----------------------------------------------------------------------------- provisioning

@@ -14,7 +14,14 @@ class Context:
         self.sections = parsed.sections
         self.teams = parsed.items["teams"]
         self.svcs = parsed.items["services"]
+        self.dashboard_items = parsed.items["dashboards"]
+        self._parsed = parsed
         self.diags: list[Diagnostic] = []
+
+    @property
+    def parsed_spec(self):
+        """What parsed, as one spec (items with errors left out)."""
+        return self._parsed.spec()
 
     def at(self, *loc) -> Pos:
         return locate(self.tree, loc)[0]

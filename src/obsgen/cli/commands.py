@@ -40,9 +40,10 @@ def report(diags: list, fmt: str) -> None:
         for d in diags:
             err(format_text(d))
         errors = sum(d.severity is Severity.ERROR for d in diags)
-        warnings = len(diags) - errors
+        notes = sum(d.severity is Severity.NOTE for d in diags)
+        warnings = len(diags) - errors - notes
         if diags:
-            err(f"{errors} error(s), {warnings} warning(s)")
+            err(f"{errors} error(s), {warnings} warning(s)" + (f", {notes} note(s)" if notes else ""))
 
 
 def load(paths: list[Path] | None, fmt: str, strict: bool, output: str | None = None, findings: bool = True):
@@ -58,8 +59,10 @@ def load(paths: list[Path] | None, fmt: str, strict: bool, output: str | None = 
     failed = not project.ok or (strict and any(d.severity is Severity.WARNING for d in diags))
     if findings or failed:
         report(diags, fmt)
-    elif diags and fmt == "text":
-        err(f"the spec has {len(diags)} warning(s): `obsgen validate` lists them")
+    elif fmt == "text":
+        warnings = sum(d.severity is Severity.WARNING for d in diags)
+        if warnings:
+            err(f"the spec has {warnings} warning(s): `obsgen validate` lists them")
     return project, failed
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Code:
-    severity: str  # "error" or "warning"; `either` for the few whose severity follows the evidence
+    severity: str  # "error", "warning" or "note"; `either` for the few whose severity follows the evidence
     phase: str  # discover, load, parse, resolve, check, lint, objectives, import, build
     title: str
     silenceable: bool = False
@@ -83,6 +83,8 @@ REGISTRY: dict[str, Code] = {
     "OBS065": _e("check", "a dashboard query uses a variable the dashboard does not declare"),
     "OBS066": _w("lint", "critical alert without `for`: it pages on the first evaluation", True),
     "OBS067": _w("lint", "counter name does not end in _total (a convention, not a rule)", True),
+    "OBS068": Code("note", "check", "a dashboard uses `extra` (Grafana JSON obsgen does not model), or a panel type "
+                                    "obsgen builds as another (legacy) or does not model (plugin)"),
     "OBS070": _w("objectives", "alert notifies later than the time-to-notify objective", True),
     "OBS071": _e("objectives", "monitoring coverage below the objective"),
     "OBS080": _e("check", "setting needs a newer Alertmanager than the spec targets"),

@@ -12,6 +12,7 @@ from obsgen.core.credentials import redact
 class Severity(str, Enum):
     ERROR = "error"
     WARNING = "warning"
+    NOTE = "note"  # what a user should know, never a problem: --strict does not fail on notes
 
 
 @dataclass(frozen=True, order=True)
@@ -70,6 +71,10 @@ def error(code: str, message: str, pos: Pos, hint: str | None = None) -> Diagnos
 
 def warning(code: str, message: str, pos: Pos, hint: str | None = None) -> Diagnostic:
     return Diagnostic(Severity.WARNING, code, _clean(message), pos, _clean(hint))
+
+
+def note(code: str, message: str, pos: Pos, hint: str | None = None) -> Diagnostic:
+    return Diagnostic(Severity.NOTE, code, _clean(message), pos, _clean(hint))
 
 
 def has_errors(diags: list[Diagnostic]) -> bool:

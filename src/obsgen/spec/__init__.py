@@ -23,7 +23,20 @@ from obsgen.spec.base import (
     Silences,
     Spec,
 )
-from obsgen.spec.dashboards import DashboardSpec, PanelSpec, QuerySpec, ThresholdStep, TimeRange
+from obsgen.spec.dashboards import (
+    AnnotationSpec,
+    DashboardSpec,
+    DatasourceSpec,
+    LinkSpec,
+    MappingSpec,
+    OverrideSpec,
+    PanelSpec,
+    QuerySpec,
+    ThresholdStep,
+    TimeRange,
+    TransformationSpec,
+    VariableSpec,
+)
 from obsgen.spec.global_ import CoverageAspect, CoverageObjective, Datasource, GlobalSpec, Objectives, Retention
 from obsgen.spec.logging import FluentBitSpec, LogElasticsearch, LoggingSpec, LogRetention
 from obsgen.spec.output import GrafanaProvisioning, K8sLabels, MimirSpec, OperatorSpec, OutputSpec, ShardingSpec
@@ -98,7 +111,14 @@ __all__ = [
     "CheckCode",
     "CoverageAspect",
     "CoverageObjective",
+    "AnnotationSpec",
     "DashboardSpec",
+    "DatasourceSpec",
+    "LinkSpec",
+    "MappingSpec",
+    "OverrideSpec",
+    "TransformationSpec",
+    "VariableSpec",
     "Datasource",
     "DnsProbe",
     "Duration",

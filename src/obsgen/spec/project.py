@@ -3,7 +3,7 @@
 from pydantic import Field
 
 from obsgen.spec.base import Spec
-from obsgen.spec.dashboards import DashboardSpec
+from obsgen.spec.dashboards import DashboardSpec, DatasourceSpec
 from obsgen.spec.global_ import GlobalSpec
 from obsgen.spec.logging import LoggingSpec
 from obsgen.spec.output import OutputSpec
@@ -42,6 +42,11 @@ class ProjectSpec(Spec):
                     "folder": "Infrastructure",
                     "panels": [{"title": "Services Up", "type": "stat", "queries": [{"expr": "avg(up)"}],
                                 "unit": "percentunit"}]}]])
+    datasources: list[DatasourceSpec] = Field(
+        default_factory=list, description="Grafana datasources dashboards may name besides the default "
+                                          "(global.datasource): other Prometheus servers, Loki, Elasticsearch; "
+                                          "datasources from every file are combined",
+        examples=[[{"name": "loki", "type": "loki", "uid": "loki", "url": "http://loki:3100"}]])
     tracing: TracingSpec | None = Field(
         None, description="Jaeger and trace sampling; unset: no tracing output. In one file only",
         examples=[{"jaeger": {"storage": {"type": "elasticsearch",
@@ -67,10 +72,11 @@ class ProjectSpec(Spec):
 
 # Keys a spec file may have at the top, besides these sections.
 FILE_KEYS = ("apiVersion", "environments")
-SECTION_KEYS = ("global", "teams", "services", "dashboards", "tracing", "logging", "output", "routing")
-LIST_SECTIONS = ("teams", "services", "dashboards")
+SECTION_KEYS = ("global", "teams", "services", "dashboards", "datasources", "tracing", "logging", "output", "routing")
+LIST_SECTIONS = ("teams", "services", "dashboards", "datasources")
 # What an environment may override: the mapping sections deeply, list items by name.
-ENV_KEYS = ("global", "tracing", "logging", "output", "routing", "teams", "services", "dashboards")
+ENV_KEYS = ("global", "tracing", "logging", "output", "routing", "teams", "services", "dashboards",
+            "datasources")
 
 # Keys that would hold a secret in the tool's own config: a spec must point at a file instead.
 SECRET_KEYS = {

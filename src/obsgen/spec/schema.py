@@ -149,6 +149,7 @@ _ITEM_OVERRIDE_EXAMPLES = {
     "services": {"waardhaven-api": {"scrape": {"kubernetes": {"namespaces": ["staging"],
                                                               "selector": {"app": "waardhaven-api"}}}}},
     "dashboards": {"waardhaven-infrastructure": {"refresh": "5m"}},
+    "datasources": {"loki": {"url": "http://loki.staging:3100"}},
 }
 
 
@@ -171,7 +172,7 @@ def spec_schema() -> dict:
                                                                f"in each; a {key[:-1]} not defined is an error",
                               "additionalProperties": _partial(item, defs, made),
                               "examples": [_ITEM_OVERRIDE_EXAMPLES[key]]}
-            if key != "dashboards":
+            if key not in ("dashboards", "datasources"):
                 overrides[key]["propertyNames"] = {"pattern": naming.NAME_RE.pattern}
         else:
             body = {k: v for k, v in sections[key].items() if k not in ("default", "title")}

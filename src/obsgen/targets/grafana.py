@@ -12,28 +12,34 @@ from __future__ import annotations
 
 import json
 import posixpath
-import string
 
 import grafanalib.core as g
 from grafanalib._gen import DashboardEncoder
 
 from obsgen.core import naming
 from obsgen.core.serialise import Artifact, to_json
+from obsgen.resolve.datasources import Datasources
 from obsgen.resolve.model import Model
-from obsgen.spec import DashboardSpec, PanelSpec, QuerySpec
+from obsgen.spec import AnnotationSpec, DashboardSpec, VariableSpec
+from obsgen.targets.grafana_panels import (
+    GRID_COLUMNS,
+    Where,
+    deep_merge,
+    layout,
+    link,
+    panel,
+    query_format,
+    ref_id,
+    row,
+)
 from obsgen.targets.grafana_provisioning import provisioning
+
+__all__ = ["GRID_COLUMNS", "SCHEMA_VERSION", "GrafanaTarget", "dashboard", "folder_title", "layout", "query_format",
+           "ref_id"]
 
 DEFAULT_FOLDER = "General"
 # The classic dashboard model's current version (Grafana 12): Grafana runs no migrations on load.
 SCHEMA_VERSION = 42
-GRID_COLUMNS = 24
-DEFAULT_HEIGHT = 8
-DEFAULT_WIDTH = {"stat": 6, "gauge": 6, "bargauge": 6, "timeseries": 12, "heatmap": 12, "table": 24}
-# Single-value panels should show the latest value; grafanalib's default averages the whole range.
-REDUCE_CALC = "lastNotNull"
-# A query that does not say its format gets the one its panel reads: heatmaps want the `le` bucket
-# series as format "heatmap" (Prometheus turns cumulative buckets into cells), tables want rows.
-PANEL_QUERY_FORMAT = {"heatmap": "heatmap", "table": "table"}
 
 BUILT_IN_ANNOTATION = {
     "builtIn": 1,
@@ -44,15 +50,19 @@ BUILT_IN_ANNOTATION = {
     "name": "Annotations & Alerts",
     "type": "dashboard",
 }
-HIDE_FROM_NOTHING = {"legend": False, "tooltip": False, "viz": False}
+GRAPH_TOOLTIP = {"off": 0, "crosshair": 1, "tooltip": 2}
+HIDE = {None: 0, "label": 1, "variable": 2, "menu": 3}
+REFRESH = {"never": 0, "load": 1, "time_range": 2}
+SORT = {None: 0, "alpha": 1, "alpha_desc": 2, "numeric": 3, "numeric_desc": 4, "alpha_ci": 5, "alpha_ci_desc": 6,
+        "natural": 7, "natural_desc": 8}
+ALL = "$__all"
 
 
 class GrafanaTarget:
     name = "grafana"
 
     def generate(self, model: Model) -> list[Artifact]:
-        ds = model.spec.global_.datasource
-        ref = {"type": ds.type, "uid": ds.uid}
+        sources = Datasources(model.spec)
         out, folders = [], {}
         for uid, d in model.dashboards:
             title = folder_title(d)
@@ -60,7 +70,7 @@ class GrafanaTarget:
             folder = posixpath.dirname(path)
             # Titles whose slugs agree share a folder; the first in sort order names it.
             folders[folder] = min(title, folders.get(folder, title))
-            out.append(Artifact(path, to_json(dashboard(uid, d, ref))))
+            out.append(Artifact(path, to_json(dashboard(uid, d, sources))))
         if model.spec.output.grafana.enabled:
             out += provisioning(model, folders)
         return out
@@ -72,73 +82,126 @@ def folder_title(spec: DashboardSpec) -> str:
     return named or spec.team or DEFAULT_FOLDER
 
 
-def dashboard(uid: str, spec: DashboardSpec, ref: dict) -> dict:
-    """The dashboard JSON for one spec, every panel and query reading the datasource `ref`."""
-    panels = [_panel(i, p, pos, ref) for i, (p, pos) in enumerate(zip(spec.panels, layout(spec.panels)), 1)]
+def dashboard(uid: str, spec: DashboardSpec, sources: Datasources) -> dict:
+    """The dashboard JSON for one spec."""
     built = g.Dashboard(
         title=spec.title, uid=uid, description=spec.description or "", tags=list(spec.tags),
         refresh=spec.refresh, time=g.Time(spec.time.from_, spec.time.to), timezone=spec.timezone,
         # Generated files are overwritten on the next build: saving edits in Grafana would lose them.
-        editable=False, graphTooltip=1,
-        annotations=g.Annotations(list=[BUILT_IN_ANNOTATION]), panels=panels)
+        editable=False, graphTooltip=GRAPH_TOOLTIP[spec.graph_tooltip],
+        annotations=g.Annotations(list=[BUILT_IN_ANNOTATION, *(_annotation(a, spec, sources)
+                                                              for a in spec.annotations)]),
+        templating=g.Templating(list=[_variable(v, spec, sources) for v in spec.variables]),
+        links=[_dashboard_link(x) for x in spec.links], panels=[])
     raw = json.loads(json.dumps(built.to_json_data(), cls=DashboardEncoder))
-    return _normalise_dashboard(raw, spec)
+    out = _normalise_dashboard(raw, spec, sources)
+    return deep_merge(out, spec.extra) if spec.extra else out
 
 
-def layout(panels: list[PanelSpec]) -> list[g.GridPos]:
-    """Shelf packing: left to right on the 24-column grid, a new row when the next panel does not
-    fit, each row as tall as its tallest panel."""
-    out, x, y, row_height = [], 0, 0, 0
-    for p in panels:
-        w, h = p.width or DEFAULT_WIDTH[p.type], p.height or DEFAULT_HEIGHT
-        if x + w > GRID_COLUMNS:
-            x, y, row_height = 0, y + row_height, 0
-        out.append(g.GridPos(h=h, w=w, x=x, y=y))
-        x, row_height = x + w, max(row_height, h)
+def panels(spec: DashboardSpec, sources: Datasources) -> list[dict]:
+    """The dashboard's panels in Grafana's order: a row, then (open rows) its panels after it or
+    (collapsed rows) inside it. Ids count up in that order."""
+    out, pid = [], 0
+    for p, (pos, inner) in zip(spec.panels, layout(spec.panels)):
+        pid += 1
+        if not p.is_row:
+            out.append(panel(pid, p, pos, Where(spec, sources)))
+            continue
+        row_id, children = pid, []
+        for c, cpos in zip(p.panels or [], inner):
+            pid += 1
+            children.append(panel(pid, c, cpos, Where(spec, sources, p)))
+        out.append(row(row_id, p, pos, children, Where(spec, sources)))
+        if not p.collapsed:
+            out += children
     return out
 
 
-def ref_id(index: int) -> str:
-    """A, B, ... Z, AA, AB, ...: Grafana's own sequence of query ids."""
-    out, n = "", index + 1
-    while n:
-        n, r = divmod(n - 1, 26)
-        out = string.ascii_uppercase[r] + out
-    return out
+# ----------------------------------------------------------------------------- dashboard parts
+
+def _variable(v: VariableSpec, d: DashboardSpec, sources: Datasources) -> dict:
+    query = v.query if v.values is None else ",".join(v.values)
+    if v.type == "datasource":
+        query = v.plugin
+    kwargs = dict(name=v.name, query=query or "", type=v.type, label=v.label, hide=HIDE[v.hide],
+                  refresh=REFRESH[v.refresh], sort=SORT[v.sort], includeAll=v.include_all, multi=v.multi,
+                  allValue=v.all_value, regex=v.regex or "")
+    if v.type in ("query", "adhoc"):
+        kwargs["dataSource"] = sources.ref(v.datasource, d)
+    if v.type == "interval":
+        kwargs.update(auto=v.auto, autoCount=v.auto_count or 30, autoMin=v.auto_min or "10s")
+    # grafanalib lists a custom variable's options itself; Grafana recomputes every variable's
+    # options when the dashboard loads, so none are stored.
+    built = g.Template(**kwargs, options=[{"selected": False, "text": "", "value": ""}])
+    raw = json.loads(json.dumps(built.to_json_data(), cls=DashboardEncoder))
+    return _normalise_variable(raw, v)
 
 
-def query_format(q: QuerySpec, panel_type: str) -> str:
-    return q.format or PANEL_QUERY_FORMAT.get(panel_type, "time_series")
+def _normalise_variable(raw: dict, v: VariableSpec) -> dict:
+    out = {"name": raw["name"], "type": raw["type"]}
+    if v.label is not None:
+        out["label"] = v.label
+    if v.description is not None:
+        out["description"] = v.description
+    out["hide"] = raw["hide"]
+    if v.skip_url_sync:
+        out["skipUrlSync"] = True
+    if "datasource" in raw and v.type in ("query", "adhoc"):
+        out["datasource"] = raw["datasource"]
+    if v.type != "adhoc":
+        out["query"] = raw["query"]
+    if v.type == "query":
+        out["definition"] = raw["query"]
+    if v.type in ("query", "datasource", "interval"):
+        out["refresh"] = raw["refresh"] if v.type != "interval" or "refresh" in v.model_fields_set else 2
+    if v.type in ("query", "datasource"):
+        out["regex"] = raw["regex"]
+    if v.type == "query":
+        out["sort"] = raw["sort"]
+    if v.type in ("query", "custom", "datasource"):
+        out["multi"] = raw["multi"]
+        out["includeAll"] = raw["includeAll"]
+        if v.all_value is not None:
+            out["allValue"] = v.all_value
+    if v.type == "interval":
+        out.update(auto=raw["auto"], auto_count=raw["auto_count"], auto_min=raw["auto_min"])
+    current = v.current
+    if current is None and v.type in ("constant", "textbox") and v.query is not None:
+        current = v.query
+    if current is not None:
+        out["current"] = _current(current)
+    out["options"] = []
+    return deep_merge(out, v.extra) if v.extra else out
 
 
-# ----------------------------------------------------------------------------- building
-
-def _panel(pid: int, spec: PanelSpec, pos: g.GridPos, ref: dict):
-    formats = [query_format(q, spec.type) for q in spec.queries]
-    common = dict(id=pid, title=spec.title, description=spec.description, dataSource=ref, gridPos=pos,
-                  targets=[_target(i, q, fmt, ref) for i, (q, fmt) in enumerate(zip(spec.queries, formats))])
-    if spec.type == "timeseries":
-        return g.TimeSeries(**common, thresholdsStyleMode="line" if spec.thresholds else "off")
-    if spec.type == "stat":
-        return g.Stat(**common, reduceCalc=REDUCE_CALC)
-    if spec.type == "gauge":
-        return g.GaugePanel(**common, calc=REDUCE_CALC)
-    if spec.type == "bargauge":
-        return g.BarGauge(**common, calc=REDUCE_CALC, displayMode=g.GAUGE_DISPLAY_MODE_GRADIENT)
-    if spec.type == "heatmap":
-        # Bucket series are already a histogram; anything else Grafana must bucket itself.
-        data_format = "tsbuckets" if all(f == "heatmap" for f in formats) else "timeseries"
-        return g.Heatmap(**common, dataFormat=data_format, legend={"show": True},
-                         color=g.HeatmapColor(cardColor="dark-orange"))  # Grafana's default fill
-    return g.Table(**common)
+def _current(value: str | list[str]) -> dict:
+    if value == ALL or value == [ALL]:
+        return {"text": "All", "value": ALL} if isinstance(value, str) else {"text": ["All"], "value": [ALL]}
+    return {"text": value, "value": value}
 
 
-def _target(index: int, q: QuerySpec, fmt: str, ref: dict) -> g.Target:
-    legend = q.legend
-    if legend is None and fmt == "heatmap":
-        legend = "{{le}}"  # one row per bucket bound, ordered by Grafana
-    return g.Target(expr=q.expr, refId=ref_id(index), legendFormat=legend, format=fmt,
-                    instant=q.instant, datasource=ref)
+def _dashboard_link(spec) -> g.DashboardLink:
+    data = link(spec)
+    built = g.DashboardLink(title=data["title"], uri=data.get("url", ""), type=data["type"], icon=data["icon"],
+                            tooltip=data["tooltip"], tags=data["tags"], asDropdown=data["asDropdown"],
+                            targetBlank=data["targetBlank"], includeVars=data["includeVars"],
+                            keepTime=data["keepTime"])
+    return built
+
+
+def _annotation(a: AnnotationSpec, d: DashboardSpec, sources: Datasources) -> dict:
+    out = {"name": a.name, "datasource": sources.ref(a.datasource, d), "enable": a.enabled, "hide": a.hidden,
+           "iconColor": a.color}
+    if a.expr is not None:
+        out["expr"] = a.expr
+    for key, value in (("titleFormat", a.title), ("textFormat", a.text), ("step", a.step)):
+        if value is not None:
+            out[key] = value
+    if a.tags:
+        out["tagKeys"] = ",".join(a.tags)
+    if a.use_value_for_time:
+        out["useValueForTime"] = True
+    return deep_merge(out, a.extra) if a.extra else out
 
 
 # ----------------------------------------------------------------------------- normalising
@@ -151,12 +214,7 @@ def _drop_nulls(value):
     return value
 
 
-def _num(value):
-    """80.0 -> 80, so that output reads as the spec was written."""
-    return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
-def _normalise_dashboard(raw: dict, spec: DashboardSpec) -> dict:
+def _normalise_dashboard(raw: dict, spec: DashboardSpec, sources: Datasources) -> dict:
     raw = _drop_nulls(raw)
     out = {k: raw[k] for k in ("uid", "title", "description", "tags", "timezone", "editable",
                                "graphTooltip", "refresh", "time") if raw.get(k) not in (None, "")}
@@ -164,136 +222,10 @@ def _normalise_dashboard(raw: dict, spec: DashboardSpec) -> dict:
     out["timepicker"] = {k: v for k, v in raw["timepicker"].items() if k != "time_options"}
     out["schemaVersion"] = SCHEMA_VERSION
     out["annotations"] = raw["annotations"]
-    out["templating"] = raw["templating"]
-    out["links"] = raw["links"]
+    out["templating"] = {"list": list(raw["templating"]["list"])}
+    # grafanalib writes a link's `url` even for tag links; Grafana's schema wants it only on URL links.
+    out["links"] = [{k: v for k, v in x.items() if k != "url" or x["type"] == "link"} for x in raw["links"]]
     # Dropped: `id` (Grafana assigns it per instance), `version`, `__inputs`, `gnetId`, `rows`,
     # `hideControls`, `sharedCrosshair` and `style`, which current Grafana no longer has.
-    out["panels"] = [_normalise_panel(p, s) for p, s in zip(raw["panels"], spec.panels)]
+    out["panels"] = panels(spec, sources)
     return out
-
-
-def _normalise_panel(raw: dict, spec: PanelSpec) -> dict:
-    kind = raw["type"]
-    options, custom = _OPTIONS[kind](raw, spec)
-    out = {k: raw[k] for k in ("id", "type", "title", "description", "datasource", "gridPos") if k in raw}
-    out["fieldConfig"] = {"defaults": _field_defaults(spec, custom), "overrides": []}
-    out["options"] = options
-    out["targets"] = [_normalise_target(t) for t in raw["targets"]]
-    # Dropped: pre-7 layout keys (`span`, `height`, `minSpan`), `editable`, `error`, grafanalib's
-    # `maxDataPoints: 100` (it would cap resolution; Grafana sizes it to the panel's width), and
-    # default-valued or empty keys, so files stay short and diffs small.
-    return out
-
-
-def _normalise_target(raw: dict) -> dict:
-    # Legacy Graphite/pre-7 keys (`query`, `target`, `metric`, `step`, `intervalFactor`) are dropped;
-    # `range` is how current Grafana says "not only instant".
-    out = {"datasource": raw["datasource"], "refId": raw["refId"], "expr": raw["expr"]}
-    if "legendFormat" in raw:
-        out["legendFormat"] = raw["legendFormat"]
-    out.update(format=raw["format"], instant=raw["instant"], range=not raw["instant"])
-    return out
-
-
-def _field_defaults(spec: PanelSpec, custom: dict | None) -> dict:
-    out: dict = {}
-    if spec.type != "heatmap":  # a heatmap's unit and range belong to its y axis (options.yAxis)
-        for key in ("unit", "min", "max", "decimals"):
-            if getattr(spec, key) is not None:
-                out[key] = _num(getattr(spec, key))
-        out["color"] = {"mode": "palette-classic" if spec.type == "timeseries" else "thresholds"}
-    steps = spec.thresholds or []
-    # Grafana's first step is the base (-Infinity), written as null; without thresholds, one base step.
-    out["thresholds"] = {"mode": "absolute", "steps": [
-        {"value": None if i == 0 or s.value is None else _num(s.value), "color": s.color}
-        for i, s in enumerate(steps)] or [{"value": None, "color": "green"}]}
-    out["mappings"] = []
-    if custom:
-        out["custom"] = custom
-    return out
-
-
-# Per panel type: (options, fieldConfig.defaults.custom) in the current model, from grafanalib's.
-
-def _timeseries(raw: dict, spec: PanelSpec):
-    options = raw["options"]
-    options["legend"]["showLegend"] = True  # required since Grafana 9, which grafanalib predates
-    custom = raw["fieldConfig"]["defaults"]["custom"]
-    if custom["scaleDistribution"]["type"] == "linear":
-        custom["scaleDistribution"].pop("log", None)
-    return options, custom
-
-
-def _reduce(calcs: list, values: bool) -> dict:
-    return {"values": values, "calcs": calcs, "fields": ""}
-
-
-def _stat(raw: dict, spec: PanelSpec):
-    options = raw["options"]
-    options.update(wideLayout=True, showPercentChange=False, percentChangeColorMode="standard")
-    return options, None
-
-
-def _gauge(raw: dict, spec: PanelSpec):
-    legacy = raw["fieldConfig"]  # Grafana 6's gauge kept its options inside fieldConfig
-    return {
-        "reduceOptions": _reduce(legacy["defaults"]["calcs"], legacy["defaults"]["values"]),
-        "orientation": "auto",
-        "showThresholdLabels": legacy["showThresholdLabels"],
-        "showThresholdMarkers": legacy["showThresholdMarkers"],
-        "sizing": "auto", "minVizWidth": 75, "minVizHeight": 75,
-    }, None
-
-
-def _bargauge(raw: dict, spec: PanelSpec):
-    legacy = raw["options"]  # Grafana 6's `fieldOptions`, split into reduceOptions and fieldConfig in 7
-    return {
-        "reduceOptions": _reduce(legacy["fieldOptions"]["calcs"], legacy["fieldOptions"]["values"]),
-        "orientation": legacy["orientation"],
-        "displayMode": legacy["displayMode"],
-        "valueMode": "color", "namePlacement": "auto", "showUnfilled": True,
-        "sizing": "auto", "minVizWidth": 8, "minVizHeight": 16, "maxVizHeight": 300,
-        "legend": {"displayMode": "list", "placement": "bottom", "showLegend": False, "calcs": []},
-    }, None
-
-
-def _heatmap(raw: dict, spec: PanelSpec):
-    # grafanalib writes the heatmap panel Grafana 9 replaced; its settings map onto the new one.
-    color = raw["color"]
-    y_axis = {"axisPlacement": "left" if raw["yAxis"]["show"] else "hidden", "reverse": raw["reverseYBuckets"]}
-    for key in ("unit", "decimals", "min", "max"):
-        if getattr(spec, key) is not None:
-            y_axis[key] = _num(getattr(spec, key))
-    options = {
-        "calculate": raw["dataFormat"] != "tsbuckets",
-        "color": {"mode": "opacity" if color["mode"] == "opacity" else "scheme",
-                  "scheme": color["colorScheme"].removeprefix("interpolate"), "fill": color["cardColor"],
-                  "scale": "exponential" if color["colorScale"] == "sqrt" else "linear",
-                  "exponent": color["exponent"], "steps": 64, "reverse": False},
-        "cellGap": 1,
-        "showValue": "auto",
-        "yAxis": y_axis,
-        "rowsFrame": {"layout": raw.get("yBucketBound") or "auto"},
-        "legend": {"show": raw["legend"]["show"]},
-        "tooltip": {"mode": "single", "yHistogram": False, "showColorScale": False},
-        "exemplars": {"color": "rgba(255,0,255,0.7)"},
-        "selectionMode": "x",
-    }
-    if raw["hideZeroBuckets"]:
-        options["filterValues"] = {"le": 1e-9}
-    return options, {"hideFrom": dict(HIDE_FROM_NOTHING), "scaleDistribution": {"type": "linear"}}
-
-
-def _table(raw: dict, spec: PanelSpec):
-    legacy = raw["fieldConfig"]["defaults"]["custom"]
-    # `displayMode` became `cellOptions` in Grafana 10. Ours is "auto", Grafana's default, so it is
-    # left out: `{"type": "auto"}` matches several branches of the schema's `oneOf` and fails it.
-    custom = {"align": legacy["align"], "filterable": legacy["filterable"], "inspect": False}
-    options = {"showHeader": raw["options"]["showHeader"], "cellHeight": "sm", "frameIndex": 0,
-               "showTypeIcons": False, "footer": {"show": False, "reducer": ["sum"], "countRows": False},
-               "sortBy": raw["options"]["sortBy"]}
-    return options, custom
-
-
-_OPTIONS = {"timeseries": _timeseries, "stat": _stat, "gauge": _gauge, "bargauge": _bargauge,
-            "heatmap": _heatmap, "table": _table}

@@ -10,7 +10,16 @@ import math
 
 from obsgen.core.serialise import Artifact, to_yaml
 from obsgen.resolve.model import Model
-from obsgen.resolve.slo import detection_seconds, BASE_WINDOW, SLO, alert_rules, fmt_duration, fmt_number, ratio_name, rule_groups
+from obsgen.resolve.slo import (
+    BASE_WINDOW,
+    SLO,
+    alert_rules,
+    detection_seconds,
+    fmt_duration,
+    fmt_number,
+    ratio_name,
+    rule_groups,
+)
 
 TOTAL_RATE = 100.0  # events per second in the synthetic traffic
 STEP = 60  # seconds between samples and evaluations in the tests

@@ -31,7 +31,9 @@ from obsgen.check.lint.promql import (
 )
 from obsgen.check.silences import Finding
 from obsgen.core.diagnostics import error, warning
+from obsgen.core.templating import for_promql
 from obsgen.load.yaml import YMap
+from obsgen.resolve.datasources import Datasources
 from obsgen.resolve.model import Model
 from obsgen.resolve.slo import BASE_WINDOW, fmt_duration, fmt_number
 from obsgen.spec.parse import Parsed, did_you_mean, locate
@@ -384,11 +386,16 @@ def expressions(parsed: Parsed) -> list[Expr]:
             elif sli.raw:
                 texts.append((re.sub(r"\{\{\s*window\s*\}\}", window, sli.raw.error_ratio), ("raw", "error_ratio")))
             out += [Expr(text, "sli", (*at, "sli", *loc), at, what) for text, loc in texts]
+    sources = Datasources(parsed.spec()) if parsed.items["dashboards"] else None
     for i, d in parsed.items["dashboards"]:
-        for j, p in enumerate(d.panels):
+        for loc, p in d.all_panels():
+            row = d.panels[loc[1]] if len(loc) == 4 else None
             for k, q in enumerate(p.queries):
-                out.append(Expr(q.expr, "query", ("dashboards", i, "panels", j, "queries", k, "expr"),
-                                ("dashboards", i, "panels", j), f"panel {p.title!r} of dashboard {d.title!r}"))
+                # Only Prometheus queries are PromQL; variables stand in as what Grafana sends.
+                if q.expr is None or sources.plugin_of(q, p, d, row) != "prometheus":
+                    continue
+                out.append(Expr(for_promql(q.expr), "query", ("dashboards", i, *loc, "queries", k, "expr"),
+                                ("dashboards", i, *loc), f"panel {p.title!r} of dashboard {d.title!r}"))
     return out
 
 

@@ -9,6 +9,7 @@ from functools import lru_cache
 import promql_parser as pp
 
 from obsgen.core.promql import parse as bounded_parse
+from obsgen.core.templating import METRIC_PLACEHOLDER
 from obsgen.resolve.slo import fmt_duration
 
 # ----------------------------------------------------------------------------- PromQL as plain data
@@ -73,7 +74,7 @@ GRAFANA_SECONDS = 99 * 86400 + 1
 
 
 def _sel(vs, rng: float | None) -> Sel:
-    name = vs.name
+    name = None if vs.name == METRIC_PLACEHOLDER else vs.name  # a Grafana variable: any metric
     matchers = []
     groups = [vs.matchers.matchers, *vs.matchers.or_matchers]
     for group in groups:

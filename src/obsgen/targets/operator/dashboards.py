@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from obsgen.core import naming
 from obsgen.core.serialise import to_json
+from obsgen.resolve.datasources import Datasources
 from obsgen.resolve.model import Model
 from obsgen.targets.grafana import dashboard, folder_title
 from obsgen.targets.operator.common import k8s_name, metadata
@@ -17,8 +18,7 @@ FOLDER_ANNOTATION = "grafana_folder"
 
 def dashboard_configmaps(model: Model) -> dict[str, dict]:
     """{dashboard uid: ConfigMap}, the dashboard JSON as `<uid>.json`, exactly as the files target writes it."""
-    ds = model.spec.global_.datasource
-    ref = {"type": ds.type, "uid": ds.uid}
+    sources = Datasources(model.spec)
     sidecar = model.spec.output.operator.grafana_sidecar_label
     # Folder titles whose slugs agree are one folder, named by the first in sort order, as the
     # files target lays them out.
@@ -33,5 +33,5 @@ def dashboard_configmaps(model: Model) -> dict[str, dict]:
         meta = metadata(model, k8s_name(uid, "grafana-dashboard-"), labels=dict(sidecar),
                         annotations={FOLDER_ANNOTATION: folder})
         out[uid] = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta,
-                    "data": {f"{uid}.json": to_json(dashboard(uid, spec, ref))}}
+                    "data": {f"{uid}.json": to_json(dashboard(uid, spec, sources))}}
     return out
