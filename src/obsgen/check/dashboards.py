@@ -124,6 +124,8 @@ class _Dashboard:
         self.datasource(p.datasource, what, *loc, "datasource")
         if p.repeat:
             self.repeat(p.repeat, what, *loc)
+        if p.interval:
+            self.used(p.interval, what, *loc, "interval")
         if p.type in LEGACY_PANEL_TYPES:
             self.add(note("OBS068", f"{what}: {p.type} is Grafana's legacy panel; it is written as a "
                                     f"{LEGACY_PANEL_TYPES[p.type]} panel, as Grafana migrates it",
@@ -141,11 +143,13 @@ class _Dashboard:
                                          f"it reads", self.at(*qloc, "datasource")))
             else:
                 self.datasource(q.datasource, qwhat, *qloc, "datasource")
-            rid = q.ref_id or None
-            if rid is not None:
-                if rid in ref_ids:
-                    self.add(error("OBS020", f"{what}: two queries have ref_id {rid!r}", self.at(*qloc, "ref_id")))
-                ref_ids.add(rid)
+            rid = q.ref_id or ref_id(k)  # what the target writes: explicit ids and A, B, ... can meet
+            if rid in ref_ids:
+                self.add(error("OBS020", f"{what}: two queries have ref_id {rid!r}",
+                               self.at(*qloc, "ref_id" if q.ref_id else "expr")))
+            ref_ids.add(rid)
+            if q.interval:
+                self.used(q.interval, qwhat, *qloc, "interval")
             if q.expr is not None:
                 self.used(q.expr, qwhat, *qloc, "expr")
                 if self.sources.plugin_of(q, p, d, row) == "prometheus":

@@ -305,7 +305,8 @@ def route(labels: Annotated[list[str], typer.Argument(help="LABEL=VALUE pairs of
         print(f"{hit['receiver']}: {', '.join(hit['integrations']) or '(no integrations)'}")
 
 
-import_app = typer.Typer(help="Turn other tools' SLO and rule files into an obsgen spec (printed, or written with -o).",
+import_app = typer.Typer(help="Turn other tools' SLO files, rule files and Grafana dashboards into an obsgen spec "
+                              "(printed, or written with -o).",
                          no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(import_app, name="import")
 
@@ -321,12 +322,15 @@ NoInferOpt = Annotated[bool, typer.Option(
                        "each metric nothing provides (OBS050)")]
 
 
-def _import(kind: str, files: list[Path], output: Path | None, team: str, **options) -> None:
+def _import(kind: str, files: list[Path], output: Path | None, team: str | None, **options) -> None:
     from obsgen.core.diagnostics import format_text
-    from obsgen.features.importers import import_openslo, import_rules, import_sloth
+    from obsgen.features.importers import import_grafana, import_openslo, import_rules, import_sloth
 
-    importer = {"sloth": import_sloth, "openslo": import_openslo, "rules": import_rules}[kind]
-    text, diags = importer(files, team=team, **options)
+    if kind == "grafana":
+        text, diags = import_grafana(files)
+    else:
+        importer = {"sloth": import_sloth, "openslo": import_openslo, "rules": import_rules}[kind]
+        text, diags = importer(files, team=team, **options)
     for d in diags:
         _err(format_text(d))
     if text is None:
@@ -373,6 +377,19 @@ def import_rules_cmd(files: ImportFiles, output: OutOpt = None, team: TeamOpt = 
       obsgen import rules rules/*.yml --into specs/ --no-infer -o imported.yaml && obsgen validate specs/ imported.yaml
     """
     _import("rules", files, output, team, into=into, infer=not no_infer)
+
+
+@import_app.command("grafana")
+def import_grafana_cmd(files: ImportFiles, output: OutOpt = None) -> None:
+    """Grafana dashboards: JSON files (plain, exported for sharing, or API-wrapped), ConfigMaps
+    holding dashboard JSON, GrafanaDashboard resources. Each becomes a `dashboards` entry (with the
+    `datasources` it uses); settings obsgen does not model are kept in `extra`, each reported
+    (OBS069). Building the result gives the dashboards back.
+
+    Example:\n
+      obsgen import grafana dashboards/ -o specs/dashboards.yaml
+    """
+    _import("grafana", files, output, None)
 
 
 @app.command()

@@ -85,6 +85,7 @@ REGISTRY: dict[str, Code] = {
     "OBS067": _w("lint", "counter name does not end in _total (a convention, not a rule)", True),
     "OBS068": Code("note", "check", "a dashboard uses `extra` (Grafana JSON obsgen does not model), or a panel type "
                                     "obsgen builds as another (legacy) or does not model (plugin)"),
+    "OBS069": _w("import", "imported into `extra`: Grafana JSON obsgen does not model, written back as given"),
     "OBS070": _w("objectives", "alert notifies later than the time-to-notify objective", True),
     "OBS071": _e("objectives", "monitoring coverage below the objective"),
     "OBS080": _e("check", "setting needs a newer Alertmanager than the spec targets"),

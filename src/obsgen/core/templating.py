@@ -37,7 +37,9 @@ def undefined(text: str, declared: frozenset[str] | set[str] = frozenset()) -> l
     """The variables `text` refers to that are neither Grafana's own nor declared, in order, once each."""
     out: list[str] = []
     for ref in references(text):
-        if ref.name not in BUILTINS and ref.name not in declared and ref.name not in out:
+        # Grafana reserves names starting with __ for its own ($__fromTime, $__timeGroup, ... in SQL)
+        if ref.name not in BUILTINS and not ref.name.startswith("__") and ref.name not in declared \
+                and ref.name not in out:
             out.append(ref.name)
     return out
 

@@ -179,6 +179,10 @@ class VariableSpec(Spec):
             raise ValueError("a datasource variable needs a `plugin` (the datasource type offered)")
         if t in ("custom", "interval") and (self.query is None) == (self.values is None):
             raise ValueError(f"a {t} variable needs either `query` or `values`")
+        if t == "interval" and self.values:
+            bad = [x for x in self.values if not re.fullmatch(r"\d+(ms|s|m|h|d|w|y)", x)]
+            if bad:
+                raise ValueError(f"interval values are durations (30s, 5m, 1h, 1d): not {', '.join(bad)}")
         if t == "constant" and self.query is None:
             raise ValueError("a constant variable needs its value in `query`")
         if isinstance(self.current, list) and not self.multi:

@@ -120,7 +120,8 @@ def panels(spec: DashboardSpec, sources: Datasources) -> list[dict]:
 # ----------------------------------------------------------------------------- dashboard parts
 
 def _variable(v: VariableSpec, d: DashboardSpec, sources: Datasources) -> dict:
-    query = v.query if v.values is None else ",".join(v.values)
+    # Grafana splits a custom variable's query at unescaped commas
+    query = v.query if v.values is None else ",".join(x.replace(",", "\\,") for x in v.values)
     if v.type == "datasource":
         query = v.plugin
     kwargs = dict(name=v.name, query=query or "", type=v.type, label=v.label, hide=HIDE[v.hide],

@@ -374,7 +374,9 @@ def _table(spec: PanelSpec, pid: int, ref: dict):
 
 
 def _text(spec: PanelSpec, pid: int, ref: dict):
-    return g.Text(id=pid, title=spec.title, content=spec.content or "", mode=spec.content_mode or "markdown")
+    # grafanalib knows markdown and html only; `code` is set on the options it writes (_options_text)
+    mode = spec.content_mode if spec.content_mode in ("markdown", "html") else "markdown"
+    return g.Text(id=pid, title=spec.title, content=spec.content or "", mode=mode)
 
 
 def _piechart(spec: PanelSpec, pid: int, ref: dict):
@@ -605,7 +607,7 @@ def _options_table(raw: dict, spec: PanelSpec):
 
 
 def _options_text(raw: dict, spec: PanelSpec):
-    return {"mode": raw["options"]["mode"], "content": raw["options"]["content"],
+    return {"mode": spec.content_mode or raw["options"]["mode"], "content": raw["options"]["content"],
             "code": {"language": "plaintext", "showLineNumbers": False, "showMiniMap": False}}, None
 
 

@@ -75,7 +75,13 @@ def datasources(model: Model) -> dict:
             # header values in secureJsonData only; a tenant id is not a secret.
             source["jsonData"]["httpHeaderName1"] = "X-Scope-OrgID"
             source["secureJsonData"] = {"httpHeaderValue1": _literal(out.mimir.tenant)}
-    return {"apiVersion": 1, "datasources": [source]}
+    out_list = [source]
+    # `datasources` entries with a url are provisioned too (without one, they must already exist).
+    for d in sorted(model.spec.datasources, key=lambda d: d.name):
+        if d.url is not None and d.uid != ds.uid:
+            out_list.append({"name": _literal(d.name), "type": d.type, "uid": d.uid, "access": "proxy",
+                             "url": _literal(d.url), "isDefault": False, "editable": False})
+    return {"apiVersion": 1, "datasources": out_list}
 
 
 def provisioning(model: Model, folders: dict[str, str]) -> list[Artifact]:
