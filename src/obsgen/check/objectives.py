@@ -122,8 +122,10 @@ class Explainer:
     def coverage(self) -> list[Coverage]:
         tokens: set[str] = set()
         for _, d in self.model.dashboards:
-            for p in d.panels:
+            for _, p in d.all_panels():  # rows' panels too
                 for q in p.queries:
+                    if q.expr is None:  # another datasource's query, in `extra`
+                        continue
                     tokens.update(_TOKEN.findall(q.expr))
                     tokens.update(f"job={v}" for v in re.findall(r'job\s*=~?\s*"([^"]*)"', q.expr))
         slo_alerting = {s.service.name for s in self.model.slos

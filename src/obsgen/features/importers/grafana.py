@@ -31,10 +31,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from obsgen.check.expressions import GRAFANA_VARS, promql_error
 from obsgen.core import naming
 from obsgen.core.diagnostics import Diagnostic, Pos, error, has_errors, normalise, warning
 from obsgen.core.serialise import to_commented_yaml
-from obsgen.core.templating import ref_id
+from obsgen.core.templating import for_promql, ref_id, undefined
 from obsgen.features.importers.common import Ctx, display, read_documents
 from obsgen.load.yaml import MAX_FILE_BYTES, YMap, YSeq, load_text
 from obsgen.resolve.datasources import Datasources
@@ -440,6 +441,8 @@ class _Dashboard:
                              for v in (variables if isinstance(variables, list) else [])
                              if isinstance(v, dict) and v.get("type") == "datasource"}
         self.extra_variables: list[dict] = []
+        self.declared = {str(v.get("name")) for v in (variables if isinstance(variables, list) else [])
+                         if isinstance(v, dict)}
         self.stale: set[str] = set()  # modern panels still carrying the legacy graph panel's settings
         self.stale_keys: set[str] = set()
         requires = [r.get("id") for r in (tree.get("__requires") or []) if isinstance(r, dict)
@@ -507,6 +510,34 @@ class _Dashboard:
                                  f"written as uid {uid!r}", where)
             raw = uid
         return self.sources.entry(str(kind or self.requires or guess), raw)
+
+    def plugin(self, ref: str | None) -> str:
+        """The plugin type a spec reference stands for (default: Prometheus)."""
+        if ref is None:
+            return "prometheus"
+        if ref.startswith("$"):
+            return self.ds_variables.get(ref.lstrip("$").strip("{}"), "prometheus") or "prometheus"
+        for e in self.sources.entries.values():
+            if e["name"] == ref:
+                return e["type"]
+        return "other"
+
+    def unchecked(self, spec: dict, key: str, plugin: str, what: str, where: Pos) -> None:
+        """An expression Prometheus would refuse, or that uses a variable the dashboard does not
+        declare, is the input's own problem: kept as given in `extra` (unchecked), and said so."""
+        expr = spec.get(key)
+        if not isinstance(expr, str):
+            return
+        missing = undefined(expr, self.declared)
+        problem = promql_error(GRAFANA_VARS.sub("5m", for_promql(expr))) if plugin == "prometheus" else None
+        if not (missing or problem):
+            return
+        why = (f"not PromQL Prometheus accepts ({problem}; MetricsQL?)" if problem else "") + \
+            ("; " if problem and missing else "") + \
+            (f"uses {', '.join('$' + m for m in missing)}, which the dashboard does not declare" if missing else "")
+        self.ctx.approximate(f"dashboard {self.title!r}, {what}: {why}: kept as given in `extra`, so obsgen does "
+                             "not check it; fix it in the spec to have it checked", where)
+        spec.setdefault("extra", {})[key] = spec.pop(key)
 
     def input_ds(self, name: str) -> str | None:
         """An "export for sharing" input (${DS_PROMETHEUS}): Prometheus ones are the default datasource;
@@ -722,6 +753,7 @@ class _Dashboard:
         out = []
         targets = p.get("targets") if isinstance(p.get("targets"), list) else []
         panel_ds = spec.get("datasource")
+        used_ids: set[str] = set()
         for i, t in enumerate(x for x in targets if isinstance(x, dict)):
             q: dict = {}
             if isinstance(t.get("expr"), str) and t["expr"].strip():
@@ -740,9 +772,18 @@ class _Dashboard:
             for key in ("hide", "exemplar"):
                 if t.get(key) is True:
                     q[key] = True
-            if isinstance(t.get("refId"), str) and t["refId"] != ref_id(i) and \
-                    re.fullmatch(r"[A-Za-z0-9_-]{1,40}", t["refId"]):
-                q["ref_id"] = t["refId"]
+            rid = t.get("refId") if isinstance(t.get("refId"), str) and re.fullmatch(r"[A-Za-z0-9_-]{1,40}",
+                                                                                     t["refId"]) else ref_id(i)
+            if rid in used_ids:  # Grafana keys results by refId: one of the two would be lost
+                free = next(ref_id(n) for n in range(len(targets) + len(used_ids) + 1) if ref_id(n) not in used_ids
+                            and ref_id(n) not in {x.get("refId") for x in targets if isinstance(x, dict)})
+                self.ctx.approximate(f"dashboard {self.title!r}, panel {spec['title']!r}: two queries have refId "
+                                     f"{rid!r}, and Grafana shows only one of their results: this one is {free!r}",
+                                     self.at(t, "refId"))
+                rid = free
+            used_ids.add(rid)
+            if rid != ref_id(i):
+                q["ref_id"] = rid
             if "datasource" in t:
                 ds = self.ds(t["datasource"], self.at(t, "datasource"))
                 if ds != panel_ds and not (ds is None and panel_ds == "mixed"):
@@ -751,7 +792,11 @@ class _Dashboard:
             if DEAD_TARGET_KEYS & set(t):
                 self.ctx.note(f"dashboard {self.title!r}: query settings current Grafana no longer reads "
                               f"({', '.join(sorted(DEAD_TARGET_KEYS & set(t)))}) are not imported")
-            if "expr" not in q:  # another datasource's query: its fields, until the fit keeps what is needed
+            if "expr" in q:
+                plugin = self.plugin(q.get("datasource", panel_ds if panel_ds != "mixed" else None))
+                self.unchecked(q, "expr", plugin, f"panel {spec['title']!r}, query {t.get('refId', i + 1)}",
+                               self.at(t, "expr"))
+            if "expr" not in q and "extra" not in q:  # another datasource's query: its fields, until the fit keeps what is needed
                 q["extra"] = {k: _plain(v) for k, v in t.items() if k not in TARGET_NOISE} or {"refId": ref_id(i)}
             out.append((q, t, self.at(t)))
         return out
@@ -1023,7 +1068,9 @@ class _Dashboard:
             spec["datasource"] = ds
         if isinstance(a.get("expr"), str) and a["expr"]:
             spec["expr"] = a["expr"]
-        else:  # another datasource's query: its fields, until the fit keeps what is needed
+            self.unchecked(spec, "expr", self.plugin(spec.get("datasource")), f"annotation {name!r}",
+                           self.at(a, "expr"))
+        if "expr" not in spec:  # another datasource's query: its fields, until the fit keeps what is needed
             spec["extra"] = {k: _plain(v) for k, v in a.items() if k not in ("datasource", "name", "enable", "hide",
                                                                              "iconColor", "builtIn")} or {"type": ""}
         if isinstance(a.get("iconColor"), str) and a["iconColor"]:
