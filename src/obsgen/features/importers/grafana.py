@@ -598,6 +598,8 @@ class _Dashboard:
                 del c.spec["repeat"]
                 c.spec.pop("repeat_direction", None)
                 c.spec.pop("max_per_row", None)
+                c.raw = YMapLike(c.raw, {}, keep=tuple(k for k in c.raw
+                                                       if k not in ("repeat", "repeatDirection", "maxPerRow")))
         if variables:
             spec["variables"] = [v.spec for v in variables]
         if links:
@@ -1477,7 +1479,13 @@ def _self_check(text: str, dashboards: list, ctx: Ctx) -> None:
         return
     model = project.models[0]
     sources = Datasources(model.spec)
-    for (spec, info), (uid, d) in zip(dashboards, model.dashboards):
+    remaining = list(model.dashboards)  # the model's order is by uid: found by title, in input order
+    for spec, info in dashboards:
+        match = next((x for x in remaining if x[1].title == spec["title"]), None)
+        if match is None:
+            continue
+        remaining.remove(match)
+        uid, d = match
         built = build_dashboard(uid, d, sources)
         for conv, gen in zip(info["panels"], _flat_built(built["panels"])):
             raw = conv.raw
