@@ -305,7 +305,9 @@ def dashboard_problems(path: Path) -> list[str]:
     for i, panel in enumerate(doc.get("panels") or []):
         ids.append(panel.get("id"))
         ds = panel.get("datasource")
-        if not (isinstance(ds, dict) and {"type", "uid"} <= set(ds)):
+        # rows, and panels without queries (text), may leave it out: Grafana reads none for them
+        needed = "datasource" in panel or (panel.get("type") != "row" and panel.get("targets"))
+        if needed and not (isinstance(ds, dict) and {"type", "uid"} <= set(ds)):
             problems.append(f"panels[{i}]: datasource must be a {{type, uid}} object")
         for j, target in enumerate(panel.get("targets") or []):
             if not isinstance(target.get("datasource"), dict):
