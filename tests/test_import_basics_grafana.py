@@ -128,7 +128,8 @@ def test_concrete_datasources_become_entries_and_mixed_panels_keep_theirs(tmp_pa
 def test_a_legacy_graph_panel_becomes_a_timeseries_with_its_settings(tmp_path):
     graph = {"id": 1, "type": "graph", "title": "Old", "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8},
              "yaxes": [{"format": "bytes", "min": 0}, {"format": "short"}], "stack": True, "fill": 1,
-             "legend": {"show": True, "alignAsTable": True, "rightSide": True, "max": True, "current": True},
+             "legend": {"show": True, "values": True, "alignAsTable": True, "rightSide": True, "max": True,
+                        "current": True},
              "aliasColors": {"errors": "red"}, "targets": [{"expr": "up", "refId": "A"}]}
     text, diags = _import(tmp_path, _dashboard(panels=[graph], templating={"list": []}))
     assert text is not None, diags

@@ -496,9 +496,6 @@ def test_old_rows_become_rows_on_the_grid_with_widths_twice_the_span():
     assert equivalent(original, built(text)["old"]) == []
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: old rows' pixel heights are divided by 30, Grafana's migration divides "
-                                       "by 38 (GRID_CELL_HEIGHT + GRID_CELL_VMARGIN), and a panel's own `height` "
-                                       "is ignored")
 def test_old_row_heights_become_grid_heights_as_grafanas_migration_computes_them():
     original = old_rows(
         {"title": "First", "showTitle": True, "height": "300px", "panels": [old_graph("A", 12)]},
@@ -511,10 +508,6 @@ def test_old_row_heights_become_grid_heights_as_grafanas_migration_computes_them
     assert grid["C"]["h"] == math.ceil(150 / 38) == 4
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: old rows get row panels when there are several rows, not (as Grafana's "
-                                       "migration) when a row is collapsed, shows its title or repeats: one "
-                                       "collapsed row is silently flattened (its collapse lost, no warning), and "
-                                       "untitled rows become titled row panels")
 @pytest.mark.parametrize("rows, want", [
     ([{"title": "Hidden", "collapse": True, "height": 250, "panels": [old_graph("A", 12)]}],
      [("row", "Hidden", True)]),
@@ -528,16 +521,12 @@ def test_old_rows_get_row_panels_exactly_when_grafanas_migration_makes_them(rows
     assert [(p["type"], p["title"], p.get("collapsed")) for p in panels] == want
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a graph legend's min/max/avg flags become legend calcs even with "
-                                       "`values: false` (Grafana migrates them only when values is true)")
 def test_graph_legend_values_off_migrate_to_no_calcs():
     panel = graph_panel(legend={"show": True, "avg": True, "max": True, "values": False})
     text, _ = run(write("graph.json", one_panel(panel, title="Graph", uid="graph")))
     assert spec(text)["dashboards"][0]["panels"][0]["legend"]["calcs"] == []
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a graph tooltip's sort is migrated even when not shared (Grafana keeps "
-                                       "the sort only for a shared tooltip)")
 def test_graph_tooltip_sort_is_kept_only_for_a_shared_tooltip():
     panel = graph_panel(tooltip={"shared": False, "sort": 2})
     text, _ = run(write("graph.json", one_panel(panel, title="Graph", uid="graph")))
@@ -693,9 +682,6 @@ def test_several_dashboards_whose_uids_sort_otherwise_than_their_files_import_wi
     assert of(diags, "OBS042") == [], "\n".join(map(format_text, diags))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: two inputs with one uid (or one title and no uid) fail the import's "
-                                       "self-check: 'the imported spec does not validate' at <imported spec>, an "
-                                       "error the importer documents as its own bug, not at the input")
 @pytest.mark.parametrize("uid", ["same", None], ids=["same-uid", "same-title-no-uid"])
 def test_two_dashboards_with_one_uid_are_reported_at_the_inputs(uid):
     for name in ("a.json", "b.json"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from obsgen.check.context import Context
 from obsgen.check.expressions import GRAFANA_VARS, promql_diag, promql_error
 from obsgen.core.diagnostics import error, note, warning
-from obsgen.core.templating import for_promql, ref_id, references, undefined
+from obsgen.core.templating import for_promql, ref_id, references, undefined, variable_promql
 from obsgen.load.yaml import YMap, YSeq
 from obsgen.resolve.datasources import Datasources, variable_name
 from obsgen.resolve.merge import as_str as _str
@@ -103,19 +103,9 @@ class _Dashboard:
     def variable_query(self, query: str, what: str, *loc) -> None:
         """Prometheus variable queries: label_values(...), query_result(...) and the other helpers
         wrap PromQL; that PromQL must parse."""
-        text = query.strip()
-        for helper in ("query_result(", "label_values(", "label_names(", "metrics("):
-            if text.startswith(helper) and text.endswith(")"):
-                inner = text[len(helper):-1]
-                if helper == "label_values(":
-                    # label_values(label) or label_values(selector, label)
-                    inner = inner.rsplit(",", 1)[0] if "," in inner else ""
-                elif helper != "query_result(":
-                    inner = ""
-                if inner.strip():
-                    self.promql(inner, what, *loc)
-                return
-        self.promql(text, what, *loc)
+        inner = variable_promql(query)
+        if inner is not None:
+            self.promql(inner, what, *loc)
 
     # -- panels
     def panel(self, p: PanelSpec, row: PanelSpec | None, loc: tuple) -> None:

@@ -116,3 +116,19 @@ def ref_id(index: int) -> str:
         n, r = divmod(n - 1, 26)
         out = string.ascii_uppercase[r] + out
     return out
+
+
+def variable_promql(query: str) -> str | None:
+    """The PromQL inside a Prometheus variable query: label_values(selector, label) and
+    query_result(expr) wrap it, label_values(label), label_names() and metrics(re) have none;
+    anything else is PromQL itself."""
+    text = query.strip()
+    for helper in ("query_result(", "label_values(", "label_names(", "metrics("):
+        if text.startswith(helper) and text.endswith(")"):
+            inner = text[len(helper):-1]
+            if helper == "label_values(":
+                inner = inner.rsplit(",", 1)[0] if "," in inner else ""
+            elif helper != "query_result(":
+                inner = ""
+            return inner if inner.strip() else None
+    return text or None

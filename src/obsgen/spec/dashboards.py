@@ -173,7 +173,7 @@ class VariableSpec(Spec):
         wrong = sorted(k for k in self.model_fields_set - common - allowed)
         if wrong:
             raise ValueError(f"{', '.join(wrong)}: not used by a {t} variable")
-        if t == "query" and not self.query:
+        if t == "query" and not self.query and "query" not in self.extra:  # another datasource's, in `extra`
             raise ValueError("a query variable needs a `query`")
         if t == "datasource" and not self.plugin:
             raise ValueError("a datasource variable needs a `plugin` (the datasource type offered)")

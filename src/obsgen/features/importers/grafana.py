@@ -18,7 +18,7 @@ round-trips by construction, and any difference left is reported, never silent.
 
 Instance noise is not imported: `id`, `version`, `iteration`, `gnetId`, `schemaVersion`,
 `__inputs`/`__requires`/`__elements`, `pluginVersion`, query editor state (`editorMode`, `key`),
-variables' computed `options`. `editable` is not carried over: provisioned dashboards are
+variables' computed `options`, the empty queries Grafana's editor leaves on rows. `editable` is not carried over: provisioned dashboards are
 read-only (the next build would overwrite an edit).
 """
 from __future__ import annotations
@@ -35,7 +35,7 @@ from obsgen.check.expressions import GRAFANA_VARS, promql_error
 from obsgen.core import naming
 from obsgen.core.diagnostics import Diagnostic, Pos, error, has_errors, normalise, warning
 from obsgen.core.serialise import to_commented_yaml
-from obsgen.core.templating import for_promql, ref_id, undefined
+from obsgen.core.templating import for_promql, ref_id, undefined, variable_promql
 from obsgen.features.importers.common import Ctx, display, read_documents
 from obsgen.load.yaml import MAX_FILE_BYTES, YMap, YSeq, load_text
 from obsgen.resolve.datasources import Datasources
@@ -118,6 +118,9 @@ GRAPH_ONLY = {"aliasColors", "bars", "dashLength", "dashes", "fill", "fillGradie
               "mappingType", "mappingTypes", "nullText", "prefix", "postfix", "format", "gauge", "tableColumn",
               "valueFontSize", "prefixFontSize", "postfixFontSize", "colorPrefix", "colorPostfix", "styles",
               "columns", "transform", "sort", "scroll", "fontSize", "pageSize", "showHeader", "cacheTimeout"}
+# Plugin types a datasource's name may give away, most specific first.
+NAMED_TYPES = ("elasticsearch", "influxdb", "cloudwatch", "graphite", "postgres", "mysql", "clickhouse", "loki",
+               "tempo", "jaeger", "prometheus")
 # Query keys current Grafana no longer reads: not imported (the header says so).
 DEAD_TARGET_KEYS = {"step", "calculatedInterval", "errors", "legendLink", "datasourceErrors"}
 # Grafana's own defaults: a key set to its default says nothing a dashboard without it does not
@@ -190,12 +193,23 @@ def import_grafana(paths: list[Path]) -> tuple[str | None, list[Diagnostic]]:
     ctx = Ctx("Grafana")
     sources = _Sources()
     dashboards, files = [], []
+    seen: dict[str, str] = {}  # uid -> where the dashboard that has it came from
     for path, shown in _files(paths, ctx):
         files.append(shown)
         for tree, where in _dashboards_in(path, shown, ctx):
             d = _Dashboard(tree, where, ctx, sources).convert()
-            if d is not None:
-                dashboards.append(d)
+            if d is None:
+                continue
+            uid = d[0].get("uid") or naming.slug(d[0]["title"])
+            if uid in seen:  # Grafana keeps one dashboard per uid: the second would replace the first
+                key = "uid" if "uid" in tree else "title"
+                ctx.diags.append(error("OBS020", f"dashboard {d[0]['title']!r}: uid {uid!r} is also the uid of the "
+                                                 f"dashboard imported from {seen[uid]}; Grafana keeps one dashboard "
+                                                 f"per uid", tree.key_pos.get(key, tree.pos),
+                                       hint="import one of them, or give one another uid"))
+                continue
+            seen[uid] = str(tree.pos)
+            dashboards.append(d)
     if not dashboards and not has_errors(ctx.diags):
         ctx.invalid("found no Grafana dashboard to import", Pos(files[0] if files else "<no input>"))
     if has_errors(ctx.diags):
@@ -408,6 +422,8 @@ def _same(a, b) -> bool:
     if isinstance(a, (int, float)) and not isinstance(a, bool) and isinstance(b, (int, float)) \
             and not isinstance(b, bool):
         return a == b
+    if isinstance(a, str) and isinstance(b, str):  # a CR before a newline is whitespace to every reader
+        return a == b or a.replace("\r\n", "\n") == b.replace("\r\n", "\n")
     return type(a) is type(b) and a == b
 
 
@@ -509,6 +525,8 @@ class _Dashboard:
             self.ctx.approximate(f"dashboard {self.title!r}: datasource {raw!r} is not a uid Grafana accepts; "
                                  f"written as uid {uid!r}", where)
             raw = uid
+        if kind is None and self.requires is None:  # a name often says the type: "InfluxDB (trending)"
+            kind = next((t for t in NAMED_TYPES if t in raw.lower().replace(" ", "")), None)
         return self.sources.entry(str(kind or self.requires or guess), raw)
 
     def plugin(self, ref: str | None) -> str:
@@ -651,39 +669,36 @@ class _Dashboard:
         return list(panels or [])
 
     def old_rows(self, rows: list) -> list:
-        """Grafana 4's `rows[]` (12 columns, heights in pixels) as rows on the 24-column grid, as
-        Grafana's own migration lays them out."""
+        """Grafana 4's `rows[]` (12 columns, heights in pixels) as rows on the 24-column grid, the
+        way Grafana's own migration (schema 16) lays them out: row panels only when some row is
+        collapsed, shows its title or repeats; spans times two; pixel heights in 38-pixel cells."""
         out, y = [], 0
-        titled = len(rows) > 1 or any(isinstance(r, dict) and r.get("showTitle") for r in rows)
+        rows = [r for r in rows if isinstance(r, dict) and not r.get("repeatIteration")]
+        show_rows = any(r.get("collapse") or r.get("showTitle") or r.get("repeat") for r in rows)
         for r in rows:
-            if not isinstance(r, dict):
-                continue
-            height = r.get("height", 250)
-            try:
-                h = max(1, math.ceil(int(str(height).removesuffix("px")) / 30))
-            except ValueError:
-                h = DEFAULT_HEIGHT
-            children, x, row_y = [], 0, y + (1 if titled else 0)
+            row_h = _grid_height(r.get("height", 250))
+            collapsed = show_rows and bool(r.get("collapse"))
+            top = y + (1 if show_rows else 0)
+            children, x, line_y, line_h, bottom = [], 0, top, 0, top
             for p in r.get("panels") or []:
                 if not isinstance(p, dict):
                     continue
-                span = p.get("span", 12)
-                w = max(1, min(GRID_COLUMNS, round(float(span) * 2))) if isinstance(span, (int, float)) else 12
+                span = p.get("span", 4)
+                w = max(1, min(GRID_COLUMNS, int(math.floor(float(span))) * 2)) \
+                    if isinstance(span, (int, float)) and span > 0 else 8
+                h = _grid_height(p["height"]) if p.get("height") else row_h
                 if x + w > GRID_COLUMNS:
-                    x, row_y = 0, row_y + h
-                children.append(YMapLike(p, {"gridPos": {"x": x, "y": row_y, "w": w, "h": h}}))
-                x += w
-            if titled:
+                    x, line_y, line_h = 0, line_y + line_h, 0
+                children.append(YMapLike(p, {"gridPos": {"x": x, "y": line_y, "w": w, "h": h}}))
+                x, line_h, bottom = x + w, max(line_h, h), max(bottom, line_y + h)
+            if show_rows:
                 title = r.get("title") if isinstance(r.get("title"), str) else ""
-                collapsed = bool(r.get("collapse"))
                 out.append(YMapLike(r, {"type": "row", "title": title, "collapsed": collapsed,
                                         "gridPos": {"x": 0, "y": y, "w": GRID_COLUMNS, "h": 1},
                                         "panels": children if collapsed else []}, keep=("repeat",)))
-                if not collapsed:
-                    out += children
-            else:
+            if not collapsed:
                 out += children
-            y = row_y + h
+            y = top if collapsed else max(top + row_h, bottom)
         return out
 
     # -- panels
@@ -1002,6 +1017,14 @@ class _Dashboard:
                                      "imported", where)
                 return None
             spec["query"] = query
+            inner = variable_promql(query) if self.plugin(spec.get("datasource")) == "prometheus" else None
+            problem = promql_error(GRAFANA_VARS.sub("5m", for_promql(inner))) if inner else None
+            if problem:  # another datasource's query (the dashboard's default was not Prometheus), or broken
+                self.ctx.approximate(f"dashboard {self.title!r}, variable {name!r}: its query is not PromQL "
+                                     f"Prometheus accepts ({problem}): kept as given in `extra`, so obsgen does not "
+                                     "check it", self.at(v, "query"))
+                spec["extra"] = {"query": _plain(v["query"])}
+                del spec["query"]
             if isinstance(v.get("sort"), int) and v["sort"] in SORT:
                 spec["sort"] = SORT[v["sort"]]
         elif kind in ("custom", "interval"):
@@ -1116,8 +1139,8 @@ class _Dashboard:
         gen_ann = [a for a in built["annotations"]["list"] if a.get("builtIn") != 1]
         for conv, gen in zip(annotations, gen_ann):
             extra, paths = _residual(conv.raw, gen, {"datasource", "builtIn"})
-            if extra:
-                conv.spec["extra"] = extra
+            if extra:  # an expression kept unchecked stays in `extra` too
+                conv.spec["extra"] = {**{k: v for k, v in conv.spec.get("extra", {}).items() if k == "expr"}, **extra}
                 self.passed(f"dashboard {self.title!r}, annotation {conv.spec['name']!r}", paths, conv.pos)
         for (lspec, raw), gen in zip(links, built["links"]):
             extra, paths = _residual(raw, gen)
@@ -1177,8 +1200,8 @@ class _Dashboard:
         extra, paths = _residual(_panel_input(conv.raw), gen, PANEL_NOISE)
         for (q, t, pos), gt in zip(conv.queries, gen.get("targets", [])):
             qx, qpaths = _residual(_drop_defaults(t, TARGET_DEFAULTS), gt, TARGET_NOISE)
-            if qx:
-                q["extra"] = qx
+            if qx:  # an expression kept unchecked stays in `extra` too
+                q["extra"] = {**{k: v for k, v in q.get("extra", {}).items() if k == "expr"}, **qx}
                 self.passed(f"{what}, query {gt.get('refId')}", qpaths, pos)
         if extra:
             conv.spec["extra"] = extra
@@ -1235,6 +1258,15 @@ def _flat_built(panels: list[dict]) -> list[dict]:
         if p.get("type") == "row" and p.get("collapsed"):
             out += p.get("panels") or []
     return out
+
+
+def _grid_height(height) -> int:
+    """Grafana's getGridHeight: pixels (at least 90) in cells of 30 pixels plus an 8-pixel margin."""
+    try:
+        px = int(str(height).strip().removesuffix("px")) if not isinstance(height, (int, float)) else height
+    except ValueError:
+        return DEFAULT_HEIGHT
+    return max(1, math.ceil(max(px, 90) / 38))
 
 
 def YMapLike(orig, new: dict, keep: tuple | None = None) -> YMap:
@@ -1332,13 +1364,16 @@ def _migrate_graph(p: dict) -> tuple[dict, set[str]]:
         custom["thresholdsStyle"] = {"mode": "line"}
     used.add("thresholds")
     legend = p.get("legend") if isinstance(p.get("legend"), dict) else {}
-    calcs = [GRAPH_CALCS[k] for k in ("min", "max", "avg", "current", "total") if legend.get(k) is True]
+    # Grafana migrates the legend's values only when they are shown
+    calcs = [GRAPH_CALCS[k] for k in ("min", "max", "avg", "current", "total")
+             if legend.get(k) is True] if legend.get("values") is True else []
     options: dict = {"legend": {"showLegend": legend.get("show", True) is not False,
                                 "displayMode": "table" if legend.get("alignAsTable") else "list",
                                 "placement": "right" if legend.get("rightSide") else "bottom", "calcs": calcs}}
     tooltip = p.get("tooltip") if isinstance(p.get("tooltip"), dict) else {}
-    options["tooltip"] = {"mode": "multi" if tooltip.get("shared", True) else "single",
-                          "sort": {1: "asc", 2: "desc"}.get(tooltip.get("sort"), "none")}
+    shared = tooltip.get("shared", True) is not False
+    options["tooltip"] = {"mode": "multi" if shared else "single",  # the sort only orders a shared tooltip
+                          "sort": {1: "asc", 2: "desc"}.get(tooltip.get("sort"), "none") if shared else "none"}
     used |= {"legend", "tooltip"}
     overrides = []
     for name, colour in (p.get("aliasColors") or {}).items() if isinstance(p.get("aliasColors"), dict) else []:
@@ -1497,8 +1532,30 @@ def _self_check(text: str, dashboards: list, ctx: Ctx) -> None:
 
 def equivalent(original: dict, built: dict) -> list[str]:
     """Where a built dashboard does not say what the original said (for tests and the corpus
-    measure): panel by panel, ignoring instance noise and the datasource form."""
+    measure): the variables in order with their queries and flags, the links, the annotation
+    queries, and the panels in order (so which row each sits in) with their titles, types (legacy
+    ones as Grafana migrates them), settings, positions and queries. Instance noise, Grafana's
+    defaults, the datasource form, and what the importer reports dropping are not compared."""
     problems = []
+    variables = [v for v in (original.get("templating") or {}).get("list") or [] if isinstance(v, dict)]
+    declared = {v.get("name") for v in variables}
+    gen_vars = {v["name"]: v for v in built.get("templating", {}).get("list", [])}
+    names = [v.get("name") for v in variables]
+    if [n for n in gen_vars if n in declared] != names:
+        problems.append(f"variables: {names} in, {list(gen_vars)} out")
+    for v in variables:
+        _, paths = _residual(_variable_input(v), gen_vars.get(v.get("name"), {}), VARIABLE_NOISE)
+        problems += [f"variable {v.get('name')}.{p}" for p in paths]
+    for i, (x, y) in enumerate(zip([x for x in original.get("links") or [] if isinstance(x, dict)],
+                                   built.get("links") or [])):
+        problems += [f"links[{i}].{p}" for p in _residual(x, y)[1]]
+    annotations = [a for a in (original.get("annotations") or {}).get("list") or []
+                   if isinstance(a, dict) and a.get("builtIn") != 1]
+    gen_ann = [a for a in built.get("annotations", {}).get("list", []) if a.get("builtIn") != 1]
+    if len(annotations) != len(gen_ann):
+        problems.append(f"{len(annotations)} annotation queries in, {len(gen_ann)} out")
+    for i, (x, y) in enumerate(zip(annotations, gen_ann)):
+        problems += [f"annotations[{i}].{p}" for p in _residual(x, y, {"datasource", "builtIn"})[1]]
     orig_panels = original.get("panels") or []
     old = not orig_panels and original.get("rows")
     if old:  # Grafana 4's rows: the panels in order, positions not compared
@@ -1509,16 +1566,26 @@ def equivalent(original: dict, built: dict) -> list[str]:
     if len(flat_orig) != len(flat_gen):
         problems.append(f"{len(flat_orig)} panels in, {len(flat_gen)} out")
     for i, (a, b) in enumerate(zip(flat_orig, flat_gen)):
-        if a.get("type") in LEGACY_PANEL_TYPES:
+        kind = a.get("type")
+        if LEGACY_PANEL_TYPES.get(kind, kind) != b.get("type") or (a.get("title") or "") != b.get("title"):
+            problems.append(f"panels[{i}]: {kind} {a.get('title')!r} in, {b.get('type')} {b.get('title')!r} out")
+        # a row runs no query: the empty ones Grafana's editor leaves on rows are noise
+        targets = [t for t in a.get("targets") or [] if isinstance(t, dict)] if kind != "row" else []
+        if len(targets) != len(b.get("targets") or []):
+            problems.append(f"panels[{i}]: {len(targets)} queries in, {len(b.get('targets') or [])} out")
+        for j, (t, u) in enumerate(zip(targets, b.get("targets") or [])):
+            _, paths = _residual(_drop_defaults(t, TARGET_DEFAULTS), u, TARGET_NOISE)
+            problems += [f"panels[{i}].targets[{j}].{p}" for p in paths]
+        if kind in LEGACY_PANEL_TYPES:  # migrated: its settings have other names now
             continue
-        skip = PANEL_NOISE | (GRAPH_ONLY if a.get("type") in PANEL_TYPES else set())  # dropped, said so
+        skip = PANEL_NOISE | (GRAPH_ONLY if kind in PANEL_TYPES else set())  # dropped, said so
+        if a.get("repeat") and a["repeat"] not in declared:  # Grafana repeats nothing: dropped, said so
+            skip = skip | {"repeat", "repeatDirection", "maxPerRow"}
         _, paths = _residual(_panel_input(a), b, skip)
         problems += [f"panels[{i}].{p}" for p in paths]
-        if not old and a.get("type") != "row" and isinstance(a.get("gridPos"), dict) \
+        grid = a.get("gridPos") if isinstance(a.get("gridPos"), dict) else None
+        overflows = grid is not None and (grid.get("x") or 0) + (grid.get("w") or 0) > GRID_COLUMNS  # Grafana moves it
+        if not old and kind != "row" and grid is not None and not overflows \
                 and not _same(a["gridPos"], b.get("gridPos")):  # Grafana draws rows full width whatever they say
             problems.append(f"panels[{i}].gridPos")
-        for j, (t, u) in enumerate(zip(a.get("targets") or [], b.get("targets") or [])):
-            if isinstance(t, dict):
-                _, paths = _residual(_drop_defaults(t, TARGET_DEFAULTS), u, TARGET_NOISE)
-                problems += [f"panels[{i}].targets[{j}].{p}" for p in paths]
     return problems
