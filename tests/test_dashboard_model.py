@@ -863,15 +863,15 @@ def test_an_undeclared_variable_as_a_min_step_is_an_error():
     assert [d.pos.line for d in findings(text, "OBS065", Severity.ERROR)] == [10, 11]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: panel settings of another panel type are dropped silently (content on "
-                                       "a timeseries, display_mode on a stat); variables and rows reject theirs")
 def test_a_setting_the_panel_type_does_not_use_is_reported():
     text = dashboard("""\
     panels:
       - {title: a, queries: [{expr: up}], content: '# forgot type: text'}
       - {title: b, type: stat, queries: [{expr: up}], display_mode: lcd}
 """)
-    assert {d.pos.line for d in _problems(text)} == {10, 11}
+    problems = _problems(text)
+    assert {d.pos.line for d in problems} == {10, 11} and {d.code for d in problems} == {"OBS049"}
+    assert "a timeseries panel ignores it" in problems[0].message
 
 
 # ----------------------------------------------------------------------------- layout

@@ -12,6 +12,27 @@ from obsgen.resolve.merge import as_str as _str
 from obsgen.spec import DashboardSpec, PanelSpec
 from obsgen.spec.dashboards import LEGACY_PANEL_TYPES, PANEL_TYPES
 
+_DRAWN = frozenset({"timeseries", "piechart", "state-timeline", "status-history", "histogram", "barchart"})
+_REDUCING = frozenset({"stat", "gauge", "bargauge", "piechart"})
+# Panel settings that only some panel types read (what targets/grafana_panels.py writes for them).
+SETTING_KINDS = {
+    "content": {"text"}, "content_mode": {"text"}, "display_mode": {"bargauge"},
+    "color_mode": {"stat"}, "graph_mode": {"stat"}, "text_mode": {"stat"},
+    "reduce": _REDUCING, "all_values": _REDUCING,
+    "orientation": {"stat", "gauge", "bargauge", "barchart", "piechart"},
+    "stack": {"timeseries", "barchart", "histogram"},
+    "draw": {"timeseries"}, "points": {"timeseries"}, "span_nulls": {"timeseries"}, "log_scale": {"timeseries"},
+    "show_thresholds": {"timeseries"},
+    "fill": _DRAWN, "line_width": _DRAWN, "axis_label": _DRAWN, "negative_y": _DRAWN, "axis": _DRAWN | {"heatmap"},
+    "legend": _DRAWN | {"bargauge", "heatmap"}, "tooltip": _DRAWN | {"heatmap"},
+}
+
+
+def _kinds(kinds) -> str:
+    names = sorted(kinds)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 HINT_BUILTINS = "Grafana's own variables are $__rate_interval, $__interval, $__range and the like"
 
 
@@ -116,6 +137,12 @@ class _Dashboard:
             self.repeat(p.repeat, what, *loc)
         if p.interval:
             self.used(p.interval, what, *loc, "interval")
+        if p.kind in PANEL_TYPES:
+            for key in sorted(p.model_fields_set & set(SETTING_KINDS)):
+                if p.kind not in SETTING_KINDS[key]:
+                    self.add(warning("OBS049", f"{what}: `{key}` is a setting of {_kinds(SETTING_KINDS[key])} "
+                                               f"panels; a {p.kind} panel ignores it", self.at(*loc, key),
+                                     hint="set the panel's `type`, or remove the setting"))
         if p.type in LEGACY_PANEL_TYPES:
             self.add(note("OBS068", f"{what}: {p.type} is Grafana's legacy panel; it is written as a "
                                     f"{LEGACY_PANEL_TYPES[p.type]} panel, as Grafana migrates it",

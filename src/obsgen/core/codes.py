@@ -60,6 +60,7 @@ REGISTRY: dict[str, Code] = {
     "OBS047": _e("check", "tracing settings that do not work together"),
     "OBS048": _w("check", "tracing setting that has no effect"),
     # Lint: PromQL-aware checks across the catalog, rules, dashboards and routing.
+    "OBS049": _w("check", "a panel setting its panel type does not use (it has no effect)"),
     "OBS050": _w("lint", "metric nothing provides (with \"did you mean\")", True),
     "OBS051": _w("lint", "label in a matcher, `by`/`without`, `on`/`ignoring`, `group_*` that the series "
                          "cannot have", True),

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from obsgen.check.dashboards import SETTING_KINDS
 from obsgen.check.expressions import GRAFANA_VARS, promql_error
 from obsgen.core import naming
 from obsgen.core.diagnostics import Diagnostic, Pos, error, has_errors, normalise, warning
@@ -753,6 +754,8 @@ class _Dashboard:
                 spec["content_mode"] = p["options"]["mode"]
         self.field_defaults(p, spec)
         self.options(p, spec, kind)
+        for key in [k for k in spec if k in SETTING_KINDS and kind not in SETTING_KINDS[k]]:
+            del spec[key]  # its type does not read it: kept as given by the fit, if it matters
         return _Converted(spec, p, where, queries=queries)
 
     def row(self, p: dict, title: str) -> _Converted:
