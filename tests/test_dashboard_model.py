@@ -10,7 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from ruamel.yaml import YAML
 
 from obsgen.api import load_texts
@@ -911,18 +910,46 @@ def test_panels_of_a_collapsed_row_are_placed_below_it_and_the_next_row_follows_
     assert [p["id"] for p in (top, collapsed, c1, c2, open_, inside)] == [1, 2, 3, 4, 5, 6]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: an explicit y inside a row is taken as absolute (Grid.place in "
-                                       "targets/grafana_panels.py): a row's panel at y: 0 lands above its row, over "
-                                       "another panel, and Grafana counts it in no row or the wrong one; not reported")
 def test_a_panel_placed_explicitly_in_a_row_stays_below_its_row():
     text = dashboard("""\
     panels:
       - {title: top, queries: [{expr: up}]}
       - {title: R, type: row, panels: [{title: a, queries: [{expr: up}]}, {title: b, queries: [{expr: up}], x: 12, y: 0}]}
 """)
-    if not _problems(text):  # either reported, or placed inside the row
-        _, row_, _, b = one(text)["panels"]
-        assert b["gridPos"]["y"] > row_["gridPos"]["y"]
+    problems = _problems(text)
+    assert {(d.code, d.pos.line) for d in problems} == {("OBS072", 11)}
+    assert any("outside its row 'R'" in d.message for d in problems)
+
+
+def test_overlapping_explicit_positions_are_reported():
+    text = dashboard("""\
+    panels:
+      - {title: top, queries: [{expr: up}]}
+      - {title: over, queries: [{expr: up}], x: 6, y: 4}
+""")
+    (d,) = _problems(text)
+    assert d.code == "OBS072" and "overlaps panel 'top'" in d.message and d.pos.line == 11
+
+
+def test_panels_placed_explicitly_where_grafana_keeps_them_are_not_reported():
+    text = dashboard("""\
+    panels:
+      - {title: top, queries: [{expr: up}], x: 0, y: 0, width: 12}
+      - {title: beside, queries: [{expr: up}], x: 12, y: 0, width: 12}
+      - {title: R, type: row, panels: [{title: a, queries: [{expr: up}], x: 0, y: 9}, {title: b, queries: [{expr: up}], x: 12, y: 9}]}
+      - {title: S, type: row, panels: [{title: c, queries: [{expr: up}], x: 0, y: 18}]}
+""")
+    assert _problems(text) == []
+
+
+def test_a_top_level_panel_below_the_first_row_is_reported():
+    text = dashboard("""\
+    panels:
+      - {title: R, type: row, panels: [{title: a, queries: [{expr: up}]}]}
+      - {title: late, queries: [{expr: up}], x: 0, y: 30}
+""")
+    (d,) = _problems(text)
+    assert d.code == "OBS072" and "below the first row" in d.message and d.pos.line == 11
 
 
 def test_repeats_are_written_with_their_direction_and_limit():

@@ -8,6 +8,7 @@ from obsgen.core.diagnostics import error, note, warning
 from obsgen.core.templating import for_promql, ref_id, references, undefined, variable_promql
 from obsgen.load.yaml import YMap, YSeq
 from obsgen.resolve.datasources import Datasources, variable_name
+from obsgen.resolve.layout import layout
 from obsgen.resolve.merge import as_str as _str
 from obsgen.spec import DashboardSpec, PanelSpec
 from obsgen.spec.dashboards import LEGACY_PANEL_TYPES, PANEL_TYPES
@@ -92,7 +93,48 @@ class _Dashboard:
         for loc, p in d.all_panels():
             row = d.panels[loc[1]] if len(loc) == 4 else None
             self.panel(p, row, loc)
+        if any(p.y is not None for _, p in d.all_panels()):
+            self.positions()
         self.extra(d.extra, what)
+
+    # -- layout
+    def positions(self) -> None:
+        """Explicit positions Grafana would not keep: it sorts panels by position (a panel of an
+        open row belongs to the row above it) and pushes overlapping panels down."""
+        d = self.d
+        placed = layout(d.panels)
+        rows = [pos.y for p, (pos, _) in zip(d.panels, placed) if p.is_row]
+        flat: list[tuple[tuple, object, object]] = []  # (loc, spec, pos) on the dashboard's grid
+        for j, (p, (pos, inner)) in enumerate(zip(d.panels, placed)):
+            if not p.is_row:
+                flat.append((("panels", j), p, pos))
+                continue
+            if p.collapsed:
+                continue  # Grafana places a collapsed row's panels again when it opens
+            nxt = next((y for y in rows if y > pos.y), None)
+            for k, (c, cpos) in enumerate(zip(p.panels or [], inner)):
+                flat.append((("panels", j, "panels", k), c, cpos))
+                if c.y is not None and (cpos.y <= pos.y or (nxt is not None and cpos.y >= nxt)):
+                    self.add(warning("OBS072", f"dashboard {d.title!r}, panel {c.title!r}: y {cpos.y} is outside its "
+                                               f"row {p.title!r} (rows {pos.y}..{'' if nxt is None else nxt - 1}): "
+                                               "Grafana shows it in another row",
+                                     self.at("panels", j, "panels", k, "y"),
+                                     hint="y is a position on the whole dashboard, as Grafana stores it"))
+        first_row = min(rows, default=None)
+        for j, p in enumerate(d.panels):
+            pos = placed[j][0]
+            if not p.is_row and p.y is not None and first_row is not None and pos.y > first_row:
+                self.add(warning("OBS072", f"dashboard {d.title!r}, panel {p.title!r}: y {pos.y} is below the first "
+                                           "row: Grafana shows it in a row", self.at("panels", j, "y"),
+                                 hint="put it in that row's `panels`"))
+        for n, (loc, p, pos) in enumerate(flat):
+            for loc2, q, qpos in flat[:n]:
+                if (p.y is not None or q.y is not None) and pos.x < qpos.x + qpos.w and qpos.x < pos.x + pos.w \
+                        and pos.y < qpos.y + qpos.h and qpos.y < pos.y + pos.h:
+                    self.add(warning("OBS072", f"dashboard {d.title!r}, panel {p.title!r} overlaps panel "
+                                               f"{q.title!r}: Grafana pushes one of them down",
+                                     self.at(*loc, "y" if p.y is not None else "title")))
+                    break
 
     # -- variables
     def variables(self) -> None:

@@ -89,6 +89,7 @@ REGISTRY: dict[str, Code] = {
     "OBS069": _w("import", "imported into `extra`: Grafana JSON obsgen does not model, written back as given"),
     "OBS070": _w("objectives", "alert notifies later than the time-to-notify objective", True),
     "OBS071": _e("objectives", "monitoring coverage below the objective"),
+    "OBS072": _w("check", "panel positions Grafana would rearrange (outside their row, overlapping)"),
     "OBS080": _e("check", "setting needs a newer Alertmanager than the spec targets"),
 }
 # Lint errors (OBS053, OBS055) and the coverage objective can be silenced on their object too.

@@ -19,19 +19,10 @@ from grafanalib._gen import DashboardEncoder
 from obsgen.core import naming
 from obsgen.core.serialise import Artifact, to_json
 from obsgen.resolve.datasources import Datasources
+from obsgen.resolve.layout import GRID_COLUMNS, layout
 from obsgen.resolve.model import Model
 from obsgen.spec import AnnotationSpec, DashboardSpec, VariableSpec
-from obsgen.targets.grafana_panels import (
-    GRID_COLUMNS,
-    Where,
-    deep_merge,
-    layout,
-    link,
-    panel,
-    query_format,
-    ref_id,
-    row,
-)
+from obsgen.targets.grafana_panels import Where, deep_merge, link, panel, query_format, ref_id, row
 from obsgen.targets.grafana_provisioning import provisioning
 
 __all__ = ["GRID_COLUMNS", "SCHEMA_VERSION", "GrafanaTarget", "dashboard", "folder_title", "layout", "query_format",

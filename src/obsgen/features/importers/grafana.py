@@ -40,6 +40,7 @@ from obsgen.core.templating import for_promql, ref_id, undefined, variable_promq
 from obsgen.features.importers.common import Ctx, display, read_documents
 from obsgen.load.yaml import MAX_FILE_BYTES, YMap, YSeq, load_text
 from obsgen.resolve.datasources import Datasources
+from obsgen.resolve.layout import DEFAULT_HEIGHT, GRID_COLUMNS, default_width
 from obsgen.spec import ProjectSpec
 from obsgen.spec.dashboards import (
     LEGACY_PANEL_TYPES,
@@ -49,7 +50,7 @@ from obsgen.spec.dashboards import (
     VARIABLE_RE,
 )
 from obsgen.targets.grafana import dashboard as build_dashboard
-from obsgen.targets.grafana_panels import DEFAULT_HEIGHT, GRID_COLUMNS, PANEL_QUERY_FORMAT, default_width
+from obsgen.targets.grafana_panels import PANEL_QUERY_FORMAT
 
 PASSED_THROUGH = "OBS069"  # kept as Grafana JSON in `extra`
 DROPPED = "OBS042"  # a legacy setting with no modern equivalent
