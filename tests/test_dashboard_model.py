@@ -1202,3 +1202,15 @@ EVERYTHING = dashboard("""\
 def test_a_dashboard_using_every_variable_type_and_panel_setting_passes_grafanas_schema(tmp_path):
     assert _problems(EVERYTHING) == []
     assert _schema_errors(tmp_path, EVERYTHING) == []
+
+
+def test_every_golden_dashboard_passes_grafanas_schema():
+    golden = Path(__file__).parent / "golden"
+    files = sorted(golden.glob("*/expected/**/grafana/dashboards/**/*.json"))
+    assert len(files) >= 14
+    result = subprocess.run([sys.executable, str(CHECKER), *map(str, files)], capture_output=True, text=True)
+    counted = re.search(r"(\d+) of (\d+) dashboards pass", result.stdout)
+    assert counted and int(counted.group(2)) == len(files), result.stdout + result.stderr
+    errors = [line for line in (result.stdout + result.stderr).splitlines()
+              if ": $." in line and not SCHEMA_DEFECT.search(line)]
+    assert errors == []
