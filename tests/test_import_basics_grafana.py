@@ -194,3 +194,41 @@ def test_every_dashboard_obsgen_builds_imports_back_to_itself(tmp_path):
         assert [d for d in diags if d.code == "OBS069"] == [] or "escape-hatch" in f.name, (f, diags)
         (out,) = _built(text)
         assert equivalent(json.loads(f.read_text(encoding="utf-8")), out) == [], f
+
+
+def test_what_obsgens_checks_refuse_in_the_inputs_own_queries_is_kept_unchecked_at_its_place(tmp_path):
+    # A MetricsQL histogram (vmrange, not le) on a Prometheus datasource, and a variable query using a
+    # variable the dashboard never declared: Grafana runs both as written; obsgen keeps them, unchecked.
+    d = _dashboard(templating={"list": [
+        {"name": "hosts", "type": "query", "query": 'query_result(count(up{instance=~"$ip"}))', "refresh": 1}]},
+        panels=[{"id": 1, "type": "timeseries", "title": "Latency", "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8},
+                 "targets": [{"expr": "histogram_quantile(0.99, sum(rate(req_bucket[5m])) by (vmrange))",
+                              "refId": "A"}]}])
+    text, diags = _import(tmp_path, d)
+    assert text is not None, [x.message for x in diags if x.severity is Severity.ERROR]
+    warned = [x for x in diags if x.code == "OBS042" and "kept as given" in x.message]
+    assert len(warned) == 2 and all(x.pos.file.endswith("d0.json") and x.pos.line > 1 for x in warned)
+    assert any("le" in x.message for x in warned) and any("$ip" in x.message for x in warned)
+    (out,) = _built(text)
+    assert equivalent(d, out) == []
+
+
+def test_panels_without_queries_core_camel_case_panels_and_dashed_variable_names_import(tmp_path):
+    d = _dashboard(templating={"list": [{"name": "namespace-viz", "type": "custom", "query": "a,b"}]},
+                   panels=[{"id": 1, "type": "nodeGraph", "title": "Services", "gridPos": {"x": 0, "y": 0, "w": 12,
+                                                                                            "h": 8},
+                            "targets": [{"expr": "up", "refId": "A"}]},
+                           {"id": 2, "type": "stat", "title": "Nothing yet", "gridPos": {"x": 12, "y": 0, "w": 6,
+                                                                                        "h": 8}},
+                           {"id": 3, "gridPos": {"x": 18, "y": 0, "w": 6, "h": 8},
+                            "libraryPanel": {"uid": "lib1", "name": "Shared"}}])
+    text, diags = _import(tmp_path, d)
+    assert text is not None, [x.message for x in diags if x.severity is Severity.ERROR]
+    (library,) = [x for x in diags if "library panel" in x.message]
+    assert library.code == "OBS042" and "'Shared'" in library.message
+    (out,) = _built(text)
+    assert [(p["type"], p["title"]) for p in out["panels"]] == [("nodeGraph", "Services"), ("stat", "Nothing yet")]
+    assert [v["name"] for v in out["templating"]["list"]] == ["namespace-viz"]
+    project = load_texts({"imported.yaml": text})
+    (empty,) = [x for x in project.diagnostics if x.code == "OBS073"]
+    assert "'Nothing yet'" in empty.message and empty.severity is Severity.WARNING

@@ -11,7 +11,7 @@ from obsgen.resolve.datasources import Datasources, variable_name
 from obsgen.resolve.layout import layout
 from obsgen.resolve.merge import as_str as _str
 from obsgen.spec import DashboardSpec, PanelSpec
-from obsgen.spec.dashboards import LEGACY_PANEL_TYPES, PANEL_TYPES
+from obsgen.spec.dashboards import LEGACY_PANEL_TYPES, PANEL_TYPES, QUERYLESS
 
 _DRAWN = frozenset({"timeseries", "piechart", "state-timeline", "status-history", "histogram", "barchart"})
 _REDUCING = frozenset({"stat", "gauge", "bargauge", "piechart"})
@@ -179,6 +179,10 @@ class _Dashboard:
             self.repeat(p.repeat, what, *loc)
         if p.interval:
             self.used(p.interval, what, *loc, "interval")
+        if not p.is_row and not p.queries and p.kind in PANEL_TYPES and p.kind not in QUERYLESS \
+                and self.sources.panel(p, d, row)["type"] in ("prometheus", "loki"):
+            self.add(warning("OBS073", f"{what}: no query, so the panel shows no data", self.at(*loc, "title"),
+                             hint="add `queries`"))
         if p.kind in PANEL_TYPES:
             for key in sorted(p.model_fields_set & set(SETTING_KINDS)):
                 if p.kind not in SETTING_KINDS[key]:

@@ -90,6 +90,7 @@ REGISTRY: dict[str, Code] = {
     "OBS070": _w("objectives", "alert notifies later than the time-to-notify objective", True),
     "OBS071": _e("objectives", "monitoring coverage below the objective"),
     "OBS072": _w("check", "panel positions Grafana would rearrange (outside their row, overlapping)"),
+    "OBS073": _w("check", "a dashboard panel with no query on a Prometheus or Loki datasource (it shows no data)"),
     "OBS080": _e("check", "setting needs a newer Alertmanager than the spec targets"),
 }
 # Lint errors (OBS053, OBS055) and the coverage objective can be silenced on their object too.

@@ -16,7 +16,7 @@ from obsgen.core import naming
 from obsgen.spec.base import Duration, Finite, Name, Silences, Spec, _regex
 
 # Grafana's variable names: what `$name` can refer to.
-VARIABLE_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+VARIABLE_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")  # Grafana allows a dash (only ${...} can't use it)
 # A datasource reference: a `datasources[].name`, the default datasource's uid, a datasource
 # variable ($ds or ${ds}), or one of Grafana's own: mixed (each query names its own),
 # dashboard (another panel's results), grafana (Grafana's built-in annotations and test data).
@@ -27,7 +27,8 @@ PANEL_TYPES = ("timeseries", "stat", "gauge", "bargauge", "heatmap", "table", "t
                "state-timeline", "status-history", "histogram", "barchart", "logs")
 # Grafana's legacy panels, which current Grafana migrates on load: built as their modern types.
 LEGACY_PANEL_TYPES = {"graph": "timeseries", "singlestat": "stat", "table-old": "table"}
-PLUGIN_TYPE_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# Plugin ids are lowercase with dashes; Grafana's own newer panels are camelCase (nodeGraph).
+PLUGIN_TYPE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
 # Panels that need no query.
 QUERYLESS = ("text", "row")
 
@@ -222,9 +223,15 @@ class RegexMatch(MappingResult):
                          examples=["^(ok|up)$"])
 
 
+def _yaml_scalars_too(schema: dict) -> None:
+    # `match: null` / `match: true` are YAML's null and booleans, accepted as "null" / "true"
+    schema.pop("type", None)
+    schema["enum"] = [*schema["enum"], None, True, False]
+
+
 class SpecialMatch(MappingResult):
     match: Literal["null", "nan", "null+nan", "true", "false", "empty"] = Field(
-        description="which special value")
+        description="which special value", json_schema_extra=_yaml_scalars_too)
 
     @field_validator("match", mode="before")
     @classmethod
@@ -469,8 +476,6 @@ class PanelSpec(Spec):
             return self
         if "panels" in self.model_fields_set or "collapsed" in self.model_fields_set:
             raise ValueError("`panels` and `collapsed` belong to rows (type: row)")
-        if not self.queries and self.kind in PANEL_TYPES and self.kind not in QUERYLESS:
-            raise ValueError(f"a {self.type} panel needs at least one query")
         if (self.x is None) != (self.y is None):
             raise ValueError("give both `x` and `y`, or neither")
         if self.x is not None and self.x + (self.width or 1) > 24:
