@@ -402,7 +402,10 @@ def test_a_drill_leaves_no_process_and_no_temporary_folder_behind(production, mo
 
 
 SLOW_DRILL = """
-import json, sys
+import faulthandler, json, signal, sys
+# A process started from a background job inherits SIGINT ignored (the shell's rule for `&`), and
+# then Ctrl-C never reaches Python: the test stands in for a terminal, so Ctrl-C must.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from obsgen.features.drill import drill, sandbox
 drill.GRACE = 600  # a drill that waits long enough to be interrupted
 post = sandbox.LocalAlertmanager.post_alerts
@@ -410,6 +413,7 @@ post = sandbox.LocalAlertmanager.post_alerts
 def post_and_say(self, alerts):
     post(self, alerts)
     print("posted", flush=True)  # the test interrupts the drill here: mid-drill, whatever the load
+    faulthandler.dump_traceback_later(60, exit=True)  # one that hangs says where, before the test gives up
 
 sandbox.LocalAlertmanager.post_alerts = post_and_say
 files = json.load(open(sys.argv[1]))
@@ -442,11 +446,15 @@ def test_an_interrupted_drill_stops_alertmanager_and_removes_its_files(productio
     try:
         proc.send_signal(sig)
         _, err = proc.communicate(timeout=EVENT_DEADLINE)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, err = proc.communicate()
+        raise AssertionError(f"the interrupted drill did not end: {err}") from None
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
-    assert "KeyboardInterrupt" in err
+    assert "KeyboardInterrupt" in err, err
     assert drill_processes(str(tmp)) == []
     assert list(tmp.iterdir()) == []
 
