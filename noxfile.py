@@ -65,3 +65,25 @@ def mutants(session: nox.Session) -> None:
     session.run("mutmut", "run", *session.posargs, env={"OBSGEN_SHARED": str(Path(SHARED).resolve())})
     session.run("python", "mutation/report.py")
 
+
+
+@nox.session(python=False)
+def stress(session: nox.Session) -> None:
+    """The drill and end-to-end tests several runs in a row (10; `nox -s stress -- 3` for 3) with
+    every core kept busy by other work: they wait for events, never for a fixed time, so a loaded
+    machine makes them slower, not red. Run from a terminal or a background job alike."""
+    import os
+    import subprocess
+    import sys
+
+    runs = int(session.posargs[0]) if session.posargs else 10
+    busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(os.cpu_count() or 2)]
+    try:
+        for n in range(runs):
+            session.log(f"run {n + 1} of {runs}, with {len(busy)} busy processes")
+            session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_drill.py",
+                        "tests/test_e2e.py")
+    finally:
+        for proc in busy:
+            proc.kill()
+            proc.wait()
