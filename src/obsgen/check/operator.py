@@ -35,6 +35,13 @@ class OperatorChecks(Context):
                 for field in fields:
                     secret_path(getattr(block, field, None) if block else None, "teams", i, channel, field)
         r = self.sections["routing"]
+        for key in ("routes", "receivers", "inhibit_rules"):
+            if getattr(r, key):
+                self.diags.append(error(
+                    "OBS045", f"routing.{key}: AlertmanagerConfig resources are per team (each routes only its "
+                              "team's alerts), so routes, receivers and inhibit rules of the spec's own cannot be "
+                              "written as them", self.at("routing", key),
+                    hint="use output.operator.alertmanager: secret (the whole config as a Secret)"))
         if r.smtp:
             secret_path(r.smtp.auth_password_file, "routing", "smtp", "auth_password_file")
         for name, entries in r.time_intervals.items():

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from obsgen.check.context import Context
 from obsgen.check.expressions import template_error
+from obsgen.core import naming
 from obsgen.core.diagnostics import error
+from obsgen.core.regex import re2_problem
+from obsgen.core.routes import parse_matchers
 from obsgen.load.yaml import YMap, YSeq
+from obsgen.resolve.routing_table import channels_for
 from obsgen.spec.parse import key_pos
 
 
@@ -23,6 +27,13 @@ class RoutingChecks(Context):
                 out.append(("SNS notifications", (0, 23), ("teams", i, "sms", "sns")))
         if r.time_intervals:
             out.append(("time_intervals and active_time_intervals", (0, 24), ("routing", "time_intervals")))
+        for i, rc in enumerate(r.receivers):
+            for k, hook in enumerate(rc.webhook):
+                if hook.url_file:
+                    out.append(("webhook url_file", (0, 26), ("routing", "receivers", i, "webhook", k, "url_file")))
+            for k, _ in enumerate(rc.pagerduty):
+                out.append(("PagerDuty routing_key_file", (0, 25),
+                            ("routing", "receivers", i, "pagerduty", k, "routing_key_file")))
         return out
 
     def routing(self):
@@ -55,8 +66,58 @@ class RoutingChecks(Context):
                     if getattr(t, ch) is None:
                         self.diags.append(error("OBS046", f"team {t.name!r} routes {sev} alerts to {ch}, "
                                                           f"but has no `{ch}` block", self.at("teams", i, "channels", sev)))
+        self.own_routing(r)
         with_email = [i for i, t in self.teams if t.email]
         if with_email and r.smtp is None:
             self.diags.append(error("OBS046", "teams have email channels, but routing.smtp is not set",
                                     key_pos(self.tree, ("teams", with_email[0], "email")),
                                     hint="set routing.smtp.smarthost and routing.smtp.from"))
+
+    def own_routing(self, r) -> None:
+        """The spec's own receivers, routes and inhibit rules: names apart from the receivers obsgen
+        builds, routes to receivers that exist, regexes Alertmanager (Go, RE2) accepts."""
+        built = {naming.DEFAULT_RECEIVER} | {naming.receiver_name(t.name, sev) for _, t in self.teams
+                                             for sev in naming.SEVERITIES}
+        existing = {naming.DEFAULT_RECEIVER} | {naming.receiver_name(t.name, sev) for _, t in self.teams
+                                                for sev in naming.SEVERITIES if channels_for(r, t, sev)}
+        for i, rc in enumerate(r.receivers):
+            if rc.name in built:
+                self.diags.append(error("OBS020", f"receiver {rc.name!r} has the name of a receiver obsgen builds "
+                                                  "(obsgen-default, or <team>-<severity>)",
+                                        self.at("routing", "receivers", i, "name"), hint="choose another name"))
+            if rc.email and r.smtp is None:
+                self.diags.append(error("OBS046", f"receiver {rc.name!r} sends mail, but routing.smtp is not set",
+                                        self.at("routing", "receivers", i, "email"),
+                                        hint="set routing.smtp.smarthost and routing.smtp.from"))
+        names = existing | {rc.name for rc in r.receivers}
+        intervals = set(r.time_intervals)
+
+        def route(x, *loc):
+            if x.receiver is not None and x.receiver not in names:
+                hint = (f"{x.receiver} is built only for a team with channels for that severity"
+                        if x.receiver in built else "define it in routing.receivers")
+                self.diags.append(error("OBS021", f"route to receiver {x.receiver!r}, which does not exist",
+                                        self.at(*loc, "receiver"), hint=hint))
+            for field in ("mute_during", "active_during"):
+                for k, name in enumerate(getattr(x, field)):
+                    if name not in intervals:
+                        self.diags.append(error("OBS021", f"time interval {name!r} is not defined",
+                                                self.at(*loc, field, k), hint="define it in routing.time_intervals"))
+            self.matchers(x.matchers, *loc, "matchers")
+            for k, child in enumerate(x.routes):
+                route(child, *loc, "routes", k)
+        for k, x in enumerate(r.routes):
+            route(x, "routing", "routes", k)
+        for k, rule in enumerate(r.inhibit_rules):
+            self.matchers(rule.source_matchers, "routing", "inhibit_rules", k, "source_matchers")
+            self.matchers(rule.target_matchers, "routing", "inhibit_rules", k, "target_matchers")
+
+    def matchers(self, texts: list[str], *loc) -> None:
+        for n, text in enumerate(texts):
+            for m in parse_matchers(text):
+                problem = re2_problem(m.value) if m.op in ("=~", "!~") else None
+                if problem:
+                    self.diags.append(error(
+                        "OBS036", f"matcher {text}: not a regular expression Alertmanager (Go, RE2) accepts: "
+                                  f"{problem}", self.at(*loc, n),
+                        hint="RE2 has no lookarounds and no backreferences"))

@@ -1,9 +1,12 @@
-"""`routing`: Alertmanager's routing, timing, time intervals, inhibition, SMTP."""
+"""`routing`: Alertmanager's routing, timing, time intervals, inhibition, SMTP; and, beside the
+team/severity/category routes obsgen builds, routes on any matchers to receivers of the spec's own,
+and inhibit rules on any matchers."""
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
+from obsgen.core.routes import parse_matchers
 from obsgen.spec.base import (
     CategoryName,
     ChannelName,
@@ -15,6 +18,7 @@ from obsgen.spec.base import (
     SeverityName,
     Spec,
 )
+from obsgen.spec.teams import EmailChannel, PagerDutyChannel, SlackChannel, WebhookChannel
 
 
 class Timing(Spec):
@@ -47,12 +51,26 @@ _MONTH = (r"(january|february|march|april|may|june|july|august|september|october
           r"|[1-9]|1[0-2])")
 
 
+_ORDER = {name: i for i, name in enumerate(
+    ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"))}  # Alertmanager's week
+_ORDER.update({name: i + 1 for i, name in enumerate(
+    ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+     "december"))})
+
+
 def _range_of(item: str, example: str):
     pattern = re.compile(rf"^{item}(:{item})?$")
 
     def check(v: str) -> str:
         if not pattern.fullmatch(v):
             raise ValueError(f"{v!r} is not a value or range like {example}")
+        if ":" in v:
+            start, end = (_ORDER.get(x, int(x) if x.lstrip("-").isdigit() else 0) for x in v.split(":"))
+            if (start >= 0) == (end >= 0) and start > end:  # Alertmanager refuses it (its week starts on Sunday)
+                raise ValueError(f"{v!r}: the range ends before it starts"
+                                 + (" (weeks run sunday to saturday: write the days one by one)"
+                                    if v.split(":")[0] in _ORDER and not v.split(":")[0].isdigit()
+                                    and v.split(":")[0].endswith("day") else ""))
         return v
     return AfterValidator(check)
 
@@ -101,6 +119,75 @@ class TimeIntervalSpec(Spec):
     location: Annotated[str, AfterValidator(_zone)] | None = Field(
         None, description="IANA time zone the times and days are in; unset: UTC", examples=["America/New_York",
                                                                                             "Europe/Amsterdam"])
+
+
+def _matcher(v: str) -> str:
+    try:
+        found = parse_matchers(v)
+    except ValueError as exc:
+        raise ValueError(f"{v!r} is not an Alertmanager matcher: {exc}") from None
+    if len(found) != 1:
+        raise ValueError(f"{v!r}: one matcher per item (label=\"value\", !=, =~ or !~)")
+    return v
+
+
+MatcherText = Annotated[str, AfterValidator(_matcher), Field(
+    description="an Alertmanager matcher: label=\"value\", label!=\"value\", label=~\"regex\" or label!~\"regex\" "
+                "(regexes match whole values)", examples=['alertname="Watchdog"', 'namespace=~"kube-.*"'])]
+ReceiverName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$", description="a receiver's name",
+                                    examples=["web-pages", "watchdog", "blackhole"])]
+
+
+class ReceiverSpec(Spec):
+    name: ReceiverName = Field(description="what routes name; not `obsgen-default` nor a `<team>-<severity>` "
+                                           "receiver obsgen builds", examples=["web-pages", "watchdog"])
+    slack: list[SlackChannel] = Field(default_factory=list, description="Slack channels",
+                                      examples=[[{"channel": "#web-pages", "api_url_file": "/etc/am/slack-web"}]])
+    pagerduty: list[PagerDutyChannel] = Field(default_factory=list, description="PagerDuty services (Events v2)",
+                                              examples=[[{"routing_key_file": "/etc/am/pd-web"}]])
+    email: list[EmailChannel] = Field(default_factory=list, description="mail addresses, one message each",
+                                      examples=[[{"to": "oncall@example.org"}]])
+    webhook: list[WebhookChannel] = Field(
+        default_factory=list, description="webhooks: a dead man's switch, a chat bridge",
+        examples=[[{"url": "https://hc-ping.example.org/watchdog"}]])
+
+
+class RouteSpec(Timing):
+    matchers: list[MatcherText] = Field(default_factory=list, description="what an alert's labels must match, "
+                                                                         "all of them; none: every alert",
+                                        examples=[['alertname="Watchdog"'], ['namespace=~"kube-.*"',
+                                                                              'severity="critical"']])
+    receiver: ReceiverName | None = Field(
+        None, description="where matching alerts go: a `receivers` name, a receiver obsgen builds "
+                          "(`<team>-<severity>`) or obsgen-default; unset: the parent route's",
+        examples=["watchdog", "web-critical"])
+    continue_: bool = Field(False, alias="continue", description="after this route, go on to the routes after "
+                                                                 "it (the alert goes to both)")
+    group_by: list[Annotated[str, Field(pattern=r"^([A-Za-z_][A-Za-z0-9_]*|\.\.\.)$")]] | None = Field(
+        None, description="labels that group alerts into one notification here (`...`: every label); unset: the "
+                          "parent's", examples=[["alertname", "namespace"], ["..."]])
+    routes: list["RouteSpec"] = Field(default_factory=list, description="routes tried below this one, in order",
+                                      examples=[[{"matchers": ['severity="critical"'], "receiver": "web-pages"}]])
+    position: Literal["first", "last"] | None = Field(
+        None, description="top-level routes: before the routes obsgen builds for teams and categories (first, "
+                          "the default), or after them (last: for alerts no team route takes, such as alerts "
+                          "without a team label or of a team with no channels)")
+
+    @model_validator(mode="after")
+    def _nested_routes_have_no_position(self):
+        if any(r.position is not None for r in self.routes):
+            raise ValueError("`position` is for top-level routes; nested routes are tried in order")
+        return self
+
+
+class InhibitRuleSpec(Spec):
+    source_matchers: list[MatcherText] = Field(min_length=1, description="the firing alert that mutes others",
+                                               examples=[['alertname="PostgresDown"']])
+    target_matchers: list[MatcherText] = Field(min_length=1, description="the alerts it mutes",
+                                               examples=[['alertname="PostgresConnectionsHigh"']])
+    equal: list[LabelName] = Field(default_factory=list, description="labels both must have equal (the same "
+                                                                     "instance); none: any",
+                                   examples=[["instance"]])
 
 
 class SeverityRouting(Timing):
@@ -200,6 +287,23 @@ class RoutingSpec(Spec):
                                           "holds when any of its entries does (needs Alertmanager 0.24)",
         examples=[{"business-hours": [{"weekdays": ["monday:friday"], "times": [{"start": "08:00", "end": "18:00"}],
                                         "location": "America/New_York"}]}])
+    receivers: list[ReceiverSpec] = Field(
+        default_factory=list, description="receivers of the spec's own, for `routes`: several per team, a dead "
+                                          "man's switch, a receiver with no integration (a null receiver, for "
+                                          "alerts nobody should be told about)",
+        examples=[[{"name": "watchdog", "webhook": [{"url": "https://hc-ping.example.org/watchdog"}]},
+                   {"name": "blackhole"}]])
+    routes: list[RouteSpec] = Field(
+        default_factory=list, description="routes on any matchers, with their receiver, grouping, timing and time "
+                                          "intervals, nested to any depth; before the routes obsgen builds "
+                                          "(position: first) or after them (position: last)",
+        examples=[[{"matchers": ['alertname="Watchdog"'], "receiver": "watchdog", "group_wait": "0s",
+                    "repeat_interval": "1m"},
+                   {"matchers": ['alertname="InfoInhibitor"'], "receiver": "blackhole"}]])
+    inhibit_rules: list[InhibitRuleSpec] = Field(
+        default_factory=list, description="inhibit rules on any matchers, besides `inhibit` (by severity)",
+        examples=[[{"source_matchers": ['alertname="PostgresDown"'],
+                    "target_matchers": ['alertname="PostgresConnectionsHigh"'], "equal": ["instance"]}]])
     alertmanager_version: Annotated[str, Field(pattern=r"^\d+\.\d+$")] = Field(
         "0.25", description="the Alertmanager version (major.minor) the config is written for; settings it does "
                             "not support are refused (OBS080)", examples=["0.25", "0.27"])
@@ -216,6 +320,14 @@ class RoutingSpec(Spec):
         for name, fields in given.items():
             merged[name] = {**merged.get(name, {}), **fields} if isinstance(fields, dict) else fields
         return {**data, "severities": merged}
+
+    @model_validator(mode="after")
+    def _receivers(self):
+        names = [r.name for r in self.receivers]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"receiver {twice[0]!r} is defined twice")
+        return self
 
     @model_validator(mode="after")
     def _group_by(self):

@@ -22,8 +22,8 @@ from obsgen.core.resources import templates_dir
 from obsgen.core.routes import routing_table_doc
 from obsgen.core.serialise import Artifact, to_yaml
 from obsgen.resolve.model import Model
-from obsgen.resolve.routing_table import routing_table
-from obsgen.spec import SeverityRouting, TeamSpec, TimeIntervalSpec, Timing
+from obsgen.resolve.routing_table import custom_route, routing_table
+from obsgen.spec import ReceiverSpec, SeverityRouting, TeamSpec, TimeIntervalSpec, Timing
 
 TIMING = ("group_wait", "group_interval", "repeat_interval")
 DEFAULT_RECEIVER = naming.DEFAULT_RECEIVER
@@ -157,6 +157,37 @@ def integrations(model: Model, team: TeamSpec, severity: str) -> dict:
     return out
 
 
+def receiver_body(rc: ReceiverSpec) -> dict:
+    """A receiver of the spec's own: its integrations with obsgen's notification texts; none: a
+    null receiver (Alertmanager accepts a receiver with no integration and notifies no one)."""
+    out: dict = {}
+    if rc.pagerduty:
+        out["pagerduty_configs"] = [{
+            "routing_key_file": pd.routing_key_file, "send_resolved": True,
+            "severity": "{{ if .CommonLabels.severity }}{{ .CommonLabels.severity }}{{ else }}critical{{ end }}",
+            "description": '{{ template "obsgen.pagerduty.description" . }}',
+            "details": {"service": "{{ .CommonLabels.service }}", "runbook_url": "{{ .CommonAnnotations.runbook_url }}",
+                        "firing": "{{ .Alerts.Firing | len }}"}} for pd in rc.pagerduty]
+    if rc.slack:
+        out["slack_configs"] = [{"api_url_file": sl.api_url_file, "channel": sl.channel, "send_resolved": True,
+                                 "title": '{{ template "obsgen.slack.title" . }}',
+                                 "text": '{{ template "obsgen.slack.text" . }}'} for sl in rc.slack]
+    if rc.email:
+        out["email_configs"] = [{"to": em.to, "send_resolved": True,
+                                 "headers": {"Subject": '{{ template "obsgen.email.subject" . }}'},
+                                 "html": '{{ template "obsgen.email.html" . }}'} for em in rc.email]
+    if rc.webhook:
+        hooks = []
+        for hook in rc.webhook:
+            cfg: dict = {"url_file": hook.url_file} if hook.url_file else {"url": hook.url}
+            cfg["send_resolved"] = True
+            if hook.credentials_file:
+                cfg["http_config"] = {"authorization": {"credentials_file": hook.credentials_file}}
+            hooks.append(cfg)
+        out["webhook_configs"] = hooks
+    return out
+
+
 def interval_settings(*sources: Timing | None) -> dict[str, list[str]]:
     mute = sorted({n for src in sources if src for n in src.mute_during})
     active = sorted({n for src in sources if src for n in src.active_during})
@@ -189,6 +220,8 @@ def config(model: Model) -> dict:
                             else matcher("severity", "|".join(i.target_severity), "=~")],
         "equal": list(i.equal),
     } for i in r.inhibit]
+    doc["inhibit_rules"] += [{"source_matchers": list(i.source_matchers), "target_matchers": list(i.target_matchers),
+                              **({"equal": list(i.equal)} if i.equal else {})} for i in r.inhibit_rules]
     if any(s.spec.alerting.page.enabled and s.spec.alerting.ticket.enabled for s in model.slos):
         # An SLO's ticket says nothing new while its page fires.
         doc["inhibit_rules"].append({"source_matchers": [matcher("slo_tier", "page")],
@@ -222,6 +255,7 @@ class AlertmanagerTarget:
                 body = integrations(model, team, sev)
                 if body:
                     out.append({"name": receiver_name(team.name, sev), **body})
+        out += [{"name": rc.name, **receiver_body(rc)} for rc in r.receivers]
         return out
 
     @staticmethod
@@ -271,6 +305,7 @@ class AlertmanagerTarget:
                 routes.append({"matchers": [matcher("category", c_name), matcher("team", c_cfg.team, "!="),
                                             sev_matcher], "continue": True, "routes": children})
         category_routes = bool(routes)
+        placeholders = []
         for team in model.teams:
             children = AlertmanagerTarget.severity_routes(model, team, receivers, None)
             if children:
@@ -278,7 +313,11 @@ class AlertmanagerTarget:
             elif category_routes:
                 # A team without receivers still needs a route: a category route above may have
                 # matched its alert (`continue: true`), and then the root is no longer the fallback.
-                routes.append({"matchers": [matcher("team", team)], "receiver": DEFAULT_RECEIVER})
+                # It comes after the spec's last routes, which get such alerts first.
+                placeholders.append({"matchers": [matcher("team", team)], "receiver": DEFAULT_RECEIVER})
+        first = [custom_route(x) for x in r.routes if x.position != "last"]
+        last = [custom_route(x) for x in r.routes if x.position == "last"]
+        routes = first + routes + last + placeholders
         if routes:
             root["routes"] = routes
         return root

@@ -159,7 +159,11 @@ def obs060(alerts: list[Sent], routes: RoutingTree, model: Model, tree: YMap, te
     at = lambda *loc: locate(tree, loc)[0]  # noqa: E731
     out = []
     groups: dict[tuple[str, str], list[Sent]] = {}
-    astray = [a for a in alerts if not (a.team in model.teams and receiver_name(a.team, a.severity) in a.receivers)]
+    # An alert the spec's own routes send to a receiver of its own goes where the spec says (a null
+    # receiver included): only the others can have lost their way.
+    own = {rc.name for rc in model.spec.routing.receivers}
+    astray = [a for a in alerts if not (a.team in model.teams and receiver_name(a.team, a.severity) in a.receivers)
+              and not own.intersection(a.receivers)]
     for a in sorted(astray, key=lambda a: at(*a.at)):  # only these: locating every alert is not free
         if a.team in model.teams:
             if model.teams[a.team].channels.get(a.severity) == []:  # none, on purpose
@@ -246,6 +250,12 @@ def obs062(alerts: list[Sent], routes: RoutingTree, parsed: Parsed, model: Model
     """Teams with channels that no alert reaches, where no OBS060/061 on the team says why."""
     out = []
     reached = {routes.owner(r) for r in {r for a in alerts for r in a.receivers}}
+
+    def named(rs):  # receivers the spec's own routes name: alerts of any team may go there
+        for r in rs:
+            yield r.receiver
+            yield from named(r.routes)
+    reached |= {routes.owner(r) for r in named(model.spec.routing.routes) if r}
     categories = {c: cfg.team for c, cfg in model.spec.routing.categories.items() if cfg.team}
     for i, t in parsed.items["teams"]:
         have = [ch for ch in naming.CHANNELS if getattr(t, ch, None) is not None]
