@@ -3,7 +3,7 @@ dashboard uses exists, repeats repeat over something, and every escape hatch is 
 from __future__ import annotations
 
 from obsgen.check.context import Context
-from obsgen.check.expressions import GRAFANA_VARS, promql_diag, promql_error
+from obsgen.check.expressions import GRAFANA_RANGE, GRAFANA_VARS, promql_diag, promql_error
 from obsgen.core.diagnostics import error, note, warning
 from obsgen.core.templating import for_promql, ref_id, references, undefined, variable_promql
 from obsgen.load.yaml import YMap, YSeq
@@ -59,7 +59,7 @@ class DashboardChecks(Context):
                 if not expr or not expr.strip() or (isinstance(p, YMap) and p.get("datasource") is not None) \
                         or q.get("datasource") is not None:
                     continue
-                problem = promql_error(GRAFANA_VARS.sub("5m", for_promql(expr)))
+                problem = promql_error(GRAFANA_VARS.sub(GRAFANA_RANGE, for_promql(expr)))
                 if problem:
                     self.diags.append(promql_diag(
                         problem, f"dashboard {d.get('title')!r}, panel {p.get('title')!r}: query",
@@ -264,7 +264,7 @@ class _Dashboard:
     def promql(self, expr: str, what: str, *loc) -> None:
         if not expr.strip():
             return
-        problem = promql_error(GRAFANA_VARS.sub("5m", for_promql(expr)))
+        problem = promql_error(GRAFANA_VARS.sub(GRAFANA_RANGE, for_promql(expr)))
         if problem:
             self.add(promql_diag(problem, what, self.at(*loc), "check brackets, `by (...)` placement and operators"))
 

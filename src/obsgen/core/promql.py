@@ -9,6 +9,7 @@ kube-prometheus is about 2 KB with a few dozen operators).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 MAX_CHARS = 16 * 1024
 MAX_NESTING = 64  # parentheses, calls, brackets and unary signs, one inside another
@@ -86,9 +87,11 @@ def _scan(text: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=16384)  # the checks, the lint and every environment read the same expressions
 def parse(text: str):
-    """promql_parser's tree for `text`. Raises PromQLTooBig (a ValueError) over a limit, and
-    ValueError/TypeError when it does not parse, as promql_parser does."""
+    """promql_parser's tree for `text` (shared: callers only read it). Raises PromQLTooBig (a
+    ValueError) over a limit, and ValueError/TypeError when it does not parse, as promql_parser
+    does (an lru_cache does not keep failures: they are parsed again, and raise again)."""
     problem = bounds_problem(text)
     if problem is not None:
         raise PromQLTooBig(problem)

@@ -32,7 +32,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from obsgen.check.dashboards import SETTING_KINDS
-from obsgen.check.expressions import GRAFANA_VARS, promql_error
+from obsgen.check.expressions import GRAFANA_RANGE, GRAFANA_VARS, promql_error
 from obsgen.core import naming
 from obsgen.core.diagnostics import Diagnostic, Pos, error, has_errors, normalise, warning
 from obsgen.core.serialise import to_commented_yaml
@@ -552,7 +552,7 @@ class _Dashboard:
         if not isinstance(expr, str):
             return
         missing = undefined(expr, self.declared)
-        problem = promql_error(GRAFANA_VARS.sub("5m", for_promql(expr))) if plugin == "prometheus" else None
+        problem = promql_error(GRAFANA_VARS.sub(GRAFANA_RANGE, for_promql(expr))) if plugin == "prometheus" else None
         if not (missing or problem):
             return
         why = (f"not PromQL Prometheus accepts ({problem}; MetricsQL?)" if problem else "") + \
@@ -1027,7 +1027,7 @@ class _Dashboard:
                 return None
             spec["query"] = query
             inner = variable_promql(query) if self.plugin(spec.get("datasource")) == "prometheus" else None
-            problem = promql_error(GRAFANA_VARS.sub("5m", for_promql(inner))) if inner else None
+            problem = promql_error(GRAFANA_VARS.sub(GRAFANA_RANGE, for_promql(inner))) if inner else None
             if problem:  # another datasource's query (the dashboard's default was not Prometheus), or broken
                 self.ctx.approximate(f"dashboard {self.title!r}, variable {name!r}: its query is not PromQL "
                                      f"Prometheus accepts ({problem}): kept as given in `extra`, so obsgen does not "
