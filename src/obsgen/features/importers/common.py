@@ -176,14 +176,15 @@ def display(path: Path) -> str:
         return path.as_posix()
 
 
-def input_files(paths: list[Path], ctx: Ctx) -> list[tuple[Path, str]]:
-    """Files to read, sorted by displayed path: folders give their *.yaml and *.yml files."""
+def input_files(paths: list[Path], ctx: Ctx, suffixes: tuple[str, ...] = YAML_SUFFIXES) -> list[tuple[Path, str]]:
+    """Files to read, sorted by displayed path: folders give their files with these suffixes."""
     found: dict[str, tuple[Path, str]] = {}
     for p in paths:
         if p.is_dir():
-            files = [f for f in sorted(p.rglob("*")) if f.suffix in YAML_SUFFIXES and f.is_file()]
+            files = [f for f in sorted(p.rglob("*")) if f.suffix in suffixes and f.is_file()]
             if not files:
-                ctx.diags.append(error("OBS023", "no *.yaml or *.yml files in this folder", Pos(display(p))))
+                kinds = " or ".join(", ".join(f"*{x}" for x in suffixes).rsplit(", ", 1))
+                ctx.diags.append(error("OBS023", f"no {kinds} files in this folder", Pos(display(p))))
         elif p.is_file():
             files = [p]
         else:

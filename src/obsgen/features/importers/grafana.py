@@ -37,7 +37,7 @@ from obsgen.core import naming
 from obsgen.core.diagnostics import Diagnostic, Pos, error, has_errors, normalise, warning
 from obsgen.core.serialise import to_commented_yaml
 from obsgen.core.templating import for_promql, ref_id, undefined, variable_promql
-from obsgen.features.importers.common import Ctx, display, read_documents
+from obsgen.features.importers.common import Ctx, input_files, read_documents
 from obsgen.load.yaml import MAX_FILE_BYTES, YMap, YSeq, load_text
 from obsgen.resolve.datasources import Datasources
 from obsgen.resolve.layout import DEFAULT_HEIGHT, GRID_COLUMNS, default_width
@@ -195,7 +195,7 @@ def import_grafana(paths: list[Path]) -> tuple[str | None, list[Diagnostic]]:
     sources = _Sources()
     dashboards, files = [], []
     seen: dict[str, str] = {}  # uid -> where the dashboard that has it came from
-    for path, shown in _files(paths, ctx):
+    for path, shown in input_files(paths, ctx, SUFFIXES):
         files.append(shown)
         for tree, where in _dashboards_in(path, shown, ctx):
             d = _Dashboard(tree, where, ctx, sources).convert()
@@ -234,23 +234,6 @@ def import_grafana(paths: list[Path]) -> tuple[str | None, list[Diagnostic]]:
 
 
 # ----------------------------------------------------------------------------- reading
-
-def _files(paths: list[Path], ctx: Ctx) -> list[tuple[Path, str]]:
-    found: dict[str, tuple[Path, str]] = {}
-    for p in paths:
-        if p.is_dir():
-            files = [f for f in sorted(p.rglob("*")) if f.suffix in SUFFIXES and f.is_file()]
-            if not files:
-                ctx.diags.append(error("OBS023", "no *.json, *.yaml or *.yml files in this folder", Pos(display(p))))
-        elif p.is_file():
-            files = [p]
-        else:
-            ctx.diags.append(error("OBS023", "no such file or folder", Pos(display(p))))
-            files = []
-        for f in files:
-            found.setdefault(str(f.resolve()), (f, display(f)))
-    return sorted(found.values(), key=lambda pair: pair[1])
-
 
 def _dashboards_in(path: Path, shown: str, ctx: Ctx) -> list[tuple[YMap, str]]:
     """The dashboards of one file, each with the name its positions are reported under."""
