@@ -4,19 +4,17 @@ and checked by obsgen as it would be used."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+from conftest import SCHEMA_DEFECT, grafana_schema
 from ruamel.yaml import YAML
 
 from obsgen.api import load_texts
 from obsgen.core.diagnostics import Severity
 from obsgen.targets.grafana import GrafanaTarget
-
-CHECKER = Path(os.environ.get("OBSGEN_SHARED") or Path(__file__).resolve().parents[2] / "shared") / "tools" / "check-grafana-dashboards"
 
 HEADER = """\
 apiVersion: obsgen/v1
@@ -202,14 +200,6 @@ def test_legacy_and_plugin_panel_types_are_notes_not_errors():
 
 # ----------------------------------------------------------------------------- Grafana's schema
 
-# Grafana's published JSON Schema types two `any` values as objects: an override's matcher options
-# and its properties' values. Grafana itself stores strings and numbers there (every real dashboard
-# with a "by name" override does), and its generator was fixed upstream (grafana/grafana#121296).
-# Errors at exactly those two places are the schema's, not the dashboard's.
-SCHEMA_DEFECT = re.compile(r"\.fieldConfig\.overrides\[\d+\]\.(matcher\.options|properties\[\d+\]\.value): "
-                           r".* is not of type 'object'$")
-
-
 def _schema_errors(tmp_path: Path, text: str) -> list[str]:
     p = project(text)
     assert p.ok
@@ -219,10 +209,9 @@ def _schema_errors(tmp_path: Path, text: str) -> list[str]:
             path = tmp_path / art.path
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(art.content, encoding="utf-8")
-    result = subprocess.run([sys.executable, str(CHECKER), str(tmp_path)], capture_output=True, text=True)
-    assert "dashboards pass Grafana's schema" in result.stdout, result.stdout + result.stderr
-    return [line for line in (result.stdout + result.stderr).splitlines()
-            if ": $." in line and not SCHEMA_DEFECT.search(line)]
+    out, errors = grafana_schema(tmp_path)
+    assert "dashboards pass Grafana's schema" in out, out
+    return errors
 
 
 FULL = dashboard("""\
@@ -1208,9 +1197,7 @@ def test_every_golden_dashboard_passes_grafanas_schema():
     golden = Path(__file__).parent / "golden"
     files = sorted(golden.glob("*/expected/**/grafana/dashboards/**/*.json"))
     assert len(files) >= 14
-    result = subprocess.run([sys.executable, str(CHECKER), *map(str, files)], capture_output=True, text=True)
-    counted = re.search(r"(\d+) of (\d+) dashboards pass", result.stdout)
-    assert counted and int(counted.group(2)) == len(files), result.stdout + result.stderr
-    errors = [line for line in (result.stdout + result.stderr).splitlines()
-              if ": $." in line and not SCHEMA_DEFECT.search(line)]
+    out, errors = grafana_schema(*files)
+    counted = re.search(r"(\d+) of (\d+) dashboards pass", out)
+    assert counted and int(counted.group(2)) == len(files), out
     assert errors == []

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-from hypothesis import given, strategies as st
+from conftest import GRAFANA_CHECKER
+from hypothesis import given
+from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from obsgen.api import load_texts
@@ -17,7 +17,7 @@ from obsgen.spec import PanelSpec
 from obsgen.targets import REGISTRY
 from obsgen.targets.grafana import GRID_COLUMNS, SCHEMA_VERSION, GrafanaTarget, layout
 
-CHECKER = Path(os.environ.get("OBSGEN_SHARED") or Path(__file__).resolve().parents[2] / "shared") / "tools" / "check-grafana-dashboards"
+CHECKER = GRAFANA_CHECKER
 
 HEADER = """\
 apiVersion: obsgen/v1

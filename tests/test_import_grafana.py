@@ -11,13 +11,13 @@ from __future__ import annotations
 import copy
 import json
 import math
-import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import grafana_schema
 from ruamel.yaml import YAML
 
 from obsgen.api import load_texts
@@ -27,12 +27,6 @@ from obsgen.resolve.datasources import Datasources
 from obsgen.targets.grafana import dashboard as build_dashboard
 
 REPO = Path(__file__).resolve().parents[1]
-CHECKER = Path(os.environ.get("OBSGEN_SHARED") or REPO.parent / "shared") / "tools" / "check-grafana-dashboards"
-# As in tests/test_dashboard_model.py: Grafana's published schema types an override's matcher
-# options and property values as objects, where Grafana itself stores strings and numbers.
-SCHEMA_DEFECT = re.compile(r"\.fieldConfig\.overrides\[\d+\]\.(matcher\.options|properties\[\d+\]\.value): "
-                           r".* is not of type 'object'$")
-
 PROM = {"type": "prometheus", "uid": "prom-main"}
 VAR_DS = {"type": "prometheus", "uid": "${ds}"}
 
@@ -665,10 +659,8 @@ def test_the_cli_imports_a_folder_and_the_result_validates_builds_and_passes_gra
     assert json.loads(written["b-clock"].read_text())["panels"][0]["options"]["clockType"] == "24 hour"
 
     folders = sorted({str(p.parent) for p in written.values()})
-    result = subprocess.run([sys.executable, str(CHECKER), *folders], capture_output=True, text=True, timeout=300, check=False)
-    assert "dashboards pass Grafana's schema" in result.stdout, result.stdout + result.stderr
-    problems = [line for line in (result.stdout + result.stderr).splitlines()
-                if ": $." in line and not SCHEMA_DEFECT.search(line)]
+    out, problems = grafana_schema(*folders)
+    assert "dashboards pass Grafana's schema" in out, out
     assert problems == []
 
 
