@@ -22,7 +22,7 @@ from obsgen.resolve.datasources import Datasources
 from obsgen.resolve.layout import GRID_COLUMNS, layout
 from obsgen.resolve.model import Model
 from obsgen.spec import AnnotationSpec, DashboardSpec, VariableSpec
-from obsgen.targets.grafana_panels import Where, deep_merge, link, panel, query_format, ref_id, row
+from obsgen.targets.grafana_panels import Where, deep_merge, drop_nulls, link, panel, query_format, ref_id, row
 from obsgen.targets.grafana_provisioning import provisioning
 
 __all__ = ["GRID_COLUMNS", "SCHEMA_VERSION", "GrafanaTarget", "dashboard", "folder_title", "layout", "query_format",
@@ -198,16 +198,8 @@ def _annotation(a: AnnotationSpec, d: DashboardSpec, sources: Datasources) -> di
 
 # ----------------------------------------------------------------------------- normalising
 
-def _drop_nulls(value):
-    if isinstance(value, dict):
-        return {k: _drop_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_drop_nulls(v) for v in value]
-    return value
-
-
 def _normalise_dashboard(raw: dict, spec: DashboardSpec, sources: Datasources) -> dict:
-    raw = _drop_nulls(raw)
+    raw = drop_nulls(raw)
     out = {k: raw[k] for k in ("uid", "title", "description", "tags", "timezone", "editable",
                                "graphTooltip", "refresh", "time") if raw.get(k) not in (None, "")}
     # `time_options` is the pre-7 list of quick ranges (now `quick_ranges` of objects).

@@ -52,16 +52,16 @@ def deep_merge(base: dict, extra: dict) -> dict:
         if isinstance(value, dict) and isinstance(out.get(key), dict):
             out[key] = deep_merge(out[key], value)
         else:
-            out[key] = _plain(value)
+            out[key] = plain(value)
     return out
 
 
-def _plain(value):
+def plain(value):
     """A loaded YAML value as plain JSON data (YMap/YSeq are dict/list subclasses)."""
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     return value
 
 
@@ -86,7 +86,7 @@ def panel(pid: int, spec: PanelSpec, pos: Pos, where: Where) -> dict:
         out = _plugin_panel(spec)
     else:
         built = builder(spec, pid, ref)
-        raw = _drop_nulls(json.loads(json.dumps(built.to_json_data(), cls=DashboardEncoder)))
+        raw = drop_nulls(json.loads(json.dumps(built.to_json_data(), cls=DashboardEncoder)))
         options, custom = _OPTIONS[kind](raw, spec)
         out = {"id": pid, "type": kind, "title": spec.title}
         out["fieldConfig"] = {"defaults": _field_defaults(spec, custom), "overrides": [
@@ -107,7 +107,7 @@ def panel(pid: int, spec: PanelSpec, pos: Pos, where: Where) -> dict:
 
 def row(pid: int, spec: PanelSpec, pos: Pos, children: list[dict], where: Where) -> dict:
     built = g.RowPanel(title=spec.title, collapsed=spec.collapsed, panels=[], id=pid)
-    raw = _drop_nulls(json.loads(json.dumps(built.to_json_data(), cls=DashboardEncoder)))
+    raw = drop_nulls(json.loads(json.dumps(built.to_json_data(), cls=DashboardEncoder)))
     out = {"id": raw["id"], "type": "row", "title": raw["title"], "collapsed": raw["collapsed"]}
     if spec.datasource:
         out["datasource"] = where.datasources.ref(spec.datasource, where.dashboard)
@@ -182,11 +182,11 @@ def link(spec: LinkSpec, data: bool = False) -> dict:
 
 
 def _transformation(t) -> dict:
-    out = {"id": t.id, "options": _plain(t.options)}
+    out = {"id": t.id, "options": plain(t.options)}
     if t.disabled:
         out["disabled"] = True
     if t.filter is not None:
-        out["filter"] = _plain(t.filter)
+        out["filter"] = plain(t.filter)
     return out
 
 
@@ -221,7 +221,7 @@ def mappings(specs: list[MappingSpec]) -> list[dict]:
         elif m.values is not None:
             out.append({"type": "value", "options": {k: result(v.text, v.color) for k, v in m.values.items()}})
         elif m.range is not None:
-            out.append({"type": "range", "options": {"from": _num(m.range.from_), "to": _num(m.range.to),
+            out.append({"type": "range", "options": {"from": num(m.range.from_), "to": num(m.range.to),
                                                      "result": result(m.range.text, m.range.color)}})
         elif m.regex is not None:
             out.append({"type": "regex", "options": {"pattern": m.regex.pattern,
@@ -234,12 +234,12 @@ def mappings(specs: list[MappingSpec]) -> list[dict]:
 
 def _override(o: OverrideSpec) -> dict:
     (key, value), = ((k, getattr(o.match, k)) for k in o.match.model_fields_set)
-    options = {"mode": "include", "names": list(value)} if key == "names" else _plain(value)
+    options = {"mode": "include", "names": list(value)} if key == "names" else plain(value)
     props = []
     for pid, pvalue in o.properties.items():
         if pid == "color" and isinstance(pvalue, str):
             pvalue = {"mode": "fixed", "fixedColor": pvalue}
-        props.append({"id": pid, "value": _plain(pvalue)})
+        props.append({"id": pid, "value": plain(pvalue)})
     return {"matcher": {"id": MATCHERS[key], "options": options}, "properties": props}
 
 
@@ -364,15 +364,15 @@ def _calcs(spec: PanelSpec) -> list[str]:
 
 # ----------------------------------------------------------------------------- normalising
 
-def _drop_nulls(value):
+def drop_nulls(value):
     if isinstance(value, dict):
-        return {k: _drop_nulls(v) for k, v in value.items() if v is not None}
+        return {k: drop_nulls(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):
-        return [_drop_nulls(v) for v in value]
+        return [drop_nulls(v) for v in value]
     return value
 
 
-def _num(value):
+def num(value):
     """80.0 -> 80, so that output reads as the spec was written."""
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
@@ -383,7 +383,7 @@ def _field_defaults(spec: PanelSpec, custom: dict | None) -> dict:
     if kind != "heatmap":  # a heatmap's unit and range belong to its y axis (options.yAxis)
         for key in ("unit", "min", "max", "decimals"):
             if getattr(spec, key) is not None:
-                out[key] = _num(getattr(spec, key))
+                out[key] = num(getattr(spec, key))
         if spec.color is not None:
             out["color"] = color(spec.color)
         elif kind not in ("text", "logs"):
@@ -393,7 +393,7 @@ def _field_defaults(spec: PanelSpec, custom: dict | None) -> dict:
     steps = spec.thresholds or []
     # Grafana's first step is the base (-Infinity), written as null; without thresholds, one base step.
     out["thresholds"] = {"mode": spec.threshold_mode, "steps": [
-        {"value": None if i == 0 or s.value is None else _num(s.value), "color": s.color}
+        {"value": None if i == 0 or s.value is None else num(s.value), "color": s.color}
         for i, s in enumerate(steps)] or [{"value": None, "color": "green"}]}
     out["mappings"] = mappings(spec.mappings)
     out.update(_value_keys(spec))
@@ -501,7 +501,7 @@ def _options_heatmap(raw: dict, spec: PanelSpec):
               "reverse": raw["reverseYBuckets"]}
     for key in ("unit", "decimals", "min", "max"):
         if getattr(spec, key) is not None:
-            y_axis[key] = _num(getattr(spec, key))
+            y_axis[key] = num(getattr(spec, key))
     options = {
         "calculate": raw["dataFormat"] != "tsbuckets",
         "color": {"mode": "opacity" if c["mode"] == "opacity" else "scheme",

@@ -49,7 +49,7 @@ from obsgen.spec.dashboards import (
     VARIABLE_RE,
 )
 from obsgen.targets.grafana import dashboard as build_dashboard
-from obsgen.targets.grafana_panels import PANEL_QUERY_FORMAT
+from obsgen.targets.grafana_panels import PANEL_QUERY_FORMAT, num, plain
 
 PASSED_THROUGH = "OBS069"  # kept as Grafana JSON in `extra`
 DROPPED = "OBS042"  # a legacy setting with no modern equivalent
@@ -389,18 +389,6 @@ def _fits(value, allowed) -> bool:
     return isinstance(value, str) and value in allowed
 
 
-def _plain(value):
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _num(v):
-    return int(v) if isinstance(v, float) and v.is_integer() else v
-
-
 def _same(a, b) -> bool:
     """`a` (the input) is reproduced by `b` (the output): mappings may have more keys in `b`."""
     if isinstance(a, dict):
@@ -428,7 +416,7 @@ def _residual(orig: dict, gen: dict, skip: set[str] = frozenset(), prefix: str =
                 out[k] = sub
                 paths += more
         elif not _same(v, g):
-            out[k] = _plain(v)
+            out[k] = plain(v)
             paths.append(f"{prefix}{k}")
     return out, paths
 
@@ -735,7 +723,7 @@ class _Dashboard:
         for key, path, allowed in SIMPLE:
             value = _get(p, path)
             if value is not MISSING and _fits(value, allowed):
-                spec[key] = _num(value) if allowed == "number" else value
+                spec[key] = num(value) if allowed == "number" else value
         if kind == "text":
             if isinstance(_get(p, "options.content"), str):
                 spec["content"] = p["options"]["content"]
@@ -806,7 +794,7 @@ class _Dashboard:
                 self.unchecked(q, "expr", plugin, f"panel {spec['title']!r}, query {t.get('refId', i + 1)}",
                                self.at(t, "expr"))
             if "expr" not in q and "extra" not in q:  # another datasource's query: its fields, until the fit keeps what is needed
-                q["extra"] = {k: _plain(v) for k, v in t.items() if k not in TARGET_NOISE} or {"refId": ref_id(i)}
+                q["extra"] = {k: plain(v) for k, v in t.items() if k not in TARGET_NOISE} or {"refId": ref_id(i)}
             out.append((q, t, self.at(t)))
         return out
 
@@ -830,7 +818,7 @@ class _Dashboard:
                 steps.append(step)
             values = [s.get("value") for s in steps[1:]]
             if steps and all(_fits(v, "number") for v in values) and values == sorted(set(values)):
-                spec["thresholds"] = [{**s, "value": _num(s["value"])} if "value" in s else s for s in steps]
+                spec["thresholds"] = [{**s, "value": num(s["value"])} if "value" in s else s for s in steps]
             if th.get("mode") == "percentage":
                 spec["threshold_mode"] = "percentage"
         c = d.get("color")
@@ -876,7 +864,7 @@ class _Dashboard:
                 else:
                     out.append({"values": {str(k): result(v) for k, v in o.items()}})
             elif kind == "range" and all(o.get(k) is None or _fits(o.get(k), "number") for k in ("from", "to")):
-                out.append({"range": {**{k: _num(o[k]) for k in ("from", "to") if o.get(k) is not None},
+                out.append({"range": {**{k: num(o[k]) for k in ("from", "to") if o.get(k) is not None},
                                       **result(o.get("result"))}})
             elif kind == "regex" and isinstance(o.get("pattern"), str) and o["pattern"]:
                 out.append({"regex": {"pattern": o["pattern"], **result(o.get("result"))}})
@@ -912,8 +900,8 @@ class _Dashboard:
             if prop["id"] == "color" and isinstance(value, dict) and value.get("mode") == "fixed" \
                     and set(value) == {"mode", "fixedColor"} and isinstance(value["fixedColor"], str):
                 value = value["fixedColor"]
-            props[prop["id"]] = _plain(value)
-        return {"match": {key: _plain(options)}, "properties": props}
+            props[prop["id"]] = plain(value)
+        return {"match": {key: plain(options)}, "properties": props}
 
     def options(self, p: dict, spec: dict, kind: str) -> None:
         o = p.get("options") if isinstance(p.get("options"), dict) else {}
@@ -954,11 +942,11 @@ class _Dashboard:
                     break
                 item = {"id": tr["id"]}
                 if isinstance(tr.get("options"), dict) and tr["options"]:
-                    item["options"] = _plain(tr["options"])
+                    item["options"] = plain(tr["options"])
                 if tr.get("disabled") is True:
                     item["disabled"] = True
                 if isinstance(tr.get("filter"), dict):
-                    item["filter"] = _plain(tr["filter"])
+                    item["filter"] = plain(tr["filter"])
                 out.append(item)
             if out:
                 spec["transformations"] = out
@@ -1015,7 +1003,7 @@ class _Dashboard:
                 self.ctx.approximate(f"dashboard {self.title!r}, variable {name!r}: its query is not PromQL "
                                      f"Prometheus accepts ({problem}): kept as given in `extra`, so obsgen does not "
                                      "check it", self.at(v, "query"))
-                spec["extra"] = {"query": _plain(v["query"])}
+                spec["extra"] = {"query": plain(v["query"])}
                 del spec["query"]
             if isinstance(v.get("sort"), int) and v["sort"] in SORT:
                 spec["sort"] = SORT[v["sort"]]
@@ -1088,7 +1076,7 @@ class _Dashboard:
             self.unchecked(spec, "expr", self.plugin(spec.get("datasource")), f"annotation {name!r}",
                            self.at(a, "expr"))
         if "expr" not in spec:  # another datasource's query: its fields, until the fit keeps what is needed
-            spec["extra"] = {k: _plain(v) for k, v in a.items() if k not in ("datasource", "name", "enable", "hide",
+            spec["extra"] = {k: plain(v) for k, v in a.items() if k not in ("datasource", "name", "enable", "hide",
                                                                              "iconColor", "builtIn")} or {"type": ""}
         if isinstance(a.get("iconColor"), str) and a["iconColor"]:
             spec["color"] = a["iconColor"]
@@ -1138,7 +1126,7 @@ class _Dashboard:
             extra, paths = _residual(raw, gen)
             if extra:  # links have no `extra` of their own: the dashboard's keeps them all as given
                 self.passed(f"dashboard {self.title!r}, link {lspec.get('title', '')!r}", paths, self.at(raw))
-                spec.setdefault("extra", {})["links"] = [_plain(r) for _, r in links]
+                spec.setdefault("extra", {})["links"] = [plain(r) for _, r in links]
                 break
         extra, paths = _residual(_drop_defaults(self.t, DASHBOARD_DEFAULTS), built, DASHBOARD_NOISE)
         if extra:
@@ -1577,9 +1565,9 @@ def _self_check(text: str, dashboards: list, ctx: Ctx) -> None:
         for conv, gen in zip(info["panels"], _flat_built(built["panels"])):
             raw = conv.raw
             grid = raw.get("gridPos")
-            if isinstance(grid, dict) and conv.spec.get("type") != "row" and not _same(_plain(grid), gen["gridPos"]):
+            if isinstance(grid, dict) and conv.spec.get("type") != "row" and not _same(plain(grid), gen["gridPos"]):
                 ctx.approximate(f"dashboard {spec['title']!r}, panel {conv.spec.get('title', '')!r}: placed at "
-                                f"{gen['gridPos']} instead of {_plain(grid)}", conv.pos)
+                                f"{gen['gridPos']} instead of {plain(grid)}", conv.pos)
 
 
 def equivalent(original: dict, built: dict) -> list[str]:
