@@ -10,7 +10,8 @@ from obsgen.core.regex import re2_problem
 from obsgen.core.routes import parse_matchers
 from obsgen.load.yaml import YMap, YSeq
 from obsgen.resolve.routing_table import channels_for
-from obsgen.spec.parse import key_pos
+from obsgen.spec.integrations import GLOBAL, INTEGRATIONS, ONE_OF, REQUIRED
+from obsgen.spec.parse import did_you_mean, key_pos
 
 
 class RoutingChecks(Context):
@@ -28,12 +29,20 @@ class RoutingChecks(Context):
         if r.time_intervals:
             out.append(("time_intervals and active_time_intervals", (0, 24), ("routing", "time_intervals")))
         for i, rc in enumerate(r.receivers):
-            for k, hook in enumerate(rc.webhook):
-                if hook.url_file:
-                    out.append(("webhook url_file", (0, 26), ("routing", "receivers", i, "webhook", k, "url_file")))
-            for k, _ in enumerate(rc.pagerduty):
-                out.append(("PagerDuty routing_key_file", (0, 25),
-                            ("routing", "receivers", i, "pagerduty", k, "routing_key_file")))
+            for kind, k, item in rc.integrations():
+                key, since, fields, _, _ = INTEGRATIONS[kind]
+                loc = ("routing", "receivers", i, kind, k)
+                if since > (0, 22):
+                    out.append((f"{key}", since, loc))
+                for setting in item.settings():
+                    needed = fields.get(setting, (None, None))[1]
+                    if needed:
+                        out.append((f"{key} {setting}", needed, (*loc, setting)))
+        if r.global_ is not None:
+            for setting in r.global_.settings():
+                needed = GLOBAL[setting][1]
+                if needed:
+                    out.append((f"global {setting}", needed, ("routing", "global", setting)))
         return out
 
     def routing(self):
@@ -85,11 +94,13 @@ class RoutingChecks(Context):
                 self.diags.append(error("OBS020", f"receiver {rc.name!r} has the name of a receiver obsgen builds "
                                                   "(obsgen-default, or <team>-<severity>)",
                                         self.at("routing", "receivers", i, "name"), hint="choose another name"))
-            if rc.email and r.smtp is None:
-                self.diags.append(error("OBS046", f"receiver {rc.name!r} sends mail, but routing.smtp is not set",
-                                        self.at("routing", "receivers", i, "email"),
-                                        hint="set routing.smtp.smarthost and routing.smtp.from"))
+            self.integrations_complete(r, i, rc)
         names = existing | {rc.name for rc in r.receivers}
+        if r.receiver is not None and r.receiver not in {rc.name for rc in r.receivers}:
+            self.diags.append(error("OBS021", f"routing.receiver {r.receiver!r} is not in routing.receivers",
+                                    self.at("routing", "receiver"),
+                                    hint=did_you_mean(r.receiver, sorted(rc.name for rc in r.receivers))
+                                    or "define it in routing.receivers"))
         intervals = set(r.time_intervals)
 
         def route(x, *loc):
@@ -111,6 +122,48 @@ class RoutingChecks(Context):
         for k, rule in enumerate(r.inhibit_rules):
             self.matchers(rule.source_matchers, "routing", "inhibit_rules", k, "source_matchers")
             self.matchers(rule.target_matchers, "routing", "inhibit_rules", k, "target_matchers")
+
+    def integrations_complete(self, r, i: int, rc) -> None:
+        """Each integration has what it cannot do without (from itself or from the global settings
+        Alertmanager falls back to), and no setting twice."""
+        given = r.global_.settings() if r.global_ is not None else {}
+        if r.smtp is not None:
+            given.update(smtp_smarthost=r.smtp.smarthost, smtp_from=r.smtp.from_)
+        for kind, k, item in rc.integrations():
+            own = item.settings()
+            if kind == "webhook" and item.credentials_file:
+                own.setdefault("http_config", {})["authorization"] = {}
+            key = INTEGRATIONS[kind][0]
+            missing = []
+            for alternatives in REQUIRED[kind]:
+                def has(alt: str) -> bool:
+                    if alt.startswith("global."):
+                        return alt[7:] in given
+                    head, _, tail = alt.partition(".")
+                    return head in own and (not tail or tail in (own[head] or {}))
+                if not any(has(a) for a in alternatives):
+                    missing.append(alternatives)
+            if kind == "email" and ("smarthost", "global.smtp_smarthost") in missing and \
+                    ("from", "global.smtp_from") in missing:
+                missing = [m for m in missing if m[0] not in ("smarthost", "from")]
+                self.diags.append(error("OBS046", f"receiver {rc.name!r} sends mail, but routing.smtp is not set",
+                                        self.at("routing", "receivers", i, kind, k),
+                                        hint="set routing.smtp.smarthost and routing.smtp.from"))
+            for alternatives in missing:
+                said = " or ".join(a.replace("global.", "routing.global.") for a in alternatives)
+                if alternatives[-1] in ("global.smtp_smarthost", "global.smtp_from"):
+                    said += " (or routing.smtp)"
+                self.diags.append(error("OBS046", f"receiver {rc.name!r}: {key}[{k}] needs {said}",
+                                        self.at("routing", "receivers", i, kind, k)))
+            both = [a for a in ONE_OF.get(kind, ()) if a in own]
+            if len(both) > 1:
+                self.diags.append(error("OBS046", f"receiver {rc.name!r}: {key}[{k}] gives both {both[0]} and "
+                                                  f"{both[1]}; give one", self.at("routing", "receivers", i, kind, k,
+                                                                                   both[1])))
+            if kind == "webhook" and item.credentials_file and "authorization" in (item.http_config or {}):
+                self.diags.append(error("OBS046", f"receiver {rc.name!r}: {key}[{k}] gives credentials_file and "
+                                                  "http_config.authorization; give one",
+                                        self.at("routing", "receivers", i, kind, k, "credentials_file")))
 
     def matchers(self, texts: list[str], *loc) -> None:
         for n, text in enumerate(texts):

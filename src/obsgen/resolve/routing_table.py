@@ -47,7 +47,7 @@ def expected_receivers(model: Model, team: str, severity: str, category: str) ->
     if owner and owner != team and owner in model.teams and has_channels(model, model.teams[owner], severity):
         out.append(receiver_name(owner, severity))
     own = has_channels(model, model.teams[team], severity)
-    out.append(receiver_name(team, severity) if own else DEFAULT_RECEIVER)
+    out.append(receiver_name(team, severity) if own else root_receiver(model))
     return tuple(out)
 
 
@@ -74,12 +74,17 @@ def custom_route(r: RouteSpec) -> dict:
     return out
 
 
-def _through(routes: list[RouteSpec], labels: dict[str, str]) -> tuple[list[str], bool]:
+def root_receiver(model: Model) -> str:
+    """Where alerts no route takes go: routing.receiver, or obsgen-default."""
+    return model.spec.routing.receiver or DEFAULT_RECEIVER
+
+
+def _through(routes: list[RouteSpec], labels: dict[str, str], root: str) -> tuple[list[str], bool]:
     """The receivers the spec's routes give an alert, tried in order as Alertmanager does, and
     whether one matched without `continue` (which ends the search)."""
     out: list[str] = []
     for r in routes:
-        hits = match_routes({"route": {"receiver": DEFAULT_RECEIVER, "routes": [custom_route(r)]}}, labels)
+        hits = match_routes({"route": {"receiver": root, "routes": [custom_route(r)]}}, labels)
         hits = [h for h in hits if h.path]  # the root's own hit: this route did not match
         if hits:
             out += [h.receiver for h in hits]
@@ -91,7 +96,8 @@ def _through(routes: list[RouteSpec], labels: dict[str, str]) -> tuple[list[str]
 def expected(model: Model, labels: dict[str, str]) -> tuple[str, ...]:
     """Where the spec says an alert with `labels` must go (see the module's docstring)."""
     routing = model.spec.routing
-    out, done = _through([r for r in routing.routes if r.position != "last"], labels)
+    root = root_receiver(model)
+    out, done = _through([r for r in routing.routes if r.position != "last"], labels, root)
     if done:
         return tuple(out)
     team, sev, cat = labels.get("team", ""), labels.get("severity", ""), labels.get("category", "")
@@ -102,8 +108,8 @@ def expected(model: Model, labels: dict[str, str]) -> tuple[str, ...]:
     owner = model.teams.get(c.team) if c and c.team else None
     if owner is not None and owner.name != team and sev in naming.SEVERITIES and has_channels(model, owner, sev):
         out.append(receiver_name(owner.name, sev))
-    more, _ = _through([r for r in routing.routes if r.position == "last"], labels)
-    return tuple(out + (more or [DEFAULT_RECEIVER]))
+    more, _ = _through([r for r in routing.routes if r.position == "last"], labels, root)
+    return tuple(out + (more or [root]))
 
 
 _LITERAL = re.compile(r"^[A-Za-z0-9_.:/@ -]+$")

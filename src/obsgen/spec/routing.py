@@ -4,7 +4,7 @@ and inhibit rules on any matchers."""
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, create_model, model_validator
 
 from obsgen.core.routes import parse_matchers
 from obsgen.spec.base import (
@@ -18,7 +18,7 @@ from obsgen.spec.base import (
     SeverityName,
     Spec,
 )
-from obsgen.spec.teams import EmailChannel, PagerDutyChannel, SlackChannel, WebhookChannel
+from obsgen.spec.integrations import INTEGRATIONS, MODELS, GlobalSettings, Integration, example_of
 
 
 class Timing(Spec):
@@ -134,22 +134,35 @@ def _matcher(v: str) -> str:
 MatcherText = Annotated[str, AfterValidator(_matcher), Field(
     description="an Alertmanager matcher: label=\"value\", label!=\"value\", label=~\"regex\" or label!~\"regex\" "
                 "(regexes match whole values)", examples=['alertname="Watchdog"', 'namespace=~"kube-.*"'])]
-ReceiverName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$", description="a receiver's name",
+ReceiverName = Annotated[str, Field(pattern=r"^\S(.{0,126}\S)?$", description="a receiver's name",
                                     examples=["web-pages", "watchdog", "blackhole"])]
 
 
-class ReceiverSpec(Spec):
+class _Receiver(Spec):
     name: ReceiverName = Field(description="what routes name; not `obsgen-default` nor a `<team>-<severity>` "
                                            "receiver obsgen builds", examples=["web-pages", "watchdog"])
-    slack: list[SlackChannel] = Field(default_factory=list, description="Slack channels",
-                                      examples=[[{"channel": "#web-pages", "api_url_file": "/etc/am/slack-web"}]])
-    pagerduty: list[PagerDutyChannel] = Field(default_factory=list, description="PagerDuty services (Events v2)",
-                                              examples=[[{"routing_key_file": "/etc/am/pd-web"}]])
-    email: list[EmailChannel] = Field(default_factory=list, description="mail addresses, one message each",
-                                      examples=[[{"to": "oncall@example.org"}]])
-    webhook: list[WebhookChannel] = Field(
-        default_factory=list, description="webhooks: a dead man's switch, a chat bridge",
-        examples=[[{"url": "https://hc-ping.example.org/watchdog"}]])
+
+    def integrations(self) -> list[tuple[str, int, Integration]]:
+        """(kind, index, settings) of every integration, in the table's order."""
+        return [(kind, i, item) for kind in INTEGRATIONS for i, item in enumerate(getattr(self, kind))]
+
+
+_EXAMPLES = {"slack": [{"channel": "#web-pages", "api_url_file": "/etc/alertmanager/secrets/slack-web"}],
+             "pagerduty": [{"routing_key_file": "/etc/alertmanager/secrets/pagerduty-web"}],
+             "email": [{"to": "oncall@example.org"}],
+             "webhook": [{"url": "https://hc-ping.example.org/watchdog"}]}
+
+ReceiverSpec = create_model(
+    "ReceiverSpec", __base__=_Receiver,
+    __doc__="A receiver of the spec's own: a name and any number of integrations of each kind; none at all is a "
+            "null receiver (alerts routed to it notify no one).",
+    **{kind: (list[MODELS[kind]], Field(default_factory=list, description=INTEGRATIONS[kind][4]
+                                        + f" (Alertmanager's {INTEGRATIONS[kind][0]}"
+                                        + (f"; needs routing.alertmanager_version {INTEGRATIONS[kind][1][0]}."
+                                           f"{INTEGRATIONS[kind][1][1]} or later" if INTEGRATIONS[kind][1] > (0, 22)
+                                           else "") + ")",
+                                        examples=[_EXAMPLES.get(kind) or [example_of(kind)]]))
+       for kind in INTEGRATIONS})
 
 
 class RouteSpec(Timing):
@@ -181,9 +194,11 @@ class RouteSpec(Timing):
 
 
 class InhibitRuleSpec(Spec):
-    source_matchers: list[MatcherText] = Field(min_length=1, description="the firing alert that mutes others",
+    source_matchers: list[MatcherText] = Field(default_factory=list, description="the firing alert that mutes "
+                                                                               "others; none: any alert",
                                                examples=[['alertname="PostgresDown"']])
-    target_matchers: list[MatcherText] = Field(min_length=1, description="the alerts it mutes",
+    target_matchers: list[MatcherText] = Field(default_factory=list, description="the alerts it mutes; none: "
+                                                                               "every alert",
                                                examples=[['alertname="PostgresConnectionsHigh"']])
     equal: list[LabelName] = Field(default_factory=list, description="labels both must have equal (the same "
                                                                      "instance); none: any",
@@ -244,9 +259,10 @@ class RoutingSpec(Spec):
         None, description="the team whose channels (at warning severity) receive alerts no team route takes, such "
                           "as alerts without a team label; unset: those alerts reach no one",
         examples=["devops"])
-    group_by: list[LabelName] = Field(
+    group_by: list[Annotated[str, Field(pattern=r"^([A-Za-z_][A-Za-z0-9_]*|\.\.\.)$")]] = Field(
         default_factory=lambda: ["alertname", "service", "severity"],
-        description="labels whose values group alerts into one notification; default alertname, service, severity",
+        description="labels whose values group alerts into one notification (`...`: every label; none: all alerts "
+                    "in one group); default alertname, service, severity",
         examples=[["alertname", "service", "severity"]])
     group_wait: Duration = Field("30s", description="how long Alertmanager waits to batch the first notification "
                                                     "of a new group; adds to every alert's time to notify",
@@ -307,6 +323,22 @@ class RoutingSpec(Spec):
     alertmanager_version: Annotated[str, Field(pattern=r"^\d+\.\d+$")] = Field(
         "0.25", description="the Alertmanager version (major.minor) the config is written for; settings it does "
                             "not support are refused (OBS080)", examples=["0.25", "0.27"])
+    receiver: ReceiverName | None = Field(
+        None, description="the receiver (in `receivers`) of the root route: alerts no route takes go there, and "
+                          "routes without a receiver of their own inherit it; unset: obsgen-default, which "
+                          "notifies default_team", examples=["blackhole", "oncall"])
+    global_: GlobalSettings | None = Field(  # type: ignore[valid-type]
+        None, alias="global", description="Alertmanager's global settings (resolve_timeout, http_config, the "
+                                          "integrations' API URLs and secret files); SMTP goes in routing.smtp",
+        examples=[{"resolve_timeout": "5m", "slack_api_url_file": "/etc/alertmanager/secrets/slack-url"}])
+    templates: list[Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=list, description="notification template files Alertmanager reads besides obsgen's own "
+                                          "(paths or globs on the Alertmanager host)",
+        examples=[["/etc/alertmanager/templates/*.tmpl"]])
+    receiver_defaults: Literal["obsgen", "alertmanager"] = Field(
+        "obsgen", description="what a receiver in `receivers` gets for the settings it leaves unset: obsgen's "
+                              "notification texts and send_resolved (obsgen), or Alertmanager's own defaults "
+                              "(alertmanager: what an imported config had)")
 
     @model_validator(mode="before")
     @classmethod
@@ -327,6 +359,24 @@ class RoutingSpec(Spec):
         twice = sorted({n for n in names if names.count(n) > 1})
         if twice:
             raise ValueError(f"receiver {twice[0]!r} is defined twice")
+        return self
+
+    @model_validator(mode="after")
+    def _one_root_receiver(self):
+        if self.receiver is not None and self.default_team is not None:
+            raise ValueError("give routing.receiver or routing.default_team, not both: both say where alerts no "
+                             "route takes go")
+        return self
+
+    @model_validator(mode="after")
+    def _smtp_said_once(self):
+        given = self.global_.settings() if self.global_ is not None else {}
+        if self.smtp is not None:
+            both = [k for k in ("smtp_smarthost", "smtp_from", "smtp_auth_username", "smtp_auth_password_file",
+                                "smtp_require_tls") if k in given]
+            if both:
+                raise ValueError(f"routing.global.{both[0]} and routing.smtp both set the mail server's settings: "
+                                 "give them in one place")
         return self
 
     @model_validator(mode="after")

@@ -22,7 +22,7 @@ from obsgen.core.resources import templates_dir
 from obsgen.core.routes import routing_table_doc
 from obsgen.core.serialise import Artifact, to_yaml
 from obsgen.resolve.model import Model
-from obsgen.resolve.routing_table import custom_route, routing_table
+from obsgen.resolve.routing_table import custom_route, root_receiver, routing_table
 from obsgen.spec import ReceiverSpec, SeverityRouting, TeamSpec, TimeIntervalSpec, Timing
 
 TIMING = ("group_wait", "group_interval", "repeat_interval")
@@ -157,35 +157,60 @@ def integrations(model: Model, team: TeamSpec, severity: str) -> dict:
     return out
 
 
-def receiver_body(rc: ReceiverSpec) -> dict:
-    """A receiver of the spec's own: its integrations with obsgen's notification texts; none: a
-    null receiver (Alertmanager accepts a receiver with no integration and notifies no one)."""
-    out: dict = {}
-    if rc.pagerduty:
-        out["pagerduty_configs"] = [{
-            "routing_key_file": pd.routing_key_file, "send_resolved": True,
-            "severity": "{{ if .CommonLabels.severity }}{{ .CommonLabels.severity }}{{ else }}critical{{ end }}",
-            "description": '{{ template "obsgen.pagerduty.description" . }}',
-            "details": {"service": "{{ .CommonLabels.service }}", "runbook_url": "{{ .CommonAnnotations.runbook_url }}",
-                        "firing": "{{ .Alerts.Firing | len }}"}} for pd in rc.pagerduty]
-    if rc.slack:
-        out["slack_configs"] = [{"api_url_file": sl.api_url_file, "channel": sl.channel, "send_resolved": True,
-                                 "title": '{{ template "obsgen.slack.title" . }}',
-                                 "text": '{{ template "obsgen.slack.text" . }}'} for sl in rc.slack]
-    if rc.email:
-        out["email_configs"] = [{"to": em.to, "send_resolved": True,
-                                 "headers": {"Subject": '{{ template "obsgen.email.subject" . }}'},
-                                 "html": '{{ template "obsgen.email.html" . }}'} for em in rc.email]
-    if rc.webhook:
-        hooks = []
-        for hook in rc.webhook:
-            cfg: dict = {"url_file": hook.url_file} if hook.url_file else {"url": hook.url}
-            cfg["send_resolved"] = True
-            if hook.credentials_file:
-                cfg["http_config"] = {"authorization": {"credentials_file": hook.credentials_file}}
-            hooks.append(cfg)
-        out["webhook_configs"] = hooks
+# What obsgen gives a receiver of the spec's own for the settings it leaves unset (unless
+# routing.receiver_defaults is `alertmanager`): its notification texts, and resolved notifications.
+OBSGEN_DEFAULTS: dict[str, dict] = {
+    "pagerduty": {"send_resolved": True,
+                  "severity": "{{ if .CommonLabels.severity }}{{ .CommonLabels.severity }}{{ else }}critical{{ end }}",
+                  "description": '{{ template "obsgen.pagerduty.description" . }}',
+                  "details": {"service": "{{ .CommonLabels.service }}",
+                              "runbook_url": "{{ .CommonAnnotations.runbook_url }}",
+                              "firing": "{{ .Alerts.Firing | len }}"}},
+    "slack": {"send_resolved": True, "title": '{{ template "obsgen.slack.title" . }}',
+              "text": '{{ template "obsgen.slack.text" . }}'},
+    "email": {"send_resolved": True, "headers": {"Subject": '{{ template "obsgen.email.subject" . }}'},
+              "html": '{{ template "obsgen.email.html" . }}'},
+    "webhook": {"send_resolved": True},
+}
+# Where obsgen writes a default in the settings' order (send_resolved after the destination).
+_FIRST = {"pagerduty": ("routing_key_file", "service_key_file"), "slack": ("api_url_file", "channel"),
+          "email": ("to",), "webhook": ("url", "url_file")}
+
+
+def integration(kind: str, item, defaults: bool) -> dict:
+    """One integration of a receiver of the spec's own, as Alertmanager reads it."""
+    given = item.settings()
+    out: dict = {k: given.pop(k) for k in _FIRST.get(kind, ()) if k in given}
+    if defaults:
+        for k, v in OBSGEN_DEFAULTS.get(kind, {}).items():
+            if k not in given:
+                out[k] = v
+    out.update(given)
+    if kind == "webhook" and item.credentials_file:
+        http = dict(out.get("http_config") or {})
+        http["authorization"] = {"credentials_file": item.credentials_file}
+        out["http_config"] = http
     return out
+
+
+def receiver_body(rc: ReceiverSpec, defaults: bool = True) -> dict:
+    """A receiver of the spec's own: its integrations, by kind; none: a null receiver
+    (Alertmanager accepts a receiver with no integration and notifies no one)."""
+    from obsgen.spec.integrations import INTEGRATIONS
+
+    out: dict = {}
+    for kind, (key, *_rest) in INTEGRATIONS.items():
+        items = getattr(rc, kind)
+        if items:
+            out[key] = [integration(kind, item, defaults) for item in items]
+    return out
+
+
+def default_used(model: Model) -> bool:
+    """Whether a route of the spec's own names obsgen-default (written only when something uses it)."""
+    def names(routes) -> bool:
+        return any(x.receiver == DEFAULT_RECEIVER or names(x.routes) for x in routes)
+    return names(model.spec.routing.routes)
 
 
 def interval_settings(*sources: Timing | None) -> dict[str, list[str]]:
@@ -203,6 +228,8 @@ def config(model: Model) -> dict:
     """The alertmanager.yml document."""
     r = model.spec.routing
     doc: dict = {"global": {"resolve_timeout": "5m"}}
+    if r.global_ is not None:
+        doc["global"].update(r.global_.settings())
     if r.smtp:
         smtp = {"smtp_smarthost": r.smtp.smarthost, "smtp_from": r.smtp.from_}
         if r.smtp.auth_username:
@@ -211,7 +238,7 @@ def config(model: Model) -> dict:
             smtp["smtp_auth_password_file"] = r.smtp.auth_password_file
         smtp["smtp_require_tls"] = r.smtp.require_tls
         doc["global"].update(smtp)
-    doc["templates"] = [TEMPLATE_GLOB]
+    doc["templates"] = [TEMPLATE_GLOB, *r.templates]
     receivers = AlertmanagerTarget.receivers(model)
     doc["route"] = AlertmanagerTarget.route(model, {rc["name"] for rc in receivers})
     doc["inhibit_rules"] = [{
@@ -249,13 +276,14 @@ class AlertmanagerTarget:
         default: dict = {"name": DEFAULT_RECEIVER}
         if r.default_team:
             default.update(integrations(model, model.teams[r.default_team], "warning"))
-        out = [default]
+        out = [default] if root_receiver(model) == DEFAULT_RECEIVER or default_used(model) else []
         for team in model.teams.values():
             for sev in naming.SEVERITIES:
                 body = integrations(model, team, sev)
                 if body:
                     out.append({"name": receiver_name(team.name, sev), **body})
-        out += [{"name": rc.name, **receiver_body(rc)} for rc in r.receivers]
+        defaults = r.receiver_defaults == "obsgen"
+        out += [{"name": rc.name, **receiver_body(rc, defaults)} for rc in r.receivers]
         return out
 
     @staticmethod
@@ -289,7 +317,7 @@ class AlertmanagerTarget:
     @staticmethod
     def route(model: Model, receivers: set[str]) -> dict:
         r = model.spec.routing
-        root: dict = {"receiver": DEFAULT_RECEIVER, "group_by": list(r.group_by), "group_wait": r.group_wait,
+        root: dict = {"receiver": root_receiver(model), "group_by": list(r.group_by), "group_wait": r.group_wait,
                       "group_interval": r.group_interval, "repeat_interval": r.repeat_interval}
         routes = []
         for c_name, c_cfg in sorted(r.categories.items()):
@@ -314,7 +342,7 @@ class AlertmanagerTarget:
                 # A team without receivers still needs a route: a category route above may have
                 # matched its alert (`continue: true`), and then the root is no longer the fallback.
                 # It comes after the spec's last routes, which get such alerts first.
-                placeholders.append({"matchers": [matcher("team", team)], "receiver": DEFAULT_RECEIVER})
+                placeholders.append({"matchers": [matcher("team", team)], "receiver": root["receiver"]})
         first = [custom_route(x) for x in r.routes if x.position != "last"]
         last = [custom_route(x) for x in r.routes if x.position == "last"]
         routes = first + routes + last + placeholders

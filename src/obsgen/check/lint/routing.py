@@ -185,7 +185,9 @@ def obs060(alerts: list[Sent], routes: RoutingTree, model: Model, tree: YMap, te
                     goes.append(f"the default receiver (team {routes.default})")
                 else:
                     via = routes.category(hit)
-                    goes.append(f"team {routes.owner(hit.receiver)}" + (f" (category {via})" if via else ""))
+                    owner = routes.owner(hit.receiver)
+                    goes.append((f"team {owner}" if owner else f"receiver {hit.receiver!r}")
+                                + (f" (category {via})" if via else ""))
         wanted = _channels(model, team, sev)
         own = model.teams[team].channels.get(sev) is not None  # type: ignore[call-overload]
         source = f"team {team!r}'s channels.{sev}" if own else f"routing.severities.{sev}.channels"
