@@ -38,6 +38,8 @@ class RoutingChecks(Context):
                     needed = fields.get(setting, (None, None))[1]
                     if needed:
                         out.append((f"{key} {setting}", needed, (*loc, setting)))
+        if r.tracing is not None:
+            out.append(("tracing", (0, 30), ("routing", "tracing")))
         if r.global_ is not None:
             for setting in r.global_.settings():
                 needed = GLOBAL[setting][1]
@@ -96,6 +98,16 @@ class RoutingChecks(Context):
                                         self.at("routing", "receivers", i, "name"), hint="choose another name"))
             self.integrations_complete(r, i, rc)
         names = existing | {rc.name for rc in r.receivers}
+        if r.receiver is not None and r.default_team is not None:
+            self.diags.append(error("OBS020", "give routing.receiver or routing.default_team, not both: both say "
+                                              "where alerts no route takes go", self.at("routing", "receiver")))
+        given = r.global_.settings() if r.global_ is not None else {}
+        for key in ("smtp_smarthost", "smtp_from", "smtp_auth_username", "smtp_auth_password_file",
+                    "smtp_require_tls"):
+            if r.smtp is not None and key in given:
+                self.diags.append(error("OBS020", f"routing.global.{key} and routing.smtp both set the mail "
+                                                  "server's settings: give them in one place",
+                                        self.at("routing", "global", key)))
         if r.receiver is not None and r.receiver not in {rc.name for rc in r.receivers}:
             self.diags.append(error("OBS021", f"routing.receiver {r.receiver!r} is not in routing.receivers",
                                     self.at("routing", "receiver"),

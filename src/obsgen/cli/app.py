@@ -305,7 +305,8 @@ def route(labels: Annotated[list[str], typer.Argument(help="LABEL=VALUE pairs of
         print(f"{hit['receiver']}: {', '.join(hit['integrations']) or '(no integrations)'}")
 
 
-import_app = typer.Typer(help="Turn other tools' SLO files, rule files and Grafana dashboards into an obsgen spec "
+import_app = typer.Typer(help="Turn other tools' SLO files, rule files, Grafana dashboards and Alertmanager "
+                              "configurations into an obsgen spec "
                               "(printed, or written with -o).",
                          no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(import_app, name="import")
@@ -324,10 +325,18 @@ NoInferOpt = Annotated[bool, typer.Option(
 
 def _import(kind: str, files: list[Path], output: Path | None, team: str | None, **options) -> None:
     from obsgen.core.diagnostics import format_text
-    from obsgen.features.importers import import_grafana, import_openslo, import_rules, import_sloth
+    from obsgen.features.importers import (
+        import_alertmanager,
+        import_grafana,
+        import_openslo,
+        import_rules,
+        import_sloth,
+    )
 
     if kind == "grafana":
         text, diags = import_grafana(files)
+    elif kind == "alertmanager":
+        text, diags = import_alertmanager(files)
     else:
         importer = {"sloth": import_sloth, "openslo": import_openslo, "rules": import_rules}[kind]
         text, diags = importer(files, team=team, **options)
@@ -390,6 +399,19 @@ def import_grafana_cmd(files: ImportFiles, output: OutOpt = None) -> None:
       obsgen import grafana dashboards/ -o specs/dashboards.yaml
     """
     _import("grafana", files, output, None)
+
+
+@import_app.command("alertmanager")
+def import_alertmanager_cmd(files: ImportFiles, output: OutOpt = None) -> None:
+    """An Alertmanager configuration (alertmanager.yml, or a Kubernetes Secret holding one) as
+    obsgen's routing section: receivers, routes (match/match_re as matchers), inhibit rules, time
+    intervals, global settings. Literal secrets become *_file references (OBS081). The result is
+    built and compared with the input before it is written.
+
+    Example:\n
+      obsgen import alertmanager alertmanager.yml -o specs/routing.yaml
+    """
+    _import("alertmanager", files, output, None)
 
 
 @app.command()

@@ -92,6 +92,7 @@ REGISTRY: dict[str, Code] = {
     "OBS072": _w("check", "panel positions Grafana would rearrange (outside their row, overlapping)"),
     "OBS073": _w("check", "a dashboard panel with no query on a Prometheus or Loki datasource (it shows no data)"),
     "OBS080": _e("check", "setting needs a newer Alertmanager than the spec targets"),
+    "OBS081": _w("import", "a literal secret imported as a file reference (put the value in that file)"),
 }
 # Lint errors (OBS053, OBS055) and the coverage objective can be silenced on their object too.
 for _code in ("OBS053", "OBS055", "OBS071"):

@@ -83,3 +83,29 @@ def _class_end(pattern: str, i: int) -> int:
         else:
             i += 1
     return i + 1
+
+
+_SAMPLE_STEPS = ((r"\\d\+|\[0-9\]\+|\\d\*|\[0-9\]\*|\\d", "1"), (r"\[a-z\]\+|\[a-z\]\*|\[a-zA-Z\]\+|\\w\+|\\w\*", "a"),
+                 (r"\.\+", "x"), (r"\.\*", ""), (r"\\S\+", "x"), (r"\[\^[^\]]*\]\+", "x"), (r"\(\?i\)", ""))
+
+
+def sample_of(pattern: str) -> str | None:
+    """A value the (anchored, Go/RE2) regex accepts, when a simple rewrite of it finds one: each
+    alternative with `.*` dropped, `.+` as `x`, digits as `1`, words as `a`, then unescaped.
+    Checked against the regex itself, so a wrong guess is None, never a value it refuses."""
+    import re
+
+    try:
+        compiled = go_regex(pattern)
+    except Exception:  # noqa: BLE001 - a regex Alertmanager refuses has no sample
+        return None
+    inner = pattern[1:-1] if pattern.startswith("(") and pattern.endswith(")") and pattern.count("(") == 1 \
+        else pattern
+    for alternative in (inner.split("|") + [inner]) if "(" not in inner else [inner]:
+        candidate = alternative.removeprefix("^").removesuffix("$")
+        for find, replace in _SAMPLE_STEPS:
+            candidate = re.sub(find, replace, candidate)
+        candidate = re.sub(r"\\(.)", r"\1", candidate).replace("?", "")
+        if compiled.fullmatch(candidate):
+            return candidate
+    return None

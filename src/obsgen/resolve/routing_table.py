@@ -15,6 +15,7 @@ import re
 
 from obsgen.core import naming
 from obsgen.core.naming import DEFAULT_RECEIVER, receiver_name
+from obsgen.core.regex import sample_of
 from obsgen.core.routes import RoutingRow, match_routes, route_matchers
 from obsgen.resolve.model import Model
 from obsgen.spec import RouteSpec, TeamSpec
@@ -125,7 +126,7 @@ def sample_labels(routes: list[dict]) -> dict[str, str] | None:
             value = m.value
         elif m.op == "=~":
             first = m.value.split("|")[0]
-            value = first if _LITERAL.fullmatch(first) else None
+            value = first if _LITERAL.fullmatch(first) else sample_of(m.value)
             if value is None:
                 return None
         else:

@@ -14,7 +14,8 @@ import keyword
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, create_model, model_validator
+from pydantic import AfterValidator, Field, create_model
+from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
 from obsgen.spec.base import Duration, Spec
@@ -139,6 +140,11 @@ GLOBAL: dict[str, tuple[str, Version | None]] = {
     "rocketchat_api_url": (_S, (0, 28)), "rocketchat_token_file": (_S, (0, 28)),
     "rocketchat_token_id_file": (_S, (0, 28)), "mattermost_webhook_url_file": (_S, (0, 32)),
 }
+# Alertmanager's tracing of its own notifications (0.30).
+TRACING: dict[str, tuple[str, Version | None]] = {
+    "client_type": (_S, None), "endpoint": (_S, None), "sampling_fraction": (_X, None), "insecure": (_B, None),
+    "tls_config": (_M, None), "headers": (_M, None), "compression": (_S, None), "timeout": (_D, None),
+}
 GLOBAL_SECRETS = {"smtp_auth_password": "smtp_auth_password_file", "smtp_auth_secret": "smtp_auth_secret_file", "slack_api_url": "slack_api_url_file",
                   "slack_app_token": "slack_app_token_file", "opsgenie_api_key": "opsgenie_api_key_file",
                   "wechat_api_secret": "wechat_api_secret_file", "victorops_api_key": "victorops_api_key_file",
@@ -174,8 +180,8 @@ def nested_secret(value: Any, path: str = "") -> tuple[str, str | None] | None:
     return None
 
 
-def _no_nested_secret(value: Any) -> Any:
-    found = nested_secret(value)
+def _no_nested_secret(value: Any, root: str = "") -> Any:
+    found = nested_secret({root: value} if root else value)
     if found:
         where, use = found
         raise PydanticCustomError("literal_secret", "{where} is a secret: {fix}", {
@@ -188,8 +194,12 @@ def _no_nested_secret(value: Any) -> Any:
 def _http_keys(value: dict) -> dict:
     unknown = sorted(k for k in value if k not in HTTP_KEYS)
     if unknown:
-        raise PydanticCustomError("unknown_http_setting", "{key} is not an HTTP client setting (known: {known})",
-                                  {"key": unknown[0], "known": ", ".join(HTTP_KEYS)})
+        from difflib import get_close_matches
+
+        close = get_close_matches(str(unknown[0]), HTTP_KEYS, n=1)
+        raise PydanticCustomError("unknown_http_setting", "{key} is not an HTTP client setting ({known})",
+                                  {"key": unknown[0], "known": f"did you mean {close[0]}?" if close else
+                                   "known: " + ", ".join(HTTP_KEYS)})
     return value
 
 
@@ -211,15 +221,21 @@ def _safe_url(v: str) -> str:
     return v
 
 
-HttpClient = Annotated[dict[str, Any], AfterValidator(_http_keys), AfterValidator(_no_nested_secret), Field(
+HttpClient = Annotated[dict[str, Any], AfterValidator(_http_keys),
+                       AfterValidator(lambda v: _no_nested_secret(v, "http_config")), Field(
     description="Alertmanager's HTTP client settings (authorization, basic_auth, oauth2, tls_config, proxy_url, "
                 "follow_redirects, ...); secrets only as files (credentials_file, password_file, "
                 "client_secret_file)",
     examples=[{"authorization": {"credentials_file": "/etc/alertmanager/secrets/token"}}])]
-_Mapping = Annotated[dict[str, Any], AfterValidator(_no_nested_secret)]
+
+
+def _mapping(key: str) -> Any:
+    return Annotated[dict[str, Any], AfterValidator(lambda v: _no_nested_secret(v, key))]
+
+
 _URL = Annotated[str, AfterValidator(_safe_url)]
 
-_TYPES: dict[str, Any] = {_S: str, _B: bool, _I: int, _D: Duration, _L: list[Any], _M: _Mapping,
+_TYPES: dict[str, Any] = {_S: str, _B: bool, _I: int, _D: Duration, _L: list[Any], _M: dict[str, Any],
                           _X: str | int | float, _H: HttpClient}
 
 
@@ -280,7 +296,8 @@ def _example(key: str, kind: str) -> Any:
 
 
 def _field(key: str, kind: str, since: Version | None, what: str) -> tuple[Any, Any]:
-    t = _URL if kind == _S and (key == "url" or key.endswith("_url")) else _TYPES[kind]
+    t = _URL if kind == _S and (key == "url" or key.endswith("_url")) else _mapping(key) if kind == _M \
+        else _TYPES[kind]
     needs = f" (needs routing.alertmanager_version {since[0]}.{since[1]} or later)" if since else ""
     if key.endswith("_file"):
         desc = f"file on the Alertmanager host holding {what}'s `{key[:-5]}`{needs}"
@@ -306,18 +323,8 @@ def plain(value: Any) -> Any:
 
 
 class Integration(Spec):
-    """Shared by every integration: literal secrets are refused with the file setting to use."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _refuse_literal_secrets(cls, data):
-        if isinstance(data, dict):
-            for literal, file in SECRETS_OF.get(cls.__name__, {}).items():
-                if data.get(literal) not in (None, ""):
-                    raise PydanticCustomError(
-                        "literal_secret", "{literal} is a secret: put it in a file on the Alertmanager host and "
-                                          "write {file}", {"literal": literal, "file": file})
-        return data
+    """Shared by every integration: literal secrets are refused (at their own position) with the
+    file setting to use."""
 
     def settings(self) -> dict[str, Any]:
         """The settings given, under Alertmanager's names, in the table's order."""
@@ -331,6 +338,17 @@ class Integration(Spec):
 
 
 SECRETS_OF: dict[str, dict[str, str]] = {}
+
+
+def _refused(literal: str, file: str) -> tuple[Any, Any]:
+    """A field for a literal secret: not in the schema, and refused where it is written."""
+    def refuse(v: Any) -> Any:
+        if v in (None, ""):
+            return None
+        raise PydanticCustomError("literal_secret", "{literal} is a secret: put it in a file on the Alertmanager "
+                                                    "host and write {file}", {"literal": literal, "file": file})
+    return (SkipJsonSchema[Annotated[Any, AfterValidator(refuse)]], Field(
+        None, alias=literal if field_name(literal) != literal else None))
 GLOBAL_KEYS = tuple(GLOBAL)
 
 
@@ -343,6 +361,8 @@ def _model(kind: str):
                           "integration (obsgen's receiver defaults say true)"))}
     for f, (k, v) in fields.items():
         spec[field_name(f)] = _field(f, k, v, what)
+    for literal, file in secrets.items():
+        spec[field_name(literal)] = _refused(literal, file)
     if kind != "email":
         spec["http_config"] = (HttpClient | None, Field(None, description=f"the HTTP client {what} is reached "
                                                                           "with: auth, TLS, proxy"))
@@ -361,12 +381,27 @@ def _global_model():
     spec: dict[str, Any] = {}
     for f, (k, v) in GLOBAL.items():
         spec[f] = _field(f, k, v, "every integration that does not set it")
+    for literal, file in GLOBAL_SECRETS.items():
+        spec[literal] = _refused(literal, file)
     SECRETS_OF["GlobalSettings"] = GLOBAL_SECRETS
     return create_model("GlobalSettings", __base__=Integration,
                         __doc__="Alertmanager's global settings that integrations inherit", **spec)
 
 
 GlobalSettings = _global_model()
+
+
+def _tracing_model():
+    spec: dict[str, Any] = {f: _field(f, k, v, "Alertmanager's tracing") for f, (k, v) in TRACING.items()}
+    _EXAMPLE_TRACING = {"client_type": "grpc", "endpoint": "otel-collector.monitoring.svc:4317",
+                        "sampling_fraction": 0.1, "compression": "gzip"}
+    for f, example in _EXAMPLE_TRACING.items():
+        spec[f][1].examples = [example]
+    return create_model("TracingSettings", __base__=Integration,
+                        __doc__="Alertmanager's tracing of its own work (needs 0.30)", **spec)
+
+
+TracingSettings = _tracing_model()
 
 
 def used_settings(model: Integration) -> list[str]:

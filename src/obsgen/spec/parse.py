@@ -139,9 +139,11 @@ def translate(exc: ValidationError, root: YMap, model: type[BaseModel], prefix: 
             diags.append(error("OBS010", f"unknown key `{where}`", pos, hint=hint))
         elif kind == "literal_secret":
             pos, _ = locate(root, prefix + loc)
+            url = "URL" in err["msg"]
             diags.append(error("OBS013", f"{where}: {err['msg']}; it would end up in generated files", pos,
                                hint="drop the credential from the URL and give it as a file (credentials_file, "
-                                    "url_file, api_url_file)"))
+                                    "url_file, api_url_file)" if url else
+                               "secrets are only ever given as files the consuming tool reads at run time"))
         elif kind == "name_not_allowed":
             pos, _ = locate(root, prefix + loc)
             diags.append(error("OBS032", f"{where}: {err['msg']}", pos,

@@ -18,7 +18,10 @@ from obsgen.spec.base import (
     SeverityName,
     Spec,
 )
-from obsgen.spec.integrations import INTEGRATIONS, MODELS, GlobalSettings, Integration, example_of
+from obsgen.spec.integrations import INTEGRATIONS, MODELS, GlobalSettings, Integration, TracingSettings, example_of
+
+IntervalName = Annotated[str, Field(pattern=r"^\S(.{0,126}\S)?$", description="a time interval's name",
+                                    examples=["business-hours", "weekends"])]
 
 
 class Timing(Spec):
@@ -34,11 +37,11 @@ class Timing(Spec):
         None, description="how long to wait before repeating a notification for alerts still firing; the shorter "
                           "of severity's and category's wins. Unset: routing.repeat_interval",
         examples=["5m", "1h"])
-    mute_during: list[Name] = Field(default_factory=list, description="time intervals (names in "
+    mute_during: list[IntervalName] = Field(default_factory=list, description="time intervals (names in "
                                                                       "routing.time_intervals) when these "
                                                                       "notifications are muted",
                                     examples=[["maintenance-window"]])
-    active_during: list[Name] = Field(default_factory=list, description="time intervals (names in "
+    active_during: list[IntervalName] = Field(default_factory=list, description="time intervals (names in "
                                                                         "routing.time_intervals) outside which these "
                                                                         "notifications are muted; alerts still "
                                                                         "firing are sent when one starts",
@@ -297,7 +300,7 @@ class RoutingSpec(Spec):
         examples=[{"smarthost": "smtp.gmail.com:587", "from": "alerts@waardhaven.com",
                    "auth_username": "alerts@waardhaven.com",
                    "auth_password_file": "/etc/alertmanager/secrets/smtp-password"}])
-    time_intervals: dict[Name, list[TimeIntervalSpec]] = Field(
+    time_intervals: dict[IntervalName, list[TimeIntervalSpec]] = Field(
         default_factory=dict, description="named time intervals that severities and categories mute "
                                           "(mute_during) or limit (active_during) notifications with; an interval "
                                           "holds when any of its entries does (needs Alertmanager 0.24)",
@@ -331,6 +334,10 @@ class RoutingSpec(Spec):
         None, alias="global", description="Alertmanager's global settings (resolve_timeout, http_config, the "
                                           "integrations' API URLs and secret files); SMTP goes in routing.smtp",
         examples=[{"resolve_timeout": "5m", "slack_api_url_file": "/etc/alertmanager/secrets/slack-url"}])
+    tracing: TracingSettings | None = Field(  # type: ignore[valid-type]
+        None, description="Alertmanager's tracing of its own work, sent to an OTLP endpoint (needs "
+                          "routing.alertmanager_version 0.30 or later)",
+        examples=[{"client_type": "grpc", "endpoint": "otel-collector.monitoring.svc:4317", "insecure": True}])
     templates: list[Annotated[str, Field(min_length=1)]] = Field(
         default_factory=list, description="notification template files Alertmanager reads besides obsgen's own "
                                           "(paths or globs on the Alertmanager host)",
@@ -359,24 +366,6 @@ class RoutingSpec(Spec):
         twice = sorted({n for n in names if names.count(n) > 1})
         if twice:
             raise ValueError(f"receiver {twice[0]!r} is defined twice")
-        return self
-
-    @model_validator(mode="after")
-    def _one_root_receiver(self):
-        if self.receiver is not None and self.default_team is not None:
-            raise ValueError("give routing.receiver or routing.default_team, not both: both say where alerts no "
-                             "route takes go")
-        return self
-
-    @model_validator(mode="after")
-    def _smtp_said_once(self):
-        given = self.global_.settings() if self.global_ is not None else {}
-        if self.smtp is not None:
-            both = [k for k in ("smtp_smarthost", "smtp_from", "smtp_auth_username", "smtp_auth_password_file",
-                                "smtp_require_tls") if k in given]
-            if both:
-                raise ValueError(f"routing.global.{both[0]} and routing.smtp both set the mail server's settings: "
-                                 "give them in one place")
         return self
 
     @model_validator(mode="after")

@@ -185,6 +185,8 @@ def integration(kind: str, item, defaults: bool) -> dict:
         for k, v in OBSGEN_DEFAULTS.get(kind, {}).items():
             if k not in given:
                 out[k] = v
+            elif isinstance(v, dict) and isinstance(given[k], dict):  # merged: what the spec gives wins
+                given[k] = {**v, **given[k]}
     out.update(given)
     if kind == "webhook" and item.credentials_file:
         http = dict(out.get("http_config") or {})
@@ -239,6 +241,8 @@ def config(model: Model) -> dict:
         smtp["smtp_require_tls"] = r.smtp.require_tls
         doc["global"].update(smtp)
     doc["templates"] = [TEMPLATE_GLOB, *r.templates]
+    if r.tracing is not None:
+        doc["tracing"] = r.tracing.settings()
     receivers = AlertmanagerTarget.receivers(model)
     doc["route"] = AlertmanagerTarget.route(model, {rc["name"] for rc in receivers})
     doc["inhibit_rules"] = [{
