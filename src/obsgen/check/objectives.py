@@ -143,7 +143,8 @@ class Explainer:
             # An exporter's series are the exporter's: a dashboard querying them shows this service.
             family = EXPORTER_PREFIXES.get(exporter, ()) if exporter else ()
             aspects = {
-                "owner": team is not None and any(has_channels(self.model, team, sev) for sev in naming.SEVERITIES),
+                "owner": team is not None and any(has_channels(self.model, team, sev) for sev in
+                                                                self.model.spec.routing.severity_names),
                 "scrape": s.scrape is not None or bool(s.probes),
                 "alerts": s.name in alerting,
                 "slo": bool(s.slos),

@@ -9,6 +9,7 @@ from obsgen.core.diagnostics import error
 from obsgen.core.regex import re2_problem
 from obsgen.core.routes import parse_matchers
 from obsgen.load.yaml import YMap, YSeq
+from obsgen.resolve.derived import alerts as derived_alerts
 from obsgen.resolve.routing_table import channels_for
 from obsgen.spec.integrations import GLOBAL, INTEGRATIONS, ONE_OF, REQUIRED
 from obsgen.spec.parse import did_you_mean, key_pos
@@ -78,19 +79,79 @@ class RoutingChecks(Context):
                         self.diags.append(error("OBS046", f"team {t.name!r} routes {sev} alerts to {ch}, "
                                                           f"but has no `{ch}` block", self.at("teams", i, "channels", sev)))
         self.own_routing(r)
+        self.severities_and_categories(r)
         with_email = [i for i, t in self.teams if t.email]
         if with_email and r.smtp is None:
             self.diags.append(error("OBS046", "teams have email channels, but routing.smtp is not set",
                                     key_pos(self.tree, ("teams", with_email[0], "email")),
                                     hint="set routing.smtp.smarthost and routing.smtp.from"))
 
+    def severities_and_categories(self, r) -> None:
+        """Every severity and category the spec uses is one routing.severities and
+        routing.categories define (a default they remove, or a misspelt name, routes nowhere)."""
+        sevs, cats = set(r.severity_names), set(r.category_names)
+
+        def sev(value, what: str, *loc, key: bool = False):
+            if value not in sevs:
+                self.diags.append(error(
+                    "OBS021", f"{what}: severity {value!r} is not defined in routing.severities",
+                    key_pos(self.tree, loc) if key else self.at(*loc),
+                    hint=did_you_mean(value, sorted(sevs)) or f"defined: {', '.join(r.severity_names)}"))
+
+        def cat(value, what: str, *loc):
+            if value is not None and value not in cats:
+                self.diags.append(error(
+                    "OBS021", f"{what}: category {value!r} is not defined in routing.categories",
+                    self.at(*loc), hint=did_you_mean(value, sorted(cats)) or
+                    f"defined: {', '.join(r.category_names)}; add it to routing.categories ({{}} for no settings)"))
+
+        for i, svc in self.svcs:
+            for j, a in enumerate(svc.alerts):
+                sev(a.severity, f"alert {a.name!r}", "services", i, "alerts", j, "severity")
+                cat(a.category, f"alert {a.name!r}", "services", i, "alerts", j, "category")
+            for j, slo in enumerate(svc.slos):
+                for tier in ("page", "ticket"):
+                    t = getattr(slo.alerting, tier)
+                    if t.enabled:
+                        sev(t.severity, f"SLO {slo.name!r} {tier} tier", "services", i, "slos", j, "alerting", tier,
+                            "severity")
+                    elif slo.alerting.budget_alerts:  # its budget alerts still take the tier's severity
+                        sev(t.severity, f"SLO {slo.name!r} budget alerts ({tier} tier's severity)", "services", i,
+                            "slos", j, "alerting", tier, "severity")
+                cat(slo.alerting.category, f"SLO {slo.name!r}", "services", i, "slos", j, "alerting", "category")
+            for j, probe in enumerate(svc.probes):
+                sev(probe.severity, f"probe {probe.name!r}", "services", i, "probes", j, "severity")
+            if svc.logs is not None and svc.logs.error_spike.enabled:
+                sev(svc.logs.error_spike.severity, f"service {svc.name!r} log error spike", "services", i, "logs",
+                    "error_spike", "severity")
+            for d in derived_alerts(svc, self.sections.get("logging")):  # what obsgen sets on the alerts it derives
+                where = f"the {d.spec.name} alert obsgen derives from {'.'.join(str(x) for x in d.origin)}"
+                if d.spec.name.endswith("CertExpiringSoon"):  # the others take a severity the spec gives
+                    sev(d.spec.severity, where, "services", i, *d.origin)
+                cat(d.spec.category, where, "services", i, *d.origin)
+        for i, t in self.teams:
+            for name in t.channels:
+                sev(name, f"team {t.name!r} channels", "teams", i, "channels", name, key=True)
+        for k, inh in enumerate(r.inhibit):
+            sev(inh.source_severity, "routing.inhibit", "routing", "inhibit", k, "source_severity")
+            for n, target in enumerate(inh.target_severity):
+                sev(target, "routing.inhibit", "routing", "inhibit", k, "target_severity", n)
+        objectives = self.sections["global"].objectives if self.sections.get("global") else None
+        for name in (objectives.time_to_notify if objectives else {}):
+            sev(name, "global.objectives.time_to_notify", "global", "objectives", "time_to_notify", name, key=True)
+        if r.default_team is not None and "warning" not in sevs:
+            self.diags.append(error("OBS021", "routing.default_team is notified through its warning channels, and "
+                                              "routing.severities has no warning", self.at("routing", "default_team"),
+                                    hint="keep the warning severity, or route what falls through with "
+                                         "routing.receiver"))
+
     def own_routing(self, r) -> None:
         """The spec's own receivers, routes and inhibit rules: names apart from the receivers obsgen
         builds, routes to receivers that exist, regexes Alertmanager (Go, RE2) accepts."""
         built = {naming.DEFAULT_RECEIVER} | {naming.receiver_name(t.name, sev) for _, t in self.teams
-                                             for sev in naming.SEVERITIES}
+                                             for sev in r.severity_names}
         existing = {naming.DEFAULT_RECEIVER} | {naming.receiver_name(t.name, sev) for _, t in self.teams
-                                                for sev in naming.SEVERITIES if channels_for(r, t, sev)}
+                                                for sev in r.severity_names if channels_for(r, t, sev)}
         for i, rc in enumerate(r.receivers):
             if rc.name in built:
                 self.diags.append(error("OBS020", f"receiver {rc.name!r} has the name of a receiver obsgen builds "

@@ -85,27 +85,86 @@ def _class_end(pattern: str, i: int) -> int:
     return i + 1
 
 
-_SAMPLE_STEPS = ((r"\\d\+|\[0-9\]\+|\\d\*|\[0-9\]\*|\\d", "1"), (r"\[a-z\]\+|\[a-z\]\*|\[a-zA-Z\]\+|\\w\+|\\w\*", "a"),
-                 (r"\.\+", "x"), (r"\.\*", ""), (r"\\S\+", "x"), (r"\[\^[^\]]*\]\+", "x"), (r"\(\?i\)", ""))
-
-
 def sample_of(pattern: str) -> str | None:
-    """A value the (anchored, Go/RE2) regex accepts, when a simple rewrite of it finds one: each
-    alternative with `.*` dropped, `.+` as `x`, digits as `1`, words as `a`, then unescaped.
-    Checked against the regex itself, so a wrong guess is None, never a value it refuses."""
-    import re
-
+    """A short value the (anchored, Go/RE2) regex accepts, or None: built from the regex's syntax
+    tree (the first branch of each alternation, the fewest repeats, a member of each class) and
+    checked against the regex itself, so a wrong guess is None, never a value it refuses."""
     try:
         compiled = go_regex(pattern)
     except Exception:  # noqa: BLE001 - a regex Alertmanager refuses has no sample
         return None
-    inner = pattern[1:-1] if pattern.startswith("(") and pattern.endswith(")") and pattern.count("(") == 1 \
-        else pattern
-    for alternative in (inner.split("|") + [inner]) if "(" not in inner else [inner]:
-        candidate = alternative.removeprefix("^").removesuffix("$")
-        for find, replace in _SAMPLE_STEPS:
-            candidate = re.sub(find, replace, candidate)
-        candidate = re.sub(r"\\(.)", r"\1", candidate).replace("?", "")
-        if compiled.fullmatch(candidate):
+    try:
+        import re._parser as sre_parse  # Python 3.11+
+    except ImportError:  # pragma: no cover
+        import sre_parse  # type: ignore[no-redef]
+    try:
+        tree = sre_parse.parse(pattern)
+        candidate = _sample(tree, sre_parse)
+    except Exception:  # noqa: BLE001 - syntax Python reads differently from Go: no sample
+        return None
+    return candidate if candidate is not None and compiled.fullmatch(candidate) else None
+
+
+_CATEGORY = {"CATEGORY_DIGIT": "1", "CATEGORY_NOT_DIGIT": "a", "CATEGORY_WORD": "a", "CATEGORY_NOT_WORD": "-",
+             "CATEGORY_SPACE": " ", "CATEGORY_NOT_SPACE": "x"}
+
+
+def _sample(tree, sre) -> str | None:
+    out = []
+    for op, arg in tree:
+        name = str(op)
+        if name == "LITERAL":
+            out.append(chr(arg))
+        elif name == "NOT_LITERAL":
+            out.append("x" if chr(arg) != "x" else "y")
+        elif name == "ANY":
+            out.append("x")
+        elif name == "IN":
+            out.append(_member(arg))
+        elif name == "BRANCH":
+            part = _sample(arg[1][0], sre)
+            if part is None:
+                return None
+            out.append(part)
+        elif name == "SUBPATTERN":
+            part = _sample(arg[-1], sre)
+            if part is None:
+                return None
+            out.append(part)
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            low, _high, body = arg
+            part = _sample(body, sre)
+            if part is None:
+                return None
+            out.append(part * low)
+        elif name == "AT":
+            continue
+        elif name == "CATEGORY":
+            out.append(_CATEGORY.get(str(arg), "x"))
+        else:
+            return None
+    return "".join(out)
+
+
+def _member(items) -> str:
+    """A character a class [...] accepts."""
+    negated = any(str(op) == "NEGATE" for op, _ in items)
+    if not negated:
+        op, arg = items[0]
+        if str(op) == "LITERAL":
+            return chr(arg)
+        if str(op) == "RANGE":
+            return chr(arg[0])
+        if str(op) == "CATEGORY":
+            return _CATEGORY.get(str(arg), "x")
+        return "x"
+    for candidate in "xa0-_Z":
+        refused = False
+        for op, arg in items:
+            if str(op) == "LITERAL" and chr(arg) == candidate:
+                refused = True
+            elif str(op) == "RANGE" and arg[0] <= ord(candidate) <= arg[1]:
+                refused = True
+        if not refused:
             return candidate
-    return None
+    return "x"

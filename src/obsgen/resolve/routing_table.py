@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 
-from obsgen.core import naming
 from obsgen.core.naming import DEFAULT_RECEIVER, receiver_name
 from obsgen.core.regex import sample_of
 from obsgen.core.routes import RoutingRow, match_routes, route_matchers
@@ -43,7 +42,7 @@ def expected_receivers(model: Model, team: str, severity: str, category: str) ->
     category's own team first (if it is another team with channels for the severity), then the
     alert's team, or the default receiver if that team has no channel for the severity."""
     out = []
-    cat = model.spec.routing.categories.get(category)  # type: ignore[call-overload]
+    cat = model.spec.routing.category(category)
     owner = cat.team if cat else None
     if owner and owner != team and owner in model.teams and has_channels(model, model.teams[owner], severity):
         out.append(receiver_name(owner, severity))
@@ -103,11 +102,12 @@ def expected(model: Model, labels: dict[str, str]) -> tuple[str, ...]:
         return tuple(out)
     team, sev, cat = labels.get("team", ""), labels.get("severity", ""), labels.get("category", "")
     t = model.teams.get(team)
-    if t is not None and sev in naming.SEVERITIES and any(has_channels(model, t, s) for s in naming.SEVERITIES):
+    sevs = routing.severity_names
+    if t is not None and sev in sevs and any(has_channels(model, t, s) for s in sevs):
         return tuple(out) + expected_receivers(model, team, sev, cat)
-    c = routing.categories.get(cat)  # type: ignore[call-overload]
+    c = routing.category(cat)
     owner = model.teams.get(c.team) if c and c.team else None
-    if owner is not None and owner.name != team and sev in naming.SEVERITIES and has_channels(model, owner, sev):
+    if owner is not None and owner.name != team and sev in sevs and has_channels(model, owner, sev):
         out.append(receiver_name(owner.name, sev))
     more, _ = _through([r for r in routing.routes if r.position == "last"], labels, root)
     return tuple(out + (more or [root]))
@@ -161,5 +161,6 @@ def routing_table(model: Model) -> list[RoutingRow]:
     naming's order), then one per route of the spec's own."""
     rows = [RoutingRow({"team": team, "severity": sev, "category": cat},
                        expected(model, {"team": team, "severity": sev, "category": cat}))
-            for team in sorted(model.teams) for sev in naming.SEVERITIES for cat in naming.CATEGORIES]
+            for team in sorted(model.teams) for sev in model.spec.routing.severity_names
+            for cat in model.spec.routing.category_names]
     return rows + custom_rows(model)

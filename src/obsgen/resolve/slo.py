@@ -40,7 +40,7 @@ WORKBOOK = (  # tier, fraction of the budget, long window, short window (seconds
     ("ticket", 0.10, 86400, 2 * 3600),
     ("ticket", 0.10, 3 * 86400, 6 * 3600),
 )
-BUDGET_ALERTS = ((0.5, "warning"), (0.9, "critical"))
+BUDGET_ALERTS = ((0.5, "ticket"), (0.9, "page"))  # at the severity of that tier (by default warning, critical)
 
 
 @dataclass(frozen=True)
@@ -262,8 +262,8 @@ def alert_rules(slo: SLO) -> list[dict]:
                                         "description": _describe_tier(slo, tier)}.items())),
         })
     if a.budget_alerts:
-        for spent, severity in BUDGET_ALERTS:
-            labels = {**common, "severity": severity, "slo_tier": "budget"}
+        for spent, tier in BUDGET_ALERTS:
+            labels = {**common, "severity": getattr(a, tier).severity, "slo_tier": "budget"}
             rules.append({
                 "alert": f"{slo.alert_base}ErrorBudget{int(spent * 100)}PercentSpent",
                 "expr": f"slo:period_error_budget_remaining:ratio{{{slo.selector()}}} <= {fmt_number(1 - spent)}",

@@ -253,6 +253,9 @@ DEFAULT_SEVERITIES = {
 }
 
 
+DEFAULT_CATEGORIES = ("infrastructure", "application", "business", "security")
+
+
 def _default_severities() -> dict:
     return {name: SeverityRouting(**fields) for name, fields in DEFAULT_SEVERITIES.items()}
 
@@ -278,16 +281,22 @@ class RoutingSpec(Spec):
         examples=["1h", "4h"])
     severities: dict[SeverityName, SeverityRouting] = Field(
         default_factory=_default_severities,
-        description="per severity: the channels teams are notified through, timing, and time intervals. Default: "
+        description="per severity: the channels teams are notified through, timing, and time intervals. The "
+                    "severities are critical, warning and info, and any other named here, in that order. Default: "
                     "critical to pagerduty and slack (group_wait 10s, repeat_interval 1h), warning to slack and "
                     "email, info to email (repeat_interval 24h). What a severity here sets replaces that field "
-                    "of its default, and the rest of the default stays (`channels: []` for none)",
+                    "of its default, and the rest of the default stays (`channels: []` for none); a default set "
+                    "to null is not a severity in this spec",
         examples=[{"critical": {"channels": ["pagerduty", "slack"], "group_wait": "5s", "repeat_interval": "5m"},
                    "warning": {"channels": ["slack", "email"]},
                    "info": {"channels": ["email"], "active_during": ["business-hours"]}}])
-    categories: dict[CategoryName, CategoryRouting] = Field(
-        default_factory=dict, description="per alert category: timing, time intervals, and a team also notified",
-        examples=[{"security": {"team": "security", "group_wait": "1m", "repeat_interval": "15m"}}])
+    categories: dict[CategoryName, CategoryRouting | None] = Field(
+        default_factory=dict, description="per alert category: timing, time intervals, and a team also notified. "
+                                          "The categories are infrastructure, application, business and security, "
+                                          "and any other named here (`{}` for one with no settings); a default "
+                                          "set to null is not a category in this spec",
+        examples=[{"security": {"team": "security", "group_wait": "1m", "repeat_interval": "15m"},
+                   "database": {"team": "dba"}, "business": None}])
     inhibit: list[InhibitSpec] = Field(
         default_factory=lambda: [InhibitSpec(source_severity="critical", target_severity=["warning"])],
         description="which firing alerts mute which others; default: critical mutes warning for the same "
@@ -357,8 +366,32 @@ class RoutingSpec(Spec):
         given = data["severities"]
         merged = {name: dict(fields) for name, fields in DEFAULT_SEVERITIES.items()}
         for name, fields in given.items():
+            if fields is None:
+                merged.pop(name, None)  # this spec has no such severity
+                continue
             merged[name] = {**merged.get(name, {}), **fields} if isinstance(fields, dict) else fields
         return {**data, "severities": merged}
+
+    @property
+    def severity_names(self) -> tuple[str, ...]:
+        """The severities this spec has: the defaults it keeps, then its own, in order."""
+        return tuple(self.severities)
+
+    @property
+    def category_names(self) -> tuple[str, ...]:
+        """The categories this spec has: the defaults it keeps, then its own, in order."""
+        kept = tuple(c for c in DEFAULT_CATEGORIES if not (c in self.categories and self.categories[c] is None))
+        return kept + tuple(c for c, cfg in self.categories.items() if c not in DEFAULT_CATEGORIES and cfg is not None)
+
+    def category(self, name: str | None) -> CategoryRouting | None:
+        """A category's settings, if it has any."""
+        return self.categories.get(name) if name else None
+
+    @model_validator(mode="after")
+    def _some_severity(self):
+        if not self.severities:
+            raise ValueError("routing.severities leaves no severity: alerts need at least one")
+        return self
 
     @model_validator(mode="after")
     def _receivers(self):

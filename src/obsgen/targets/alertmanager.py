@@ -282,7 +282,7 @@ class AlertmanagerTarget:
             default.update(integrations(model, model.teams[r.default_team], "warning"))
         out = [default] if root_receiver(model) == DEFAULT_RECEIVER or default_used(model) else []
         for team in model.teams.values():
-            for sev in naming.SEVERITIES:
+            for sev in r.severity_names:
                 body = integrations(model, team, sev)
                 if body:
                     out.append({"name": receiver_name(team.name, sev), **body})
@@ -293,9 +293,9 @@ class AlertmanagerTarget:
     @staticmethod
     def severity_routes(model: Model, team: str, receivers: set[str], category: str | None) -> list[dict]:
         r = model.spec.routing
-        cat = r.categories.get(category) if category else None  # type: ignore[call-overload]
+        cat = r.category(category)
         routes = []
-        for sev in naming.SEVERITIES:
+        for sev in r.severity_names:
             name = receiver_name(team, sev)
             if name not in receivers:
                 continue
@@ -307,9 +307,9 @@ class AlertmanagerTarget:
                 # an alert from elsewhere still routes right, with the severity's timing).
                 used = {a.spec.category for a in model.alerts if a.team == team and a.spec.severity == sev}
                 used |= {s.spec.alerting.category for s in model.slos if s.team == team and sev in (
-                    s.spec.alerting.page.severity, s.spec.alerting.ticket.severity, "warning", "critical")}
+                    s.spec.alerting.page.severity, s.spec.alerting.ticket.severity)}
                 for c_name, c_cfg in sorted(r.categories.items()):
-                    if c_name not in used:
+                    if c_name not in used or c_cfg is None:
                         continue
                     timing = {**merge_timing(sev_cfg, c_cfg), **interval_settings(sev_cfg, c_cfg)}
                     if timing != base:
@@ -325,13 +325,13 @@ class AlertmanagerTarget:
                       "group_interval": r.group_interval, "repeat_interval": r.repeat_interval}
         routes = []
         for c_name, c_cfg in sorted(r.categories.items()):
-            if c_cfg.team is None:
+            if c_cfg is None or c_cfg.team is None:
                 continue
             children = AlertmanagerTarget.severity_routes(model, c_cfg.team, receivers, c_name)
             if children:
                 # Only the severities this team has receivers for: anything else would fall to the
                 # parent route's (default) receiver and then continue to the owner's route anyway.
-                sevs = [sev for sev in naming.SEVERITIES if receiver_name(c_cfg.team, sev) in receivers]
+                sevs = [sev for sev in r.severity_names if receiver_name(c_cfg.team, sev) in receivers]
                 sev_matcher = matcher("severity", sevs[0]) if len(sevs) == 1 else matcher(
                     "severity", "|".join(sevs), "=~")
                 routes.append({"matchers": [matcher("category", c_name), matcher("team", c_cfg.team, "!="),

@@ -75,7 +75,7 @@ class RoutingTree:
                 self.categories[tuple(str(m) for m in matchers)] = category
         self.integrations = {rc["name"]: receiver_integrations(self.config, rc["name"])
                              for rc in self.config["receivers"]}
-        self.owners = {receiver_name(t, sev): t for t in model.teams for sev in naming.SEVERITIES}
+        self.owners = {receiver_name(t, sev): t for t in model.teams for sev in model.spec.routing.severity_names}
         self.default = model.spec.routing.default_team
         self._memo: dict[tuple, tuple[tuple[RouteHit, ...], tuple[str, ...]]] = {}
 
@@ -230,7 +230,7 @@ def team_channels(alerts: list[Sent], routes: RoutingTree, parsed: Parsed, at) -
     out = []
     received = {r for a in alerts for r in a.receivers}
     for i, t in parsed.items["teams"]:
-        for sev in naming.SEVERITIES:
+        for sev in routes.model.spec.routing.severity_names:
             name = receiver_name(t.name, sev)
             if sev not in t.channels or name not in routes.integrations or name in received:
                 continue
@@ -258,7 +258,7 @@ def obs062(alerts: list[Sent], routes: RoutingTree, parsed: Parsed, model: Model
             yield r.receiver
             yield from named(r.routes)
     reached |= {routes.owner(r) for r in named(model.spec.routing.routes) if r}
-    categories = {c: cfg.team for c, cfg in model.spec.routing.categories.items() if cfg.team}
+    categories = {c: cfg.team for c, cfg in model.spec.routing.categories.items() if cfg and cfg.team}
     for i, t in parsed.items["teams"]:
         have = [ch for ch in naming.CHANNELS if getattr(t, ch, None) is not None]
         if not have or t.name in reached or ("teams", i) in explained:
@@ -266,7 +266,7 @@ def obs062(alerts: list[Sent], routes: RoutingTree, parsed: Parsed, model: Model
         if t.name == routes.default and routes.notifies(DEFAULT_RECEIVER):
             continue  # the default receiver notifies it of whatever falls through, now or later
         sent = sorted({a.severity for a in alerts if a.team == t.name or (
-            a.category is not None and categories.get(a.category) == t.name)}, key=naming.SEVERITIES.index)
+            a.category is not None and categories.get(a.category) == t.name)}, key=model.spec.routing.severity_names.index)
         message = f"team {t.name!r} has notification channels ({', '.join(have)}), but no alert reaches them: "
         if sent:
             message += (f"the alerts meant for it are {' and '.join(sent)}, and it lists none of its channels for "

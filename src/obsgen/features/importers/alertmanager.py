@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from obsgen.core.diagnostics import Diagnostic, Pos, describe, error, has_errors, normalise, warning
+from obsgen.core.regex import re2_problem
 from obsgen.core.routes import Matcher, match_routes, parse_matchers, route_matchers
 from obsgen.core.serialise import to_commented_yaml
 from obsgen.features.importers.common import NOT_EXPRESSIBLE, Ctx, input_files, read_documents
@@ -63,9 +64,10 @@ def import_alertmanager(paths: list[Path]) -> tuple[str | None, list[Diagnostic]
     ctx = Ctx("Alertmanager")
     found: list[tuple[YMap, str]] = []
     files = []
+    texts: dict[str, list[str]] = {}  # each input's lines, for scalars Alertmanager reads as written
     for path, shown in input_files(paths, ctx):
         files.append(shown)
-        found += _configs_in(path, shown, ctx)
+        found += _configs_in(path, shown, ctx, texts)
     if has_errors(ctx.diags):
         return None, normalise(ctx.diags)
     if not found:
@@ -78,7 +80,7 @@ def import_alertmanager(paths: list[Path]) -> tuple[str | None, list[Diagnostic]
                                found[1][0].pos, hint="import one configuration at a time"))
         return None, normalise(ctx.diags)
     tree, where = found[0]
-    conv = _Config(tree, ctx)
+    conv = _Config(tree, ctx, texts)
     routing = conv.convert()
     if routing is None or has_errors(ctx.diags):
         return None, normalise(ctx.diags)
@@ -91,19 +93,21 @@ def import_alertmanager(paths: list[Path]) -> tuple[str | None, list[Diagnostic]
     if ctx.notes:
         header += ["", "Notes:"] + [f"- {n}" for n in ctx.notes]
     text = to_commented_yaml({"apiVersion": "obsgen/v1", "routing": routing}, "\n".join(header))
-    _self_check(text, plain(tree), ctx)
+    _self_check(text, conv.as_read(), ctx)
     return (None if has_errors(ctx.diags) else text), normalise(ctx.diags)
 
 
 # ----------------------------------------------------------------------------- reading
 
-def _configs_in(path: Path, shown: str, ctx: Ctx) -> list[tuple[YMap, str]]:
+def _configs_in(path: Path, shown: str, ctx: Ctx, texts: dict[str, list[str]]) -> list[tuple[YMap, str]]:
     docs, diags = read_documents(path, shown)
     ctx.diags += diags
+    if docs:
+        texts[shown] = path.read_text(encoding="utf-8-sig").splitlines()
     out = []
     for doc in docs:
         if doc.get("kind") in ("Secret", "ConfigMap"):
-            out += _from_resource(doc, shown, ctx)
+            out += _from_resource(doc, shown, ctx, texts)
         elif "route" in doc or "receivers" in doc:
             out.append((doc, shown))
         elif doc.get("kind") == "AlertmanagerConfig":
@@ -113,11 +117,12 @@ def _configs_in(path: Path, shown: str, ctx: Ctx) -> list[tuple[YMap, str]]:
     return out
 
 
-def _from_resource(doc: YMap, shown: str, ctx: Ctx) -> list[tuple[YMap, str]]:
+def _from_resource(doc: YMap, shown: str, ctx: Ctx, texts: dict[str, list[str]]) -> list[tuple[YMap, str]]:
     """The configuration a Secret (stringData, or base64 data) or a ConfigMap holds: the key
     `alertmanager.yaml` (or .yml), else the one YAML key whose text is an Alertmanager config."""
     secret = doc.get("kind") == "Secret"
     found: list[tuple[YMap, str]] = []
+    broken = False
     for field, encoded in (("stringData", False), ("data", secret)):
         block = doc.get(field)
         if not isinstance(block, YMap):
@@ -132,8 +137,10 @@ def _from_resource(doc: YMap, shown: str, ctx: Ctx) -> list[tuple[YMap, str]]:
                     text = base64.b64decode(text.replace("\n", ""), validate=True).decode("utf-8")
                 except (binascii.Error, UnicodeDecodeError):
                     ctx.invalid(f"{field}.{key}: not base64-encoded UTF-8 text", block.val_pos.get(key, doc.pos))
+                    broken = True
                     continue
             tree, diags = load_text(text, name)
+            texts[name] = text.splitlines()
             named = str(key).startswith("alertmanager.")
             if isinstance(tree, YMap) and ("route" in tree or "receivers" in tree):
                 ctx.diags += diags
@@ -144,7 +151,7 @@ def _from_resource(doc: YMap, shown: str, ctx: Ctx) -> list[tuple[YMap, str]]:
                 ctx.diags += diags
         if found:
             return found
-    if secret:
+    if secret and not broken:
         ctx.invalid(f"a {doc.get('kind')} without an Alertmanager configuration (an `alertmanager.yaml` key in "
                     "stringData or data)", doc.pos)
     return []
@@ -168,13 +175,36 @@ def _version(v: tuple[int, int]) -> str:
 
 # ----------------------------------------------------------------------------- converting
 
+_PLAIN_END = re.compile(r"\s+#|\s*$")
+
+
 class _Config:
-    def __init__(self, tree: YMap, ctx: Ctx):
-        self.tree, self.ctx = tree, ctx
+    def __init__(self, tree: YMap, ctx: Ctx, texts: dict[str, list[str]]):
+        self.tree, self.ctx, self.texts = tree, ctx, texts
         self.needed = _OLDEST
         self.why = ""
         self.secret_files: list[tuple[str, str]] = []
         self.taken: set[str] = set()
+        self.receiver_names: set[str] = set()
+        self.interval_names: set[str] = set()
+
+    def text(self, value: Any, pos: Pos) -> str:
+        """A scalar as Alertmanager reads it into a text setting: as written (`true`, `1.10`, `007`
+        stay so), where YAML typed it."""
+        if isinstance(value, str):
+            return value
+        lines = self.texts.get(pos.file)
+        if value is not None and lines and pos.line and 0 < pos.line <= len(lines):
+            rest = lines[pos.line - 1][pos.col - 1:]
+            end = _PLAIN_END.search(rest)
+            raw = rest[:end.start()] if end else rest
+            for stop in (",", "}", "]"):  # a flow collection's item ends there
+                if stop in raw:
+                    raw = raw[:raw.index(stop)]
+            raw = raw.strip()
+            if raw:
+                return raw
+        return "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
 
     def need(self, version: tuple[int, int] | None, why: str = "") -> None:
         if version and version > self.needed:
@@ -222,8 +252,9 @@ class _Config:
             self.ctx.invalid("route: required (the root route, with its receiver)", t.pos)
             return None
         receivers = self.receivers()
-        root = self.root(route, {r["name"] for r in receivers})
         intervals = self.intervals()
+        self.receiver_names, self.interval_names = {r["name"] for r in receivers}, set(intervals)
+        root = self.root(route, self.receiver_names)
         inhibit = self.inhibit()
         g = self.global_()
         tracing = self.mapping(t.get("tracing"), _pos(t, "tracing"), "tracing")
@@ -253,6 +284,33 @@ class _Config:
             self.ctx.note(f"routing.alertmanager_version is {_version(self.needed)}: the oldest Alertmanager with "
                           f"every setting used ({self.why} needs it)")
         return out
+
+    def as_read(self) -> dict:
+        """The input as Alertmanager reads it: legacy match values as written (for `equivalent`)."""
+        def fix(m: YMap, prefixes: tuple[str, ...]) -> dict:
+            out = plain(m)
+            for prefix in prefixes:
+                for key in (f"{prefix}match", f"{prefix}match_re"):
+                    block = m.get(key)
+                    if isinstance(block, YMap):
+                        out[key] = {str(k): self.text(v, block.val_pos.get(k, block.pos)) for k, v in block.items()
+                                    if v is not None}
+            return out
+
+        def route(m: YMap) -> dict:
+            out = fix(m, ("",))
+            children = m.get("routes")
+            if isinstance(children, YSeq):
+                out["routes"] = [route(c) if isinstance(c, YMap) else plain(c) for c in children]
+            return out
+        doc = plain(self.tree)
+        if isinstance(self.tree.get("route"), YMap):
+            doc["route"] = route(self.tree["route"])
+        rules = self.tree.get("inhibit_rules")
+        if isinstance(rules, YSeq):
+            doc["inhibit_rules"] = [fix(r, ("source_", "target_")) if isinstance(r, YMap) else plain(r)
+                                    for r in rules]
+        return doc
 
     # -- routes
 
@@ -298,17 +356,30 @@ class _Config:
             else:
                 for i, (text, pos) in enumerate(zip(items, items.item_pos)):
                     try:
-                        out += [str(x) for x in parse_matchers(str(text))]
+                        found = parse_matchers(str(text))
                     except ValueError as exc:
                         self.ctx.invalid(f"{where}{prefix}matchers[{i}]: {exc}", pos)
+                        continue
+                    for one in found:
+                        self.regex_ok(one, f"{where}{prefix}matchers[{i}]", pos)
+                    out += [str(x) for x in found]
         for key, op in ((f"{prefix}match", "="), (f"{prefix}match_re", "=~")):
             block = self.mapping(m.get(key), _pos(m, key), f"{where}{key}")
             for label, value in (block or {}).items():
+                vpos = block.val_pos.get(label, block.pos)
                 if value is None:
-                    self.ctx.invalid(f"{where}{key}.{label}: no value", block.val_pos.get(label, block.pos))
+                    self.ctx.invalid(f"{where}{key}.{label}: no value", vpos)
                     continue
-                out.append(str(Matcher(str(label), op, str(value))))
+                legacy = Matcher(str(label), op, self.text(value, vpos))
+                self.regex_ok(legacy, f"{where}{key}.{label}", vpos)
+                out.append(str(legacy))
         return list(dict.fromkeys(out))
+
+    def regex_ok(self, m: Matcher, where: str, pos: Pos) -> None:
+        problem = re2_problem(m.value) if m.op in ("=~", "!~") else None
+        if problem:
+            self.ctx.invalid(f"{where}: {m} is not a regular expression Alertmanager (Go, RE2) accepts: {problem}",
+                             pos)
 
     def route(self, route: YMap, where: str) -> dict:
         self.unknown(route, ROUTE_KEYS, where)
@@ -318,6 +389,9 @@ class _Config:
             out["matchers"] = found
         if route.get("receiver") is not None:
             out["receiver"] = str(route.get("receiver"))
+            if out["receiver"] not in self.receiver_names:
+                self.ctx.invalid(f"{where}receiver: no receiver named {out['receiver']!r}", _pos(route, "receiver"),
+                                 hint=did_you_mean(out["receiver"], sorted(self.receiver_names)))
         if route.get("continue") is True:
             out["continue"] = True
         group_by = self.group_by(route, where)
@@ -330,6 +404,10 @@ class _Config:
             names = route.get(key)
             if isinstance(names, YSeq) and names:
                 out[ours] = [str(x) for x in names]
+                for n, (name, npos) in enumerate(zip(out[ours], names.item_pos)):
+                    if name not in self.interval_names:
+                        self.ctx.invalid(f"{where}{key}[{n}]: no time interval named {name!r}", npos,
+                                         hint=did_you_mean(name, sorted(self.interval_names)))
                 if key == "active_time_intervals":
                     self.need((0, 24), "active_time_intervals")
         children = [self.route(child, f"{where}routes[{i}].") for i, child in self.items(route, "routes", where)]
@@ -411,6 +489,8 @@ class _Config:
                 self.need(fields[setting][1], f"{key} {setting}")
             if isinstance(value, (YMap, YSeq)):
                 value = self.nested(value, f"{where}{setting}", owner, pos)
+            elif setting in fields and fields[setting][0] == "S":
+                value = self.text(value, pos)
             out[setting] = plain(value)
         return out
 
