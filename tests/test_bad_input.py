@@ -342,7 +342,12 @@ def test_an_environment_overriding_a_misspelt_service_suggests_the_defined_servi
 
 def test_a_bad_enum_value_lists_the_allowed_values():
     d = _diag(BY_NAME["bad-enum"], "OBS011")
-    assert all(word in d.message for word in ("critical", "warning", "info"))
+    assert all(word in d.message for word in ("endpoints", "endpointslice", "pod", "node"))
+
+
+def test_a_misspelt_severity_suggests_the_defined_one():
+    d = _diag(BY_NAME["undefined-severity"], "OBS021")
+    assert "'critcal'" in d.message and d.hint == "did you mean `critical`?"
 
 
 def test_a_bad_duration_says_what_a_duration_looks_like():
