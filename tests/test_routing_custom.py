@@ -279,3 +279,26 @@ environments:
     assert {r["name"] for r in prod["receivers"]} == {r["name"] for r in staging["receivers"]}
     assert {r["name"]: r for r in staging["receivers"]}["watchdog"]["webhook_configs"][0]["url"].endswith(
         "obsgen-watchdog")
+
+
+def test_a_route_that_takes_an_alert_with_continue_is_no_fall_through_to_the_root():
+    text = ("apiVersion: obsgen/v1\nrouting:\n  receiver: root\n  receivers: [{name: root}, {name: chat}]\n"
+            "  routes:\n    - {matchers: ['namespace=~\"kube-.*\"'], receiver: chat, continue: true}\n")
+    model = project(text).models[0]
+    assert expected(model, {"namespace": "kube-system"}) == ("chat",)  # as Alertmanager: not also `root`
+    assert expected(model, {"namespace": "default"}) == ("root",)
+
+
+@pytest.mark.tools
+@pytest.mark.skipif(not (shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")),
+                    reason="needs prometheus-alertmanager (apt-get install prometheus-alertmanager)")
+def test_a_drill_on_receivers_of_every_kind_passes_with_what_it_cannot_capture_named():
+    from obsgen.features.drill.drill import environment_files, format_report, run_drill
+
+    spec = (Path(__file__).parent / "golden" / "routing-receivers" / "specs" / "routing.yaml").read_text()
+    report = run_drill(environment_files(generate(load_texts({"routing.yaml": spec})), "default"), timeout=60)
+    assert report.ok, format_report(report)
+    notes = " ".join(report.notes)
+    assert "opsgenie_configs removed" in notes and "sns_configs removed" in notes
+    by_name = {a.labels.get("alertname"): a for a in report.alerts}
+    assert dict(by_name["Watchdog"].reached) == {"deadmansswitch": ["webhook(hc-ping.example.org)"]}

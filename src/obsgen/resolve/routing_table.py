@@ -110,7 +110,7 @@ def expected(model: Model, labels: dict[str, str]) -> tuple[str, ...]:
     if owner is not None and owner.name != team and sev in sevs and has_channels(model, owner, sev):
         out.append(receiver_name(owner.name, sev))
     more, _ = _through([r for r in routing.routes if r.position == "last"], labels, root)
-    return tuple(out + (more or [root]))
+    return tuple(out + (more or ([] if out else [root])))  # a route that took it (continue or not) is no fall-through
 
 
 _LITERAL = re.compile(r"^[A-Za-z0-9_.:/@ -]+$")
