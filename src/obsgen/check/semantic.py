@@ -7,6 +7,7 @@ from obsgen.check.logging import LoggingChecks
 from obsgen.check.operator import OperatorChecks
 from obsgen.check.references import ReferenceChecks
 from obsgen.check.routing import RoutingChecks
+from obsgen.check.scraping import ScrapingChecks
 from obsgen.check.services import ServiceChecks
 from obsgen.check.sharding import ShardingChecks
 from obsgen.check.slos import SLOChecks
@@ -18,7 +19,7 @@ from obsgen.resolve.slo import dashboard_uid
 
 
 class Checker(ReferenceChecks, ServiceChecks, SLOChecks, DashboardChecks, RoutingChecks, TracingChecks, LoggingChecks,
-              OperatorChecks, ShardingChecks, Context):
+              OperatorChecks, ShardingChecks, ScrapingChecks, Context):
     """Checks across objects: names, references and expressions from the merged tree, the checks that
     need defaults from what parsed. List items keep their index in the merged tree."""
 
@@ -42,4 +43,5 @@ class Checker(ReferenceChecks, ServiceChecks, SLOChecks, DashboardChecks, Routin
         self.logging()
         self.operator()
         self.sharding()
+        self.scraping()
         return self.diags

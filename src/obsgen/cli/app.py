@@ -305,8 +305,8 @@ def route(labels: Annotated[list[str], typer.Argument(help="LABEL=VALUE pairs of
         print(f"{hit['receiver']}: {', '.join(hit['integrations']) or '(no integrations)'}")
 
 
-import_app = typer.Typer(help="Turn other tools' SLO files, rule files, Grafana dashboards and Alertmanager "
-                              "configurations into an obsgen spec "
+import_app = typer.Typer(help="Turn other tools' SLO files, rule files, Grafana dashboards, Alertmanager "
+                              "configurations and prometheus.yml into an obsgen spec "
                               "(printed, or written with -o).",
                          no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(import_app, name="import")
@@ -329,6 +329,7 @@ def _import(kind: str, files: list[Path], output: Path | None, team: str | None,
         import_alertmanager,
         import_grafana,
         import_openslo,
+        import_prometheus,
         import_rules,
         import_sloth,
     )
@@ -337,6 +338,8 @@ def _import(kind: str, files: list[Path], output: Path | None, team: str | None,
         text, diags = import_grafana(files)
     elif kind == "alertmanager":
         text, diags = import_alertmanager(files)
+    elif kind == "prometheus":
+        text, diags = import_prometheus(files, team=team or "imported")
     else:
         importer = {"sloth": import_sloth, "openslo": import_openslo, "rules": import_rules}[kind]
         text, diags = importer(files, team=team, **options)
@@ -399,6 +402,19 @@ def import_grafana_cmd(files: ImportFiles, output: OutOpt = None) -> None:
       obsgen import grafana dashboards/ -o specs/dashboards.yaml
     """
     _import("grafana", files, output, None)
+
+
+@import_app.command("prometheus")
+def import_prometheus_cmd(files: ImportFiles, output: OutOpt = None, team: TeamOpt = "imported") -> None:
+    """A prometheus.yml: a service per scrape job (discovery, relabelling, auth and settings under
+    Prometheus' names), the global settings, Alertmanagers, remote write and read. Literal secrets
+    become *_file references (OBS081). The result is built and compared with the input before it
+    is written.
+
+    Example:\n
+      obsgen import prometheus prometheus.yml -o specs/scraping.yaml
+    """
+    _import("prometheus", files, output, team)
 
 
 @import_app.command("alertmanager")

@@ -92,6 +92,9 @@ REGISTRY: dict[str, Code] = {
     "OBS072": _w("check", "panel positions Grafana would rearrange (outside their row, overlapping)"),
     "OBS073": _w("check", "a dashboard panel with no query on a Prometheus or Loki datasource (it shows no data)"),
     "OBS080": _e("check", "setting needs a newer Alertmanager than the spec targets"),
+    "OBS082": _e("check", "setting the targeted Prometheus does not have (global.prometheus_version)"),
+    "OBS083": _w("check", "TLS certificate verification turned off (insecure_skip_verify)"),
+    "OBS084": _w("check", "an escape hatch: Prometheus settings written as given, unchecked by obsgen"),
     "OBS081": _w("import", "a literal secret imported as a file reference (put the value in that file)"),
 }
 # Lint errors (OBS053, OBS055) and the coverage objective can be silenced on their object too.

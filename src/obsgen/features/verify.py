@@ -29,7 +29,7 @@ INSTALL_HINT = (
     "install them with `apt-get install prometheus prometheus-alertmanager` (Debian/Ubuntu: they bring "
     "promtool, prometheus, amtool and prometheus-alertmanager), or put the binaries from the Prometheus "
     "and Alertmanager release archives on PATH")
-_NO_K8S_SD = re.compile(r"field kubernetes_sd_configs not found")
+_NO_SD = re.compile(r"field (\w+_sd_configs) not found")
 
 
 @dataclass(frozen=True)
@@ -214,25 +214,27 @@ def check_prometheus_config(config: Path, name: str, promtool: str) -> CheckResu
     # --syntax-only: the secret files it names (CA, tokens) live on the Prometheus server, not
     # here; the rule files are checked on their own with `promtool check rules`.
     ok, out = _run([promtool, "check", "config", "--syntax-only", str(config)])
-    if ok or not _NO_K8S_SD.search(out):
+    missing = set(_NO_SD.findall(out))
+    if ok or not missing:
         return CheckResult(name, "promtool check config", ok, "" if ok else out)
-    # This promtool was built without Kubernetes service discovery (Debian's is). Check the rest
-    # with promtool and the Kubernetes jobs with our own structural rules, and say so.
+    # This promtool was built without some service discoveries (Debian's lacks Kubernetes, Linode,
+    # Nomad...). Check the rest with promtool and those jobs with our own structural rules, and say so.
     try:
         doc = read_yaml(config.read_text(encoding="utf-8"), name)
         jobs = [j for j in doc.get("scrape_configs") or [] if isinstance(j, dict)]
     except (OSError, ValueError, AttributeError) as exc:
         return CheckResult(name, "promtool check config", False, f"not readable: {exc}")
-    k8s = [j for j in jobs if "kubernetes_sd_configs" in j]
-    doc["scrape_configs"] = [j for j in jobs if "kubernetes_sd_configs" not in j]
+    k8s = [j for j in jobs if any(key in j for key in missing)]
+    doc["scrape_configs"] = [j for j in jobs if not any(key in j for key in missing)]
     doc["rule_files"] = [str(config.parent / f) for f in doc.get("rule_files") or []]
     with tempfile.TemporaryDirectory(prefix="obsgen-check-") as tmp:
         stripped = Path(tmp) / "prometheus.yml"
         stripped.write_text(to_yaml(doc), encoding="utf-8")
         ok, out = _run([promtool, "check", "config", "--syntax-only", str(stripped)])
     problems = [p for j in k8s for p in kubernetes_job_problems(j)]
-    note = (f"{len(k8s)} job(s) with kubernetes_sd_configs ({', '.join(j['job_name'] for j in k8s)}) were checked "
-            f"structurally only: this promtool is built without Kubernetes service discovery")
+    kinds = ", ".join(sorted(missing))
+    note = (f"{len(k8s)} job(s) with {kinds} ({', '.join(j['job_name'] for j in k8s)}) were checked "
+            f"structurally only: this promtool is built without that service discovery")
     detail = "\n".join(([] if ok else [out]) + problems)
     return CheckResult(name, "promtool check config", ok and not problems, detail, note)
 

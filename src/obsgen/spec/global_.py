@@ -1,10 +1,13 @@
 """`global`: intervals, external labels, Alertmanagers, retention, the datasource, objectives."""
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from obsgen.core import naming
 from obsgen.spec.base import Duration, Finite, LabelName, PositiveDuration, SeverityName, Spec, _regex
+from obsgen.spec.integrations import nested_secret
+from obsgen.spec.scraping import RelabelRule, RemoteReadSpec, RemoteWriteSpec, ScrapeDefaults
 
 
 class Retention(Spec):
@@ -99,6 +102,55 @@ class GlobalSpec(Spec):
         "service", description="how alert rule files are split: one file per service "
                                "(prometheus/rules/<service>.rules.yml), or one per owning team, holding a rule "
                                "group for each of the team's services")
+
+    prometheus_version: Annotated[str, Field(pattern=r"^\d+\.\d+$")] = Field(
+        "2.42", description="the Prometheus version (major.minor) prometheus.yml is written for: settings it does "
+                            "not have are refused (OBS082). Default: Debian's prometheus package",
+        examples=["2.42", "2.53", "3.5"])
+    scrape_defaults: ScrapeDefaults | None = Field(  # type: ignore[valid-type]
+        None, description="the global block's other scrape settings (limits, protocols, query log), under "
+                          "Prometheus' names", examples=[{"sample_limit": 100000, "body_size_limit": "50MB"}])
+    remote_write: list[RemoteWriteSpec] = Field(  # type: ignore[valid-type]
+        default_factory=list, description="remote write endpoints, each with its queue, metadata, relabelling and "
+                                          "auth (files only); besides the mimir target's own",
+        examples=[[{"url": "https://metrics.example.org/api/v1/push",
+                    "basic_auth": {"username": "prod", "password_file": "/etc/prometheus/secrets/remote-write"},
+                    "queue_config": {"max_samples_per_send": 2000},
+                    "write_relabel_configs": [{"source_labels": ["__name__"], "regex": "go_.*", "action": "drop"}]}]])
+    remote_read: list[RemoteReadSpec] = Field(  # type: ignore[valid-type]
+        default_factory=list, description="remote read endpoints",
+        examples=[[{"url": "https://metrics.example.org/api/v1/read", "read_recent": False}]])
+    alertmanager_configs: list[dict[str, Any]] = Field(
+        default_factory=list, description="Alertmanagers found some other way than `alertmanagers` (Kubernetes "
+                                          "discovery, a path prefix, TLS), as Prometheus' alerting.alertmanagers "
+                                          "entries; written after those of `alertmanagers`; secrets only as files",
+        examples=[[{"kubernetes_sd_configs": [{"role": "pod"}], "relabel_configs": [
+            {"source_labels": ["__meta_kubernetes_pod_label_app"], "regex": "alertmanager", "action": "keep"}]}]])
+    alert_relabel_configs: list[RelabelRule] = Field(
+        default_factory=list, description="relabelling of the alerts Prometheus sends",
+        examples=[[{"regex": "replica", "action": "labeldrop"}]])
+    self_monitoring: bool = Field(
+        False, description="also scrape the monitoring itself: Prometheus (localhost:9090), the Alertmanagers of "
+                           "`alertmanagers`, and the blackbox exporter when probes use it")
+    extra_scrape_jobs: list[dict[str, Any]] = Field(
+        default_factory=list, description="an escape hatch: whole scrape jobs obsgen does not model, added to "
+                                          "prometheus.yml as given (each reported; promtool still checks them)",
+        examples=[[{"job_name": "federate", "metrics_path": "/federate", "honor_labels": True,
+                    "params": {"match[]": ['{job="node"}']}, "static_configs": [{"targets": ["dc2:9090"]}]}]])
+    prometheus_extra: dict[str, Any] = Field(
+        default_factory=dict, description="an escape hatch: top-level prometheus.yml sections obsgen does not "
+                                          "model (storage, tracing, otlp, runtime), written as given (reported)",
+        examples=[{"storage": {"tsdb": {"out_of_order_time_window": "30m"}}}])
+
+    @model_validator(mode="after")
+    def _no_literal_secrets(self):
+        for name in ("alertmanager_configs", "extra_scrape_jobs", "prometheus_extra"):
+            found = nested_secret({name: getattr(self, name)})
+            if found:
+                where, use = found
+                raise PydanticCustomError("literal_secret", "{where} is a secret: {fix}", {
+                    "where": where, "fix": f"put it in a file and write {use}" if use else "obsgen never writes it"})
+        return self
 
     @model_validator(mode="after")
     def _timeout_within_interval(self):

@@ -1,7 +1,7 @@
 """`services`: scrape job, metric catalog, alerts, recording rules, logs, instrumentation."""
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, create_model, model_validator
 
 from obsgen.core import naming
 from obsgen.spec.base import (
@@ -117,7 +117,7 @@ class ExporterScrape(Spec):
         return self
 
 
-class ScrapeSpec(Spec):
+class _ScrapeShort(Spec):
     static: list[Annotated[str, Field(pattern=r"^[^\s/]+(:\d+)?$")]] | None = Field(
         None, description="fixed targets, host[:port] each (static_configs; no port: the scheme's). Give exactly "
                           "one of static, kubernetes and exporter", examples=[["api-1:8000", "api-2:8000"]])
@@ -154,12 +154,15 @@ class ScrapeSpec(Spec):
     def _exactly_one(self):
         # Where the targets are: static, kubernetes, or the exporter's own `targets`. `exporter`
         # also says what they are (its catalog and defaults), so it goes with kubernetes discovery.
+        # Prometheus' own discovery lists (static_configs, <kind>_sd_configs) may join the first.
         where = [k for k in ("static", "kubernetes") if getattr(self, k) is not None]
         if self.exporter is not None and self.exporter.targets is not None:
             where.append("exporter.targets")
-        if len(where) != 1:
+        raw = [k for k in (self.model_fields_set or ()) if k == "static_configs" or k.endswith("_sd_configs")]
+        if len(where) > 1 or (not where and not raw):
             raise ValueError("say where the targets are with exactly one of `static`, `kubernetes` or "
-                             "`exporter.targets`" + (f" (this job has {' and '.join(where)})" if where else ""))
+                             "`exporter.targets`, or with Prometheus' static_configs or <kind>_sd_configs"
+                             + (f" (this job has {' and '.join(where)})" if where else ""))
         if self.exporter is not None and self.exporter.kind == "blackbox" and self.kubernetes is not None:
             raise ValueError("a blackbox exporter job sends every probe through one exporter: give "
                              "`exporter.targets`, not `kubernetes`")
@@ -167,6 +170,51 @@ class ScrapeSpec(Spec):
                 naming.duration_seconds(self.timeout) > naming.duration_seconds(self.interval)):
             raise ValueError("timeout must not be longer than interval")
         return self
+
+
+def _scrape_model():
+    from obsgen.spec.scraping import DISCOVERY, HTTP, SCRAPE, SD_MODELS, RelabelRule, StaticGroup, _fields, _refused
+
+    fields: dict = {}
+    fields.update(_fields(SCRAPE, "this job"))
+    fields.update({k: v for k, v in _fields(HTTP, "this job").items() if k != "bearer_token_file"})
+    fields["bearer_token"] = _refused("bearer_token", "bearer_token_file")
+    fields["static_configs"] = (list[StaticGroup], Field(
+        default_factory=list, description="Prometheus' static_configs: groups of targets, each with labels of its "
+                                          "own (besides, or instead of, `static`)",
+        examples=[[{"targets": ["api-1:8000"], "labels": {"zone": "a"}}]]))
+    for kind, (since, *_rest) in DISCOVERY.items():
+        needs = f" (needs global.prometheus_version {since[0]}.{since[1]} or later)" if since else ""
+        fields[f"{kind}_sd_configs"] = (list[SD_MODELS[kind]], Field(
+            default_factory=list, description=f"Prometheus' {kind} service discovery{needs}: its settings under "
+                                              "Prometheus' names; secrets only as files",
+            examples=[[_SD_EXAMPLES.get(kind) or ({"servers": ["zk-1:2181"], "paths": ["/monitoring"]}
+                                                  if kind in ("serverset", "nerve") else {"refresh_interval": "1m"})]]))
+    fields["relabel_configs"] = (list[RelabelRule], Field(
+        default_factory=list, description="relabelling of the discovered targets, after obsgen's own (the "
+                                          "selection and labels of `kubernetes`, an exporter's address)",
+        examples=[[{"source_labels": ["__meta_kubernetes_pod_label_app"], "target_label": "app"},
+                   {"source_labels": ["__meta_kubernetes_namespace"], "regex": "kube-.*", "action": "drop"}]]))
+    fields["metric_relabel_configs"] = (list[RelabelRule], Field(
+        default_factory=list, description="relabelling of the scraped series (drop expensive ones before they "
+                                          "are stored)",
+        examples=[[{"source_labels": ["__name__"], "regex": "go_gc_.*", "action": "drop"}]]))
+    fields["extra"] = (dict[str, Any], Field(
+        default_factory=dict, description="an escape hatch: settings obsgen does not model, added to the "
+                                          "generated job as given (each reported; promtool still checks them); "
+                                          "a setting obsgen writes itself cannot be given here",
+        examples=[{"some_future_setting": True}]))
+    return create_model("ScrapeSpec", __base__=_ScrapeShort, __doc__="A service's scrape job.", **fields)
+
+
+_SD_EXAMPLES = {"file": {"files": ["/etc/prometheus/targets/*.json"]},
+                "http": {"url": "http://inventory.example.org/targets"},
+                "dns": {"names": ["_metrics._tcp.api.example.org"]},
+                "kubernetes": {"role": "pod", "namespaces": {"names": ["trading"]}},
+                "consul": {"server": "consul.service:8500", "services": ["api"]},
+                "ec2": {"region": "eu-west-1", "port": 9100}, "gce": {"project": "trading", "zone": "europe-west4-a"}}
+
+ScrapeSpec = _scrape_model()
 
 
 class AlertSpec(Spec):

@@ -60,20 +60,53 @@ class PrometheusTarget:
         jobs = [(s.team, job) for s in model.services for job in service_jobs(s, model)]
         sharding = model.spec.output.sharding
         if sharding.shards == 1:
-            return [Artifact(CONFIG, config(model, [job for _, job in jobs], ["rules/*.rules.yml"]))]
+            return [Artifact(CONFIG, config(model, all_jobs(model), ["rules/*.rules.yml"]))]
+        # The monitoring's own jobs and the spec's extra jobs are scraped once, by shard 0.
+        own = monitoring_jobs(model) + [dict(job) for job in model.spec.global_.extra_scrape_jobs]
         if sharding.by == "hashmod":
-            return [Artifact(shard_config(i), config(model, [hashmod(job, sharding.shards, i) for _, job in jobs],
-                                                     ["rules/*.rules.yml"], i))
+            return [Artifact(shard_config(i), config(model, [hashmod(job, sharding.shards, i) for _, job in jobs]
+                                                     + (own if i == 0 else []), ["rules/*.rules.yml"], i))
                     for i in range(sharding.shards)]
         shard_of = team_shards(model)
-        return [Artifact(shard_config(i), config(model, [job for team, job in jobs if shard_of[team] == i],
+        return [Artifact(shard_config(i), config(model, [job for team, job in jobs if shard_of[team] == i]
+                                                 + (own if i == 0 else []),
                                                  rule_files(model, {t for t, s in shard_of.items() if s == i}), i))
                 for i in range(sharding.shards)]
 
 
 def config(model: Model, jobs: list[dict], rules: list[str], shard: int | None = None) -> str:
     """A prometheus.yml scraping `jobs` and evaluating `rules` (paths relative to it; not with mimir)."""
+    return to_yaml(config_doc(model, jobs, rules, shard), _header(model, shard))
+
+
+def all_jobs(model: Model) -> list[dict]:
+    """Every scrape job of an unsharded prometheus.yml: the services' (with their probes), the
+    monitoring's own when global.self_monitoring, then global.extra_scrape_jobs as given."""
+    return [job for s in model.services for job in service_jobs(s, model)] + monitoring_jobs(model) + [
+        dict(job) for job in model.spec.global_.extra_scrape_jobs]
+
+
+def monitoring_jobs(model: Model) -> list[dict]:
     g = model.spec.global_
+    if not g.self_monitoring:
+        return []
+    out = [{"job_name": "prometheus", "static_configs": [{"targets": ["localhost:9090"]}]}]
+    if g.alertmanagers:
+        out.append({"job_name": "alertmanager", "static_configs": [{"targets": list(g.alertmanagers)}]})
+    if any(s.probes for s in model.services) or any(
+            s.scrape and s.scrape.exporter and s.scrape.exporter.kind == "blackbox" for s in model.services):
+        out.append({"job_name": "blackbox-exporter", "static_configs": [{"targets": [g.blackbox_exporter]}]})
+    return out
+
+
+def config_doc(model: Model, jobs: list[dict] | None = None, rules: list[str] | None = None,
+               shard: int | None = None) -> dict:
+    """The prometheus.yml document (by default the unsharded one)."""
+    g = model.spec.global_
+    if jobs is None:
+        jobs = all_jobs(model)
+    if rules is None:
+        rules = ["rules/*.rules.yml"]
     doc: dict = {
         "global": {
             "scrape_interval": g.scrape_interval,
@@ -81,6 +114,8 @@ def config(model: Model, jobs: list[dict], rules: list[str], shard: int | None =
             "evaluation_interval": g.evaluation_interval,
         },
     }
+    if g.scrape_defaults is not None:
+        doc["global"].update(g.scrape_defaults.settings())
     labels = dict(g.external_labels)
     if shard is not None:
         labels[SHARD_LABEL] = str(shard)
@@ -90,14 +125,41 @@ def config(model: Model, jobs: list[dict], rules: list[str], shard: int | None =
     if not mimir:
         # With Mimir, its ruler evaluates the rules and sends the alerts; Prometheus only scrapes.
         doc["rule_files"] = rules
-        doc["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": list(g.alertmanagers)}]}]}
+        managers = ([{"static_configs": [{"targets": list(g.alertmanagers)}]}] if g.alertmanagers else [])
+        managers += [dict(c) for c in g.alertmanager_configs]
+        alerting: dict = {}
+        if g.alert_relabel_configs:
+            alerting["alert_relabel_configs"] = [r.written() for r in g.alert_relabel_configs]
+        if managers:
+            alerting["alertmanagers"] = managers
+        if alerting:
+            doc["alerting"] = alerting
     doc["scrape_configs"] = jobs
+    remote_write = [_remote_write(r) for r in g.remote_write]
     if mimir and model.spec.output.mimir.remote_write_url:
         m = model.spec.output.mimir
         remote: dict = {"url": m.remote_write_url}
         if m.tenant:
             remote["headers"] = {"X-Scope-OrgID": m.tenant}
-        doc["remote_write"] = [remote]
+        remote_write.append(remote)
+    if remote_write:
+        doc["remote_write"] = remote_write
+    if g.remote_read:
+        doc["remote_read"] = [r.settings() for r in g.remote_read]
+    for key, value in g.prometheus_extra.items():
+        doc.setdefault(key, value)
+    return doc
+
+
+def _remote_write(r) -> dict:
+    out = r.settings(skip=("write_relabel_configs",))
+    if r.write_relabel_configs:
+        out["write_relabel_configs"] = [x.written() for x in r.write_relabel_configs]
+    return out
+
+
+def _header(model: Model, shard: int | None) -> str:
+    g = model.spec.global_
     header = model.header()
     if g.retention and (g.retention.time or g.retention.size):
         flags = []
@@ -108,7 +170,7 @@ def config(model: Model, jobs: list[dict], rules: list[str], shard: int | None =
         header += ("\nRetention is not part of this file: start Prometheus with " + " ".join(flags) + ".")
     if shard is not None:
         header += f"\nShard {shard} of {model.spec.output.sharding.shards} (by {model.spec.output.sharding.by})."
-    return to_yaml(doc, header)
+    return header
 
 
 def hashmod(job: dict, shards: int, shard: int) -> dict:
@@ -208,9 +270,43 @@ def scrape_job(service: ServiceSpec, model: Model) -> dict:
         job["static_configs"] = [_static(sc.static, sc.labels)]
     elif sc.kubernetes is not None:  # with or without an exporter kind: discovery finds the targets
         _kubernetes(job, sc, sc.kubernetes)
-    else:
+    elif sc.exporter is not None:
         _exporter(job, sc)
+    else:
+        _common(job, sc)
+    _prometheus_settings(job, sc)
     return job
+
+
+def _prometheus_settings(job: dict, sc: ScrapeSpec) -> None:
+    """What the spec says under Prometheus' own names: discovery lists, job and HTTP settings, the
+    relabelling after obsgen's own, then `extra` as given."""
+    from obsgen.spec.scraping import DISCOVERY, HTTP, SCRAPE
+
+    if sc.static_configs:
+        job.setdefault("static_configs", []).extend(
+            {"targets": list(g.targets), **({"labels": dict(g.labels)} if g.labels else {})}
+            for g in sc.static_configs)
+    elif "static_configs" in sc.model_fields_set and "static_configs" not in job:
+        job["static_configs"] = []  # a job with no targets (yet): said so
+    for kind in DISCOVERY:
+        entries = getattr(sc, f"{kind}_sd_configs")
+        if entries:
+            job.setdefault(f"{kind}_sd_configs", []).extend(e.settings() for e in entries)
+    given = _settings_of(sc, tuple(k for k in (*SCRAPE, *HTTP) if k != "bearer_token_file"))
+    job.update(given)
+    if sc.relabel_configs:
+        job["relabel_configs"] = job.get("relabel_configs", []) + [r.written() for r in sc.relabel_configs]
+    if sc.metric_relabel_configs:
+        job["metric_relabel_configs"] = [r.written() for r in sc.metric_relabel_configs]
+    for key, value in sc.extra.items():
+        job.setdefault(key, value)
+
+
+def _settings_of(sc: ScrapeSpec, keys: tuple[str, ...]) -> dict:
+    from obsgen.spec.integrations import plain
+
+    return {k: plain(getattr(sc, k)) for k in keys if k in sc.model_fields_set and getattr(sc, k, None) is not None}
 
 
 def _static(targets: list[str], labels: dict[str, str]) -> dict:

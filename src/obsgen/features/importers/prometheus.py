@@ -1,0 +1,537 @@
+"""`obsgen import prometheus`: a prometheus.yml -> obsgen services (one per scrape job) and global settings.
+
+Each job becomes a service whose `scrape` says what the job said, in obsgen's model: `static`
+and `labels` for one group of static targets; Prometheus' discovery lists, relabelling, HTTP
+client and job settings under Prometheus' own names. The global block becomes `global`
+(intervals, external labels, the scrape defaults), `alerting` the Alertmanagers, `remote_write`
+and `remote_read` their lists. What obsgen does not model (`storage`, `tracing`, `otlp`,
+`runtime`) goes into global.prometheus_extra, written back as given, with a warning (OBS069).
+Rule files are not imported here (`obsgen import rules` does that): a warning names them.
+
+A literal secret becomes its `*_file` setting under /etc/prometheus/secrets/, with a warning
+(OBS081) naming the field, never the value; one with no file setting in Prometheus is refused.
+global.prometheus_version is the oldest version (at least 2.42, Debian's) with every setting used.
+
+The produced spec is loaded and built, and every job of the built prometheus.yml is compared with
+the input's (`equivalent`): the same discovery, relabelling in the same order, params, auth,
+limits, intervals; and the same global settings and remote endpoints.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from obsgen.core import naming
+from obsgen.core.diagnostics import Diagnostic, Pos, describe, error, has_errors, normalise, warning
+from obsgen.core.regex import re2_problem
+from obsgen.core.serialise import to_commented_yaml
+from obsgen.features.importers.common import NOT_EXPRESSIBLE, Ctx, input_files, read_documents
+from obsgen.load.yaml import YMap, YSeq
+from obsgen.spec.integrations import NESTED_SECRETS, plain
+from obsgen.spec.parse import did_you_mean
+from obsgen.spec.scraping import (
+    DISCOVERY,
+    GLOBAL_SCRAPE,
+    HTTP,
+    REMOTE_READ,
+    REMOTE_WRITE,
+    SCRAPE,
+)
+
+SECRET_FILE = "OBS081"
+EXTRA = "OBS069"
+SECRETS_DIR = "/etc/prometheus/secrets"
+TOP = ("global", "rule_files", "scrape_config_files", "alerting", "scrape_configs", "remote_write", "remote_read",
+       "storage", "tracing", "otlp", "runtime")
+UNMODELLED = ("storage", "tracing", "otlp", "runtime")
+RELABEL_KEYS = ("source_labels", "separator", "regex", "modulus", "target_label", "replacement", "action")
+_OLDEST = (2, 42)
+_LABEL = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_TARGET = re.compile(r"^[^\s/]+(:\d+)?$")
+
+
+def import_prometheus(paths: list[Path], team: str = "imported") -> tuple[str | None, list[Diagnostic]]:
+    """A prometheus.yml -> (obsgen spec as YAML text, or None; diagnostics)."""
+    ctx = Ctx("Prometheus")
+    found: list[tuple[YMap, str]] = []
+    files = []
+    for path, shown in input_files(paths, ctx):
+        files.append(shown)
+        docs, diags = read_documents(path, shown)
+        ctx.diags += diags
+        for doc in docs:
+            if "scrape_configs" in doc or "global" in doc:
+                found.append((doc, shown))
+            elif doc.get("kind") in ("ConfigMap", "Secret"):
+                ctx.cannot(f"a {doc.get('kind')}: give the prometheus.yml it holds", doc.pos)
+    if has_errors(ctx.diags):
+        return None, normalise(ctx.diags)
+    if not found:
+        ctx.invalid("found no Prometheus configuration (`global` or `scrape_configs`) to import",
+                    Pos(files[0] if files else "<no input>"))
+        return None, normalise(ctx.diags)
+    if len(found) > 1:
+        ctx.diags.append(error("OBS040", f"{len(found)} Prometheus configurations given ({found[0][1]} and "
+                                         f"{found[1][1]}); import one at a time", found[1][0].pos))
+        return None, normalise(ctx.diags)
+    tree, where = found[0]
+    try:
+        naming.check_name(team)
+    except naming.NameNotAllowed as exc:
+        ctx.diags.append(error("OBS032", f"--team {team!r}: {exc}", Pos("<command line>")))
+        return None, normalise(ctx.diags)
+    conv = _Config(tree, ctx, team)
+    doc = conv.convert()
+    if doc is None or has_errors(ctx.diags):
+        return None, normalise(ctx.diags)
+    header = [f"Imported by obsgen from the Prometheus configuration {where}: one service per scrape job.",
+              "Review it (teams, names), then keep it with your obsgen specs: it replaces that file as the source "
+              "of truth."]
+    if conv.secret_files:
+        header += ["", "Secret files to create on the Prometheus host (the values were not imported):"]
+        header += [f"- {path}  ({field})" for path, field in conv.secret_files]
+    if ctx.notes:
+        header += ["", "Notes:"] + [f"- {n}" for n in ctx.notes]
+    text = to_commented_yaml(doc, "\n".join(header))
+    _self_check(text, plain(tree), ctx)
+    return (None if has_errors(ctx.diags) else text), normalise(ctx.diags)
+
+
+def _pos(m: YMap, key: str) -> Pos:
+    return m.val_pos.get(key, m.pos)
+
+
+def _key_pos(m: YMap, key: str) -> Pos:
+    return m.key_pos.get(key, m.pos)
+
+
+def _slug(text: str) -> str:
+    out = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:63].strip("-")
+    return out or "job"
+
+
+class _Config:
+    def __init__(self, tree: YMap, ctx: Ctx, team: str):
+        self.tree, self.ctx, self.team = tree, ctx, team
+        self.needed = _OLDEST
+        self.why = ""
+        self.secret_files: list[tuple[str, str]] = []
+        self.taken: set[str] = set()
+
+    def need(self, version, why: str) -> None:
+        if version and version > self.needed:
+            self.needed, self.why = version, why
+
+    def unknown(self, m: YMap, allowed, where: str) -> None:
+        for key in m:
+            if key not in allowed:
+                self.ctx.invalid(f"{where}{key}: not a setting Prometheus (2.42 to 3.14) has here", _key_pos(m, key),
+                                 hint=did_you_mean(str(key), list(allowed)) or None)
+
+    def secret(self, field: str, file_setting: str, owner: str, pos: Pos) -> str:
+        path = f"{SECRETS_DIR}/{owner}-{file_setting.removesuffix('_file').replace('_', '-').replace('.', '-')}"
+        base, n = path, 2
+        while path in self.taken:
+            path, n = f"{base}-{n}", n + 1
+        self.taken.add(path)
+        self.secret_files.append((path, field))
+        self.ctx.diags.append(warning(SECRET_FILE, f"{field} is a literal secret: imported as {file_setting}: "
+                                                   f"{path}; put the value in that file on the Prometheus host",
+                                      pos))
+        return path
+
+    def nested(self, value: Any, where: str, owner: str, pos: Pos) -> Any:
+        """A mapping (tls_config, basic_auth, oauth2, sigv4...) with literal secrets as files."""
+        if isinstance(value, YMap):
+            out: dict = {}
+            for k, v in value.items():
+                here = f"{where}.{k}"
+                vpos = value.val_pos.get(k, pos)
+                if k in NESTED_SECRETS and v not in (None, "") and (k != "key" or where.endswith("tls_config")):
+                    use = NESTED_SECRETS[k]
+                    if use is None or k == "bearer_token":
+                        self.ctx.cannot(f"{here}: a literal secret with no file setting in Prometheus", vpos,
+                                        hint="use a credential Prometheus reads from a file or from its "
+                                             "environment (an instance role, a profile)")
+                        continue
+                    out[use] = self.secret(here, use, owner, vpos)
+                    continue
+                out[str(k)] = self.nested(v, here, owner, vpos)
+            return out
+        if isinstance(value, YSeq):
+            return [self.nested(v, f"{where}[{i}]", owner, pos) for i, v in enumerate(value)]
+        return plain(value)
+
+    def settings(self, m: YMap, table: dict, where: str, owner: str, out: dict,
+                 secrets: dict[str, str | None] | None = None) -> None:
+        """Copy the settings of `table` (and the HTTP client's, if in it) from `m` into `out`."""
+        for key, value in m.items():
+            if value is None:
+                continue
+            pos = _pos(m, key)
+            if secrets and key in secrets:
+                if value == "":
+                    continue
+                use = secrets[key]
+                if use is None:
+                    self.ctx.cannot(f"{where}{key}: a literal secret with no file setting in Prometheus", pos,
+                                    hint="use a credential Prometheus reads from a file or from its environment")
+                    continue
+                if use == "authorization.credentials_file":
+                    out["authorization"] = {"credentials_file": self.secret(f"{where}{key}", "credentials_file",
+                                                                            owner, pos)}
+                else:
+                    out[use] = self.secret(f"{where}{key}", use, owner, pos)
+                continue
+            if key not in table:
+                continue
+            since = table[key][1]
+            self.need(since, f"{where}{key}")
+            if isinstance(value, (YMap, YSeq)):
+                out[key] = self.nested(value, f"{where}{key}", owner, pos)
+            else:
+                out[key] = plain(value)
+
+    # ---------------------------------------------------------------- the whole file
+
+    def convert(self) -> dict | None:
+        t = self.tree
+        self.unknown(t, TOP, "")
+        g = self.global_()
+        services = self.jobs()
+        for key in ("rule_files", "scrape_config_files"):
+            if t.get(key):
+                self.ctx.approximate(f"{key}: not imported ({'obsgen import rules' if key == 'rule_files' else 'import each file of jobs'} "
+                                     f"takes them)", _key_pos(t, key))
+        extra = {}
+        for key in UNMODELLED:
+            if t.get(key) is not None:
+                extra[key] = self.nested(t[key], key, "global", _pos(t, key))
+                self.ctx.diags.append(warning(EXTRA, f"{key}: not in obsgen's model; kept as given in "
+                                                     f"global.prometheus_extra", _key_pos(t, key)))
+        if extra:
+            g["prometheus_extra"] = extra
+        remote = {}
+        for key, table in (("remote_write", REMOTE_WRITE), ("remote_read", REMOTE_READ)):
+            items = self.items(t, key, "")
+            entries = []
+            for i, (item, _) in enumerate(items):
+                entry: dict = {}
+                self.unknown(item, (*table, *HTTP, "bearer_token", "write_relabel_configs")
+                             if key == "remote_write" else (*table, *HTTP, "bearer_token"), f"{key}[{i}].")
+                self.settings(item, {**table, **HTTP}, f"{key}[{i}].", f"{key.replace('_', '-')}-{i + 1}", entry,
+                              {"bearer_token": "authorization.credentials_file"})
+                if key == "remote_write" and isinstance(item.get("write_relabel_configs"), YSeq):
+                    entry["write_relabel_configs"] = self.relabel(item["write_relabel_configs"],
+                                                                  f"{key}[{i}].write_relabel_configs")
+                if isinstance(item.get("headers"), YMap):
+                    for h in item["headers"]:
+                        if str(h).lower() in ("authorization", "x-api-key", "api-key"):
+                            self.ctx.cannot(f"{key}[{i}].headers.{h}: a credential in a header; Prometheus "
+                                            "reads headers only as written", _pos(item["headers"], h),
+                                            hint="use authorization.credentials_file or basic_auth.password_file")
+                entries.append(entry)
+            if entries:
+                remote[key] = entries
+        g.update(remote)
+        out: dict = {"apiVersion": naming.API_VERSION}
+        g["prometheus_version"] = f"{self.needed[0]}.{self.needed[1]}"
+        if self.needed > _OLDEST:
+            self.ctx.note(f"global.prometheus_version is {g['prometheus_version']}: the oldest Prometheus with every "
+                          f"setting used ({self.why} needs it)")
+        out["global"] = g
+        out["teams"] = [{"name": self.team}]
+        out["services"] = services
+        return out
+
+    def items(self, m: YMap, key: str, where: str) -> list[tuple[YMap, Pos]]:
+        value = m.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, YSeq):
+            self.ctx.invalid(f"{where}{key}: should be a list, not {describe(value)}", _pos(m, key))
+            return []
+        out = []
+        for i, (item, pos) in enumerate(zip(value, value.item_pos)):
+            if isinstance(item, YMap):
+                out.append((item, pos))
+            else:
+                self.ctx.invalid(f"{where}{key}[{i}]: should be a mapping, not {describe(item)}", pos)
+        return out
+
+    def global_(self) -> dict:
+        g = self.tree.get("global")
+        out: dict = {}
+        if isinstance(g, YMap):
+            self.unknown(g, ("scrape_interval", "scrape_timeout", "evaluation_interval", "external_labels",
+                             *GLOBAL_SCRAPE), "global.")
+            for key in ("scrape_interval", "scrape_timeout", "evaluation_interval"):
+                if g.get(key) is not None:
+                    out[key] = str(g[key])
+            labels = g.get("external_labels")
+            if isinstance(labels, YMap) and labels:
+                out["external_labels"] = {str(k): self_text(v) for k, v in labels.items()}
+            defaults: dict = {}
+            self.settings(g, GLOBAL_SCRAPE, "global.", "global", defaults)
+            if defaults:
+                out["scrape_defaults"] = defaults
+        # Prometheus' own defaults where the file says nothing: obsgen's differ (15s, 10s, 15s... it writes them).
+        out.setdefault("scrape_interval", "1m")
+        out.setdefault("scrape_timeout", "10s")
+        out.setdefault("evaluation_interval", "1m")
+        alerting = self.tree.get("alerting")
+        managers: list[str] = []
+        configs: list[dict] = []
+        if isinstance(alerting, YMap):
+            self.unknown(alerting, ("alertmanagers", "alert_relabel_configs"), "alerting.")
+            if alerting.get("alert_relabel_configs"):
+                out["alert_relabel_configs"] = self.relabel(alerting["alert_relabel_configs"],
+                                                            "alerting.alert_relabel_configs")
+            for i, (am, _) in enumerate(self.items(alerting, "alertmanagers", "alerting.")):
+                simple = set(am) <= {"static_configs"} and all(
+                    isinstance(s, YMap) and set(s) <= {"targets"} for s in am.get("static_configs") or [])
+                if simple:
+                    managers += [str(x) for s in am.get("static_configs") or [] for x in s.get("targets") or []]
+                else:
+                    configs.append(self.nested(am, f"alerting.alertmanagers[{i}]", f"alertmanager-{i + 1}", am.pos))
+        out["alertmanagers"] = managers
+        if configs:
+            out["alertmanager_configs"] = configs
+        return out
+
+    # ---------------------------------------------------------------- jobs
+
+    def relabel(self, value: Any, where: str) -> list[dict]:
+        if not isinstance(value, YSeq):
+            self.ctx.invalid(f"{where}: should be a list", getattr(value, "pos", self.tree.pos))
+            return []
+        out = []
+        for i, (rule, pos) in enumerate(zip(value, value.item_pos)):
+            if not isinstance(rule, YMap):
+                self.ctx.invalid(f"{where}[{i}]: should be a mapping, not {describe(rule)}", pos)
+                continue
+            self.unknown(rule, RELABEL_KEYS, f"{where}[{i}].")
+            entry = {}
+            for key in RELABEL_KEYS:
+                if rule.get(key) is not None:
+                    v = rule[key]
+                    entry[key] = [str(x) for x in v] if key == "source_labels" and isinstance(v, YSeq) else \
+                        (str(v).lower() if key == "action" else (int(v) if key == "modulus" else self_text(v)))
+            if "regex" in entry:
+                problem = re2_problem(entry["regex"])
+                if problem:
+                    self.ctx.invalid(f"{where}[{i}].regex: not a regular expression Prometheus (RE2) accepts: "
+                                     f"{problem}", _pos(rule, "regex"))
+            out.append(entry)
+        return out
+
+    def jobs(self) -> list[dict]:
+        services = []
+        names: set[str] = set()
+        jobs_seen: set[str] = set()
+        for i, (job, pos) in enumerate(self.items(self.tree, "scrape_configs", "")):
+            where = f"scrape_configs[{i}]."
+            name = job.get("job_name")
+            if not isinstance(name, str) or not name:
+                self.ctx.invalid(f"{where}job_name: required", pos)
+                continue
+            if name in jobs_seen:
+                self.ctx.invalid(f"{where}job_name: job {name!r} is defined twice", _pos(job, "job_name"))
+                continue
+            jobs_seen.add(name)
+            sd_keys = tuple(f"{k}_sd_configs" for k in DISCOVERY)
+            allowed = ("job_name", "scrape_interval", "scrape_timeout", "metrics_path", "scheme", "static_configs",
+                       "relabel_configs", "metric_relabel_configs", "bearer_token", *SCRAPE, *HTTP, *sd_keys)
+            self.unknown(job, allowed, where)
+            service = _slug(name)
+            base, n = service, 2
+            while service in names:
+                service, n = f"{base[:60]}-{n}", n + 1
+            names.add(service)
+            sc: dict = {}
+            if service != name:
+                sc["job"] = name
+            for key, ours in (("scrape_interval", "interval"), ("scrape_timeout", "timeout")):
+                if job.get(key) is not None:
+                    sc[ours] = str(job[key])
+            if job.get("metrics_path") is not None:
+                sc["metrics_path"] = str(job["metrics_path"])
+            if job.get("scheme") is not None:
+                sc["scheme"] = str(job["scheme"]).lower()
+            groups = self.items(job, "static_configs", where)
+            if len(groups) == 1 and self.plain_group(groups[0][0]):
+                group = groups[0][0]
+                sc["static"] = [str(x) for x in group.get("targets") or []]
+                if isinstance(group.get("labels"), YMap) and group["labels"]:
+                    sc["labels"] = {str(k): self_text(v) for k, v in group["labels"].items()}
+            elif groups:
+                sc["static_configs"] = [{"targets": [str(x) for x in g.get("targets") or []],
+                                         **({"labels": {str(k): self_text(v) for k, v in g["labels"].items()}}
+                                            if isinstance(g.get("labels"), YMap) and g["labels"] else {})}
+                                        for g, _ in groups]
+            for kind, (since, fields, secrets, http) in DISCOVERY.items():
+                key = f"{kind}_sd_configs"
+                entries = []
+                for k, (sd, _) in enumerate(self.items(job, key, where)):
+                    self.need(since, key)
+                    allowed_sd = (*fields, *secrets, *(HTTP if http else ()), *(("bearer_token",) if http else ()))
+                    self.unknown(sd, allowed_sd, f"{where}{key}[{k}].")
+                    entry: dict = {}
+                    table = {f: (t, v, None) for f, (t, v) in fields.items()}
+                    if http:
+                        table.update(HTTP)
+                    self.settings(sd, table, f"{where}{key}[{k}].", f"{service}-{kind}-{k + 1}", entry,
+                                  {**secrets, **({"bearer_token": "authorization.credentials_file"} if http else {})})
+                    entries.append(entry)
+                if entries:
+                    sc[key] = entries
+            if not any(k in sc for k in ("static", "static_configs")) and not any(
+                    k.endswith("_sd_configs") for k in sc):
+                sc["static_configs"] = []
+            self.settings(job, {**SCRAPE, **HTTP}, where, service, sc,
+                          {"bearer_token": "authorization.credentials_file"})
+            for key in ("relabel_configs", "metric_relabel_configs"):
+                if job.get(key) is not None:
+                    sc[key] = self.relabel(job[key], f"{where}{key}")
+            services.append({"name": service, "team": self.team, "scrape": sc})
+        return services
+
+    @staticmethod
+    def plain_group(group: YMap) -> bool:
+        """A static group obsgen's short form says as it is: targets it accepts, ordinary labels."""
+        targets = group.get("targets")
+        labels = group.get("labels") or {}
+        return (set(group) <= {"targets", "labels"} and isinstance(targets, YSeq) and len(targets) > 0
+                and all(isinstance(x, str) and _TARGET.fullmatch(x) for x in targets)
+                and all(_LABEL.fullmatch(str(k)) and not str(k).startswith("__") for k in labels))
+
+
+def self_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    return "" if value is None else str(value)
+
+
+# ----------------------------------------------------------------------------- proving it
+
+def _self_check(text: str, original: dict, ctx: Ctx) -> None:
+    from obsgen.api import load_texts
+    from obsgen.core.diagnostics import Severity
+    from obsgen.targets.prometheus import config_doc
+
+    project = load_texts({"imported.yaml": text})
+    for d in project.diagnostics:
+        if d.severity is Severity.ERROR:
+            ctx.diags.append(error(d.code, f"the imported spec does not validate: {d.message}",
+                                   Pos("<imported spec>", d.pos.line, d.pos.col), d.hint))
+    if not project.ok or not project.models:
+        return
+    for problem in equivalent(original, config_doc(project.models[0]))[:10]:
+        ctx.diags.append(error(NOT_EXPRESSIBLE, f"the built configuration would differ: {problem}",
+                               Pos("<imported spec>")))
+
+
+_JOB_DEFAULTS = {"metrics_path": "/metrics", "scheme": "http", "honor_labels": False, "honor_timestamps": True,
+                 "follow_redirects": True, "enable_http2": True, "enable_compression": True}
+_GLOBAL_DEFAULTS = {"scrape_interval": "1m", "scrape_timeout": "10s", "evaluation_interval": "1m"}
+
+
+def _seconds(value: Any) -> float | None:
+    try:
+        return naming.duration_seconds(str(value))
+    except Exception:  # noqa: BLE001 - not a duration: compared as written
+        return None
+
+
+def _norm_job(job: dict, g: dict) -> dict:
+    out = {k: v for k, v in job.items() if v is not None and _JOB_DEFAULTS.get(k, object()) != v}
+    interval = out.pop("scrape_interval", g.get("scrape_interval", "1m"))
+    timeout = out.pop("scrape_timeout", None)
+    if timeout is None:
+        gt = g.get("scrape_timeout", "10s")
+        timeout = interval if (_seconds(gt) or 0) > (_seconds(interval) or 0) else gt
+    out["scrape_interval"], out["scrape_timeout"] = _seconds(interval), _seconds(timeout)
+    if "bearer_token_file" in out:
+        out["authorization"] = {"credentials_file": out.pop("bearer_token_file")}
+    if "bearer_token" in out:
+        out.pop("bearer_token")
+        out["authorization"] = "<secret>"
+    if isinstance(out.get("authorization"), dict):
+        out["authorization"] = {k: v for k, v in out["authorization"].items() if k != "credentials"}
+    groups = []
+    for grp in out.pop("static_configs", None) or []:
+        grp = {k: v for k, v in grp.items() if v}
+        if grp.get("targets") or grp.get("labels"):
+            groups.append({"targets": list(grp.get("targets") or []),
+                           "labels": {str(k): str(v) for k, v in (grp.get("labels") or {}).items()}})
+    if groups:
+        out["static_configs"] = groups
+    for key in ("relabel_configs", "metric_relabel_configs"):
+        rules = [{k: (str(v).lower() if k == "action" else v) for k, v in r.items()
+                  if not (k == "action" and str(v).lower() == "replace")} for r in out.pop(key, None) or []]
+        if rules:
+            out[key] = rules
+    return _strip_secrets(out)
+
+
+def _strip_secrets(value: Any) -> Any:
+    """Secrets compared by where they are, not by value (the import moves them to files)."""
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if k in NESTED_SECRETS or k.endswith("_file") or k in ("token", "auth_token"):
+                out[k.removesuffix("_file") if k.endswith("_file") and k[:-5] in NESTED_SECRETS else k] = "<secret>"
+            else:
+                out[k] = _strip_secrets(v)
+        return out
+    if isinstance(value, list):
+        return [_strip_secrets(v) for v in value]
+    return value
+
+
+def equivalent(original: dict, built: dict) -> list[str]:
+    """Where a built prometheus.yml does not scrape as the original did (see the module's docstring)."""
+    problems = []
+    og, bg = original.get("global") or {}, built.get("global") or {}
+    for key in ("scrape_interval", "scrape_timeout", "evaluation_interval"):
+        if _seconds(og.get(key, _GLOBAL_DEFAULTS[key])) != _seconds(bg.get(key, _GLOBAL_DEFAULTS[key])):
+            problems.append(f"global.{key}: {og.get(key)} in the original, {bg.get(key)} when built")
+    if {str(k): str(v) for k, v in (og.get("external_labels") or {}).items()} != \
+            {str(k): str(v) for k, v in (bg.get("external_labels") or {}).items()}:
+        problems.append("global.external_labels differ")
+    rest = lambda d: {k: v for k, v in d.items() if k not in (*_GLOBAL_DEFAULTS, "external_labels")}  # noqa: E731
+    if rest(og) != rest(bg):
+        problems.append(f"global settings {rest(og)} in the original, {rest(bg)} when built")
+    mine = {j.get("job_name"): _norm_job(j, og) for j in original.get("scrape_configs") or []}
+    theirs = {j.get("job_name"): _norm_job(j, bg) for j in built.get("scrape_configs") or []}
+    for name, job in mine.items():
+        if theirs.get(name) != job:
+            problems.append(f"job {name!r}: {job} in the original, {theirs.get(name)} when built")
+    for name in theirs:
+        if name not in mine:
+            problems.append(f"job {name!r} is built but not in the original")
+    for key in ("remote_write", "remote_read"):
+        if _strip_secrets(original.get(key) or []) != _strip_secrets(built.get(key) or []):
+            problems.append(f"{key} differs")
+    for key in UNMODELLED:
+        if original.get(key) != built.get(key):
+            problems.append(f"{key} differs")
+    am_o = (original.get("alerting") or {})
+    am_b = (built.get("alerting") or {})
+    if _alertmanagers(am_o) != _alertmanagers(am_b):
+        problems.append(f"alerting.alertmanagers {am_o.get('alertmanagers')} in the original, "
+                        f"{am_b.get('alertmanagers')} when built")
+    return problems
+
+
+def _alertmanagers(alerting: dict) -> list:
+    out = []
+    for am in alerting.get("alertmanagers") or []:
+        am = dict(am)
+        groups = [t for s in am.pop("static_configs", None) or [] for t in (s.get("targets") or [])]
+        out.append((tuple(groups), _strip_secrets(am)))
+    merged = [o for o in out if o[1] == {}]
+    rest = [o for o in out if o[1] != {}]
+    targets = tuple(t for o in merged for t in o[0])
+    return ([((targets), {})] if targets else []) + rest
