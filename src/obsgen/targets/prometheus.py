@@ -62,7 +62,7 @@ class PrometheusTarget:
         if sharding.shards == 1:
             return [Artifact(CONFIG, config(model, all_jobs(model), ["rules/*.rules.yml"]))]
         # The monitoring's own jobs and the spec's extra jobs are scraped once, by shard 0.
-        own = monitoring_jobs(model) + [dict(job) for job in model.spec.global_.extra_scrape_jobs]
+        own = monitoring_jobs(model) + [_plain(job) for job in model.spec.global_.extra_scrape_jobs]
         if sharding.by == "hashmod":
             return [Artifact(shard_config(i), config(model, [hashmod(job, sharding.shards, i) for _, job in jobs]
                                                      + (own if i == 0 else []), ["rules/*.rules.yml"], i))
@@ -83,7 +83,7 @@ def all_jobs(model: Model) -> list[dict]:
     """Every scrape job of an unsharded prometheus.yml: the services' (with their probes), the
     monitoring's own when global.self_monitoring, then global.extra_scrape_jobs as given."""
     return [job for s in model.services for job in service_jobs(s, model)] + monitoring_jobs(model) + [
-        dict(job) for job in model.spec.global_.extra_scrape_jobs]
+        _plain(job) for job in model.spec.global_.extra_scrape_jobs]
 
 
 def monitoring_jobs(model: Model) -> list[dict]:
@@ -126,7 +126,7 @@ def config_doc(model: Model, jobs: list[dict] | None = None, rules: list[str] | 
         # With Mimir, its ruler evaluates the rules and sends the alerts; Prometheus only scrapes.
         doc["rule_files"] = rules
         managers = ([{"static_configs": [{"targets": list(g.alertmanagers)}]}] if g.alertmanagers else [])
-        managers += [dict(c) for c in g.alertmanager_configs]
+        managers += [_plain(c) for c in g.alertmanager_configs]
         alerting: dict = {}
         if g.alert_relabel_configs:
             alerting["alert_relabel_configs"] = [r.written() for r in g.alert_relabel_configs]
@@ -147,8 +147,14 @@ def config_doc(model: Model, jobs: list[dict] | None = None, rules: list[str] | 
     if g.remote_read:
         doc["remote_read"] = [r.settings() for r in g.remote_read]
     for key, value in g.prometheus_extra.items():
-        doc.setdefault(key, value)
+        doc.setdefault(key, _plain(value))
     return doc
+
+
+def _plain(value):
+    from obsgen.spec.integrations import plain
+
+    return plain(value)
 
 
 def _remote_write(r) -> dict:
@@ -300,7 +306,7 @@ def _prometheus_settings(job: dict, sc: ScrapeSpec) -> None:
     if sc.metric_relabel_configs:
         job["metric_relabel_configs"] = [r.written() for r in sc.metric_relabel_configs]
     for key, value in sc.extra.items():
-        job.setdefault(key, value)
+        job.setdefault(key, _plain(value))
 
 
 def _settings_of(sc: ScrapeSpec, keys: tuple[str, ...]) -> dict:

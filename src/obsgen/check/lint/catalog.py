@@ -65,6 +65,14 @@ def _k8s_labels(k) -> set[str]:
     return out
 
 
+def _opens(sc) -> bool:
+    """Whether a job's series can carry labels the spec cannot know: a labelmap, a label named from a
+    match, honor_labels (the target's own labels win), or an escape hatch."""
+    return bool(sc.honor_labels or sc.extra or any(
+        (r.action or "replace") == "labelmap" or (r.target_label and "$" in r.target_label)
+        for r in (*sc.relabel_configs, *sc.metric_relabel_configs)))
+
+
 @lru_cache(maxsize=None)
 def _series_index(kind: str) -> dict[str, tuple[str | None, tuple[str, ...]]]:
     """An exporter's series by name: (lint's kind, the exporter's own labels). Made once."""
@@ -119,6 +127,15 @@ class Catalog:
             job, interval = sc.job or s.name, naming.duration_seconds(sc.interval or g.scrape_interval)
             every_job[job] = interval
             targets |= set(sc.labels)
+            # What Prometheus' own settings add: static groups' labels, relabelling's target labels;
+            # a labelmap, a label named from a match, or honor_labels make the labels unknowable.
+            for group in sc.static_configs:
+                targets |= {k for k in group.labels if not k.startswith("__")}
+            for rule in (*sc.relabel_configs, *sc.metric_relabel_configs):
+                if (rule.action or "replace") in ("replace", "hashmod", "lowercase", "uppercase") and \
+                        rule.target_label and "$" not in rule.target_label and not rule.target_label.startswith("__"):
+                    targets.add(rule.target_label)
+            open_jobs |= _opens(sc)
             if sc.kubernetes is not None:
                 if sc.kubernetes.preset:
                     open_jobs |= sc.kubernetes.preset in OPEN_LABEL_PRESETS
@@ -130,7 +147,8 @@ class Catalog:
         self.targets = frozenset(targets)
         for s in model.services:
             sc = s.scrape
-            open_labels = sc is not None and sc.kubernetes is not None and sc.kubernetes.preset in OPEN_LABEL_PRESETS
+            open_labels = sc is not None and ((sc.kubernetes is not None and sc.kubernetes.preset in OPEN_LABEL_PRESETS)
+                                              or _opens(sc))
             intervals = ({sc.job or s.name: naming.duration_seconds(sc.interval or g.scrape_interval)}
                          if sc is not None else {"": self.scrape_interval})
             for m in s.metrics:
