@@ -226,6 +226,12 @@ def check_prometheus_config(config: Path, name: str, promtool: str) -> CheckResu
         return CheckResult(name, "promtool check config", False, f"not readable: {exc}")
     k8s = [j for j in jobs if any(key in j for key in missing)]
     doc["scrape_configs"] = [j for j in jobs if not any(key in j for key in missing)]
+    alerting = doc.get("alerting") if isinstance(doc.get("alerting"), dict) else {}
+    managers = [m for m in alerting.get("alertmanagers") or [] if isinstance(m, dict)]
+    found_by = [m for m in managers if any(key in m for key in missing)]
+    if found_by:
+        alerting["alertmanagers"] = [m for m in managers if m not in found_by]
+        k8s += [{"job_name": f"alertmanagers[{managers.index(m)}]", **m} for m in found_by]
     doc["rule_files"] = [str(config.parent / f) for f in doc.get("rule_files") or []]
     with tempfile.TemporaryDirectory(prefix="obsgen-check-") as tmp:
         stripped = Path(tmp) / "prometheus.yml"

@@ -14,7 +14,7 @@ import keyword
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, create_model
+from pydantic import AfterValidator, ConfigDict, Field, create_model
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
@@ -325,6 +325,9 @@ def plain(value: Any) -> Any:
 class Integration(Spec):
     """Shared by every integration: literal secrets are refused (at their own position) with the
     file setting to use."""
+
+    # Built once, inside the spec's own validator, not each on its own at import (start-up time).
+    model_config = ConfigDict(**Spec.model_config, defer_build=True)
 
     def settings(self) -> dict[str, Any]:
         """The settings given, under Alertmanager's names, in the table's order."""

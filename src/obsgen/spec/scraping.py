@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, create_model, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, create_model, model_validator
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
@@ -235,6 +235,9 @@ def _fields(table: dict, what: str) -> dict[str, Any]:
 
 class Settings(Spec):
     """Shared by the models below: the settings given, under Prometheus' names."""
+
+    # Built once, inside the spec's own validator, not each on its own at import (start-up time).
+    model_config = ConfigDict(**Spec.model_config, defer_build=True)
 
     def settings(self, skip: tuple[str, ...] = ()) -> dict[str, Any]:
         from obsgen.spec.integrations import plain

@@ -34,6 +34,7 @@ from obsgen.spec.scraping import (
     DISCOVERY,
     GLOBAL_SCRAPE,
     HTTP,
+    RELABEL_ACTIONS,
     REMOTE_READ,
     REMOTE_WRITE,
     SCRAPE,
@@ -61,14 +62,15 @@ def import_prometheus(paths: list[Path], team: str = "imported") -> tuple[str | 
         docs, diags = read_documents(path, shown)
         ctx.diags += diags
         for doc in docs:
-            if "scrape_configs" in doc or "global" in doc:
+            if any(key in doc for key in TOP) and "kind" not in doc:
                 found.append((doc, shown))
             elif doc.get("kind") in ("ConfigMap", "Secret"):
                 ctx.cannot(f"a {doc.get('kind')}: give the prometheus.yml it holds", doc.pos)
     if has_errors(ctx.diags):
         return None, normalise(ctx.diags)
     if not found:
-        ctx.invalid("found no Prometheus configuration (`global` or `scrape_configs`) to import",
+        ctx.invalid("found no Prometheus configuration (`global`, `scrape_configs`, `alerting`, `remote_write`...) "
+                    "to import",
                     Pos(files[0] if files else "<no input>"))
         return None, normalise(ctx.diags)
     if len(found) > 1:
@@ -94,7 +96,7 @@ def import_prometheus(paths: list[Path], team: str = "imported") -> tuple[str | 
     if ctx.notes:
         header += ["", "Notes:"] + [f"- {n}" for n in ctx.notes]
     text = to_commented_yaml(doc, "\n".join(header))
-    _self_check(text, plain(tree), ctx)
+    _self_check(text, plain(tree), ctx, {path for path, _ in conv.secret_files})
     return (None if has_errors(ctx.diags) else text), normalise(ctx.diags)
 
 
@@ -318,6 +320,9 @@ class _Config:
                     v = rule[key]
                     entry[key] = [str(x) for x in v] if key == "source_labels" and isinstance(v, YSeq) else \
                         (str(v).lower() if key == "action" else (int(v) if key == "modulus" else self_text(v)))
+            if entry.get("action") is not None and entry["action"] not in RELABEL_ACTIONS:
+                self.ctx.invalid(f"{where}[{i}].action: {entry['action']!r} is not a relabel action",
+                                 _pos(rule, "action"), hint=did_you_mean(entry["action"], list(RELABEL_ACTIONS)))
             if "regex" in entry:
                 problem = re2_problem(entry["regex"])
                 if problem:
@@ -415,7 +420,7 @@ def self_text(value: Any) -> str:
 
 # ----------------------------------------------------------------------------- proving it
 
-def _self_check(text: str, original: dict, ctx: Ctx) -> None:
+def _self_check(text: str, original: dict, ctx: Ctx, created: set[str]) -> None:
     from obsgen.api import load_texts
     from obsgen.core.diagnostics import Severity
     from obsgen.targets.prometheus import config_doc
@@ -427,7 +432,7 @@ def _self_check(text: str, original: dict, ctx: Ctx) -> None:
                                    Pos("<imported spec>", d.pos.line, d.pos.col), d.hint))
     if not project.ok or not project.models:
         return
-    for problem in equivalent(original, config_doc(project.models[0]))[:10]:
+    for problem in equivalent(original, config_doc(project.models[0]), created)[:10]:
         ctx.diags.append(error(NOT_EXPRESSIBLE, f"the built configuration would differ: {problem}",
                                Pos("<imported spec>")))
 
@@ -444,7 +449,7 @@ def _seconds(value: Any) -> float | None:
         return None
 
 
-def _norm_job(job: dict, g: dict) -> dict:
+def _norm_job(job: dict, g: dict, created: set[str]) -> dict:
     out = {k: v for k, v in job.items() if v is not None and _JOB_DEFAULTS.get(k, object()) != v}
     interval = out.pop("scrape_interval", g.get("scrape_interval", "1m"))
     timeout = out.pop("scrape_timeout", None)
@@ -452,13 +457,6 @@ def _norm_job(job: dict, g: dict) -> dict:
         gt = g.get("scrape_timeout", "10s")
         timeout = interval if (_seconds(gt) or 0) > (_seconds(interval) or 0) else gt
     out["scrape_interval"], out["scrape_timeout"] = _seconds(interval), _seconds(timeout)
-    if "bearer_token_file" in out:
-        out["authorization"] = {"credentials_file": out.pop("bearer_token_file")}
-    if "bearer_token" in out:
-        out.pop("bearer_token")
-        out["authorization"] = "<secret>"
-    if isinstance(out.get("authorization"), dict):
-        out["authorization"] = {k: v for k, v in out["authorization"].items() if k != "credentials"}
     groups = []
     for grp in out.pop("static_configs", None) or []:
         grp = {k: v for k, v in grp.items() if v}
@@ -468,30 +466,49 @@ def _norm_job(job: dict, g: dict) -> dict:
     if groups:
         out["static_configs"] = groups
     for key in ("relabel_configs", "metric_relabel_configs"):
-        rules = [{k: (str(v).lower() if k == "action" else v) for k, v in r.items()
-                  if not (k == "action" and str(v).lower() == "replace")} for r in out.pop(key, None) or []]
+        rules = _rules(out.pop(key, None))
         if rules:
             out[key] = rules
-    return _strip_secrets(out)
+    return _strip_secrets(out, created)
 
 
-def _strip_secrets(value: Any) -> Any:
-    """Secrets compared by where they are, not by value (the import moves them to files)."""
+def _rules(rules) -> list:
+    return [{k: (str(v).lower() if k == "action" else v) for k, v in r.items()
+             if not (k == "action" and str(v).lower() == "replace")} for r in rules or []]
+
+
+_SD_SECRETS = {"token", "auth_token", "application_secret", "consumer_key", "secret_key",
+               "application_credential_secret", "alert_source_token"}
+
+
+def _strip_secrets(value: Any, created: set[str] = frozenset()) -> Any:  # type: ignore[assignment]
+    """Secrets compared by where they are, not by value: a literal secret in the input and the file
+    the import made of it (`created`) read the same; other files compare by path. The old
+    `bearer_token(_file)` reads as `authorization.credentials(_file)`, as Prometheus does."""
     if isinstance(value, dict):
+        value = dict(value)
+        for old in ("bearer_token", "bearer_token_file"):
+            if old in value:
+                value.setdefault("authorization", {})
+                value["authorization"] = {**value["authorization"],
+                                          old.replace("bearer_token", "credentials"): value.pop(old)}
         out = {}
         for k, v in value.items():
-            if k in NESTED_SECRETS or k.endswith("_file") or k in ("token", "auth_token"):
-                out[k.removesuffix("_file") if k.endswith("_file") and k[:-5] in NESTED_SECRETS else k] = "<secret>"
+            if (k in NESTED_SECRETS or k in _SD_SECRETS) and not isinstance(v, (dict, list)):
+                out[f"{k}_file"] = "<secret>"
+            elif k.endswith("_file") and isinstance(v, str) and v in created:
+                out[k] = "<secret>"
             else:
-                out[k] = _strip_secrets(v)
+                out[k] = _strip_secrets(v, created)
         return out
     if isinstance(value, list):
-        return [_strip_secrets(v) for v in value]
+        return [_strip_secrets(v, created) for v in value]
     return value
 
 
-def equivalent(original: dict, built: dict) -> list[str]:
-    """Where a built prometheus.yml does not scrape as the original did (see the module's docstring)."""
+def equivalent(original: dict, built: dict, created: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
+    """Where a built prometheus.yml does not scrape as the original did (see the module's docstring);
+    `created`: the secret files the import made of literal secrets."""
     problems = []
     og, bg = original.get("global") or {}, built.get("global") or {}
     for key in ("scrape_interval", "scrape_timeout", "evaluation_interval"):
@@ -503,8 +520,8 @@ def equivalent(original: dict, built: dict) -> list[str]:
     rest = lambda d: {k: v for k, v in d.items() if k not in (*_GLOBAL_DEFAULTS, "external_labels")}  # noqa: E731
     if rest(og) != rest(bg):
         problems.append(f"global settings {rest(og)} in the original, {rest(bg)} when built")
-    mine = {j.get("job_name"): _norm_job(j, og) for j in original.get("scrape_configs") or []}
-    theirs = {j.get("job_name"): _norm_job(j, bg) for j in built.get("scrape_configs") or []}
+    mine = {j.get("job_name"): _norm_job(j, og, created) for j in original.get("scrape_configs") or []}
+    theirs = {j.get("job_name"): _norm_job(j, bg, created) for j in built.get("scrape_configs") or []}
     for name, job in mine.items():
         if theirs.get(name) != job:
             problems.append(f"job {name!r}: {job} in the original, {theirs.get(name)} when built")
@@ -512,25 +529,39 @@ def equivalent(original: dict, built: dict) -> list[str]:
         if name not in mine:
             problems.append(f"job {name!r} is built but not in the original")
     for key in ("remote_write", "remote_read"):
-        if _strip_secrets(original.get(key) or []) != _strip_secrets(built.get(key) or []):
+        if _remote(original.get(key), created) != _remote(built.get(key), created):
             problems.append(f"{key} differs")
     for key in UNMODELLED:
         if original.get(key) != built.get(key):
             problems.append(f"{key} differs")
     am_o = (original.get("alerting") or {})
     am_b = (built.get("alerting") or {})
-    if _alertmanagers(am_o) != _alertmanagers(am_b):
+    if _rules(am_o.get("alert_relabel_configs")) != _rules(am_b.get("alert_relabel_configs")):
+        problems.append("alerting.alert_relabel_configs differ")
+    if _alertmanagers(am_o, created) != _alertmanagers(am_b, created):
         problems.append(f"alerting.alertmanagers {am_o.get('alertmanagers')} in the original, "
                         f"{am_b.get('alertmanagers')} when built")
     return problems
 
 
-def _alertmanagers(alerting: dict) -> list:
+def _remote(entries, created: set[str]) -> list:
+    out = []
+    for e in entries or []:
+        e = dict(e)
+        if "write_relabel_configs" in e:
+            e["write_relabel_configs"] = _rules(e["write_relabel_configs"])
+        out.append(_strip_secrets(e, created))
+    return out
+
+
+def _alertmanagers(alerting: dict, created: set[str]) -> list:
     out = []
     for am in alerting.get("alertmanagers") or []:
         am = dict(am)
         groups = [t for s in am.pop("static_configs", None) or [] for t in (s.get("targets") or [])]
-        out.append((tuple(groups), _strip_secrets(am)))
+        if "relabel_configs" in am:
+            am["relabel_configs"] = _rules(am["relabel_configs"])
+        out.append((tuple(groups), _strip_secrets(am, created)))
     merged = [o for o in out if o[1] == {}]
     rest = [o for o in out if o[1] != {}]
     targets = tuple(t for o in merged for t in o[0])
