@@ -152,7 +152,7 @@ def test_spec_files_obsgen_accepts_validate_against_the_schema(path, validator):
      ["services", 0, "alerts", 0, "severity"]),
     ("apiVersion: obsgen/v1\nservices: [{name: api, team: web, alerts: [{name: A, expr: up, severity: info, "
      "for: 5 minutes}]}]\n", ["services", 0, "alerts", 0, "for"]),
-    ("apiVersion: obsgen/v1\nglobal: {external_labels: {__name__: x}}\n", ["global", "external_labels"]),
+    ("apiVersion: obsgen/v1\nglobal: {external_labels: {1x: x}}\n", ["global", "external_labels"]),
     ("apiVersion: obsgen/v1\nenvironments: {Prod: {}}\n", ["environments"]),
     ("apiVersion: obsgen/v1\nenvironments: {prod: {services: {api: {lables: {}}}}}\n",
      ["environments", "prod", "services", "api"]),

@@ -5,7 +5,7 @@ from pydantic import AfterValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from obsgen.core import naming
-from obsgen.spec.base import Duration, Finite, LabelName, PositiveDuration, SeverityName, Spec, _regex
+from obsgen.spec.base import Duration, Finite, PositiveDuration, SeverityName, Spec, _regex
 from obsgen.spec.integrations import nested_secret
 from obsgen.spec.scraping import RelabelRule, RemoteReadSpec, RemoteWriteSpec, ScrapeDefaults
 
@@ -71,10 +71,11 @@ class GlobalSpec(Spec):
         "15s", description="how often Prometheus evaluates recording and alerting rules; a service's "
                            "rule_group.interval overrides it for that group. Adds to every alert's time to notify",
         examples=["15s", "30s", "1m"])
-    external_labels: dict[LabelName, str] = Field(
+    external_labels: dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], str] = Field(
         default_factory=dict, description="labels Prometheus adds to every series and alert it sends out "
                                           "(to Alertmanager, remote storage, federation): which cluster or "
-                                          "region a series comes from. Label names may not start with __",
+                                          "region a series comes from (`__replica__` for a remote store's HA "
+                                          "deduplication)",
         examples=[{"cluster": "waardhaven-prod", "region": "us-east-1"}])
     alertmanagers: list[Annotated[str, Field(pattern=r"^[^\s/]+:\d+$")]] = Field(
         default_factory=lambda: ["alertmanager:9093"],
@@ -141,6 +142,12 @@ class GlobalSpec(Spec):
         default_factory=dict, description="an escape hatch: top-level prometheus.yml sections obsgen does not "
                                           "model (storage, tracing, otlp, runtime), written as given (reported)",
         examples=[{"storage": {"tsdb": {"out_of_order_time_window": "30m"}}}])
+
+    @model_validator(mode="after")
+    def _external_labels(self):
+        if "__name__" in self.external_labels:
+            raise ValueError("external_labels: __name__ is the metric name, not a label to set")
+        return self
 
     @model_validator(mode="after")
     def _no_literal_secrets(self):

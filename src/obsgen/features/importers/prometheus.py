@@ -147,6 +147,23 @@ class _Config:
         """A mapping (tls_config, basic_auth, oauth2, sigv4...) with literal secrets as files."""
         if isinstance(value, YMap):
             out: dict = {}
+            if where.endswith("sigv4") and value.get("secret_key") not in (None, ""):
+                # AWS keys have no file setting; the AWS SDK reads them from its shared credentials
+                # file by profile: the keys move there, as other secrets move to files.
+                profile = value.get("profile") or f"prometheus-{owner}"
+                spos = value.val_pos.get("secret_key", pos)
+                self.secret_files.append((f"AWS shared credentials file, profile [{profile}]",
+                                          f"{where}.access_key and secret_key"))
+                self.ctx.diags.append(warning(
+                    SECRET_FILE, f"{where}.access_key and secret_key are literal secrets: imported as "
+                                 f"sigv4.profile: {profile}; put them in the AWS shared credentials file of the "
+                                 f"Prometheus host (~/.aws/credentials, or AWS_SHARED_CREDENTIALS_FILE) under "
+                                 f"[{profile}]", spos))
+                out["profile"] = str(profile)
+                for k, v in value.items():
+                    if k not in ("access_key", "secret_key", "profile"):
+                        out[str(k)] = self.nested(v, f"{where}.{k}", owner, value.val_pos.get(k, pos))
+                return out
             for k, v in value.items():
                 here = f"{where}.{k}"
                 vpos = value.val_pos.get(k, pos)
@@ -278,9 +295,12 @@ class _Config:
             self.settings(g, GLOBAL_SCRAPE, "global.", "global", defaults)
             if defaults:
                 out["scrape_defaults"] = defaults
-        # Prometheus' own defaults where the file says nothing: obsgen's differ (15s, 10s, 15s... it writes them).
+        # Prometheus' own defaults where the file says nothing (obsgen's differ): 1m, 10s but never
+        # longer than the interval, 1m.
         out.setdefault("scrape_interval", "1m")
-        out.setdefault("scrape_timeout", "10s")
+        if "scrape_timeout" not in out:
+            interval = naming.duration_seconds(out["scrape_interval"])
+            out["scrape_timeout"] = out["scrape_interval"] if interval < 10 else "10s"
         out.setdefault("evaluation_interval", "1m")
         alerting = self.tree.get("alerting")
         managers: list[str] = []
@@ -487,6 +507,9 @@ def _strip_secrets(value: Any, created: set[str] = frozenset()) -> Any:  # type:
     `bearer_token(_file)` reads as `authorization.credentials(_file)`, as Prometheus does."""
     if isinstance(value, dict):
         value = dict(value)
+        if isinstance(value.get("sigv4"), dict):  # keys, or the profile they moved to: compared by region and role
+            value["sigv4"] = {k: v for k, v in value["sigv4"].items() if k not in ("access_key", "secret_key",
+                                                                                  "profile")}
         for old in ("bearer_token", "bearer_token_file"):
             if old in value:
                 value.setdefault("authorization", {})
@@ -494,6 +517,8 @@ def _strip_secrets(value: Any, created: set[str] = frozenset()) -> Any:  # type:
                                           old.replace("bearer_token", "credentials"): value.pop(old)}
         out = {}
         for k, v in value.items():
+            if v is None:  # null: as if not given
+                continue
             if (k in NESTED_SECRETS or k in _SD_SECRETS) and not isinstance(v, (dict, list)):
                 out[f"{k}_file"] = "<secret>"
             elif k.endswith("_file") and isinstance(v, str) and v in created:
@@ -511,8 +536,13 @@ def equivalent(original: dict, built: dict, created: set[str] = frozenset()) -> 
     `created`: the secret files the import made of literal secrets."""
     problems = []
     og, bg = original.get("global") or {}, built.get("global") or {}
+    def effective(g: dict, key: str) -> float | None:
+        if key == "scrape_timeout" and key not in g:  # Prometheus: 10s, but never longer than the interval
+            return min(10.0, _seconds(g.get("scrape_interval", "1m")) or 60.0)
+        return _seconds(g.get(key, _GLOBAL_DEFAULTS[key]))
+
     for key in ("scrape_interval", "scrape_timeout", "evaluation_interval"):
-        if _seconds(og.get(key, _GLOBAL_DEFAULTS[key])) != _seconds(bg.get(key, _GLOBAL_DEFAULTS[key])):
+        if effective(og, key) != effective(bg, key):
             problems.append(f"global.{key}: {og.get(key)} in the original, {bg.get(key)} when built")
     if {str(k): str(v) for k, v in (og.get("external_labels") or {}).items()} != \
             {str(k): str(v) for k, v in (bg.get("external_labels") or {}).items()}:
