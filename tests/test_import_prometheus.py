@@ -531,3 +531,17 @@ def test_import_build_check_end_to_end_and_the_import_is_deterministic(tmp_path)
     original = load(Path("cfg.yml").read_text())
     assert equivalent(original, config) == []
     assert len(config["scrape_configs"]) == len(original["scrape_configs"]) == 6
+
+
+def test_relabel_and_label_values_yaml_would_type_keep_the_text_prometheus_reads():
+    source = ("global:\n  external_labels: {version: 1.10}\nscrape_configs:\n  - job_name: k\n"
+              "    static_configs: [{targets: ['k:80'], labels: {shard: 007}}]\n    relabel_configs:\n"
+              "      - {source_labels: [__meta_x_scrape], regex: true, action: keep}\n"
+              "      - {source_labels: [__meta_x_port], regex: 9187, action: keep}\n"
+              "      - {source_labels: [__meta_x_v], regex: 1.10, target_label: v}\n")
+    _, text, diags, built = imported(source)
+    assert text is not None, [format_text(d) for d in diags]
+    job = built["scrape_configs"][0]
+    assert [r["regex"] for r in job["relabel_configs"]] == ["true", "9187", "1.10"]  # not True, 9187, 1.1
+    assert job["static_configs"][0]["labels"] == {"shard": "007"}
+    assert built["global"]["external_labels"] == {"version": "1.10"}

@@ -218,3 +218,28 @@ def test_lint_knows_the_labels_relabelling_adds():
     catalog = Catalog(model)
     assert {"version", "zone"} <= catalog.targets  # a relabelled label, a static group's label
     assert "__tmp_hash" not in catalog.targets  # labels starting with __ are dropped after relabelling
+
+
+LINTED = HEAD + """\
+services:
+  - name: pay
+    team: web
+    scrape:
+      static: ["pay:8000"]
+      relabel_configs: [{source_labels: [__address__], regex: "([^:]+):.*", target_label: host}]
+      metric_relabel_configs: [{regex: "pod|replica", action: labeldrop}]
+    metrics:
+      - {name: payments_total, type: counter, labels: [pod, result], help: payments}
+    alerts:
+      - {name: PaymentsFailing, expr: 'sum by (BY) (rate(payments_total{result="error"}[5m])) > 1', for: 5m,
+         severity: warning, summary: failing, description: d}
+"""
+
+
+def test_lint_knows_the_labels_relabelling_adds_and_drops():
+    def obs051(by: str) -> list:
+        return [d for d in project(LINTED.replace("BY", by)).diagnostics if d.code == "OBS051"]
+    assert obs051("host") == []  # added by the job's relabelling
+    assert obs051("result") == []  # the catalog's own
+    dropped = obs051("pod")  # in the catalog, but the job's metric relabelling drops it
+    assert len(dropped) == 1 and "pod" in dropped[0].message

@@ -5,6 +5,7 @@ a condition (can return nothing while its series exist)."""
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -71,6 +72,21 @@ def _opens(sc) -> bool:
     return bool(sc.honor_labels or sc.extra or any(
         (r.action or "replace") == "labelmap" or (r.target_label and "$" in r.target_label)
         for r in (*sc.relabel_configs, *sc.metric_relabel_configs)))
+
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _dropped(sc) -> frozenset[str]:
+    """Labels a job's metric relabelling removes from its series: a labeldrop of plain label names
+    (`pod|instance`); a labelkeep makes every other label go, which the catalog cannot list."""
+    out: set[str] = set()
+    for r in sc.metric_relabel_configs:
+        if r.action == "labeldrop" and r.regex:
+            names = r.regex.split("|")
+            if all(_NAME.fullmatch(n) for n in names):
+                out |= set(names)
+    return frozenset(out)
 
 
 @lru_cache(maxsize=None)
@@ -151,8 +167,9 @@ class Catalog:
                                               or _opens(sc))
             intervals = ({sc.job or s.name: naming.duration_seconds(sc.interval or g.scrape_interval)}
                          if sc is not None else {"": self.scrape_interval})
+            dropped = _dropped(sc) if sc is not None else frozenset()
             for m in s.metrics:
-                own = None if open_labels else frozenset(m.labels) | self.targets
+                own = None if open_labels else (frozenset(m.labels) | self.targets) - dropped
                 series = {"counter": [(m.name, "counter", own)],
                           "gauge": [(m.name, "gauge", own)],
                           "histogram": [(f"{m.name}_bucket", "bucket", own and own | {"le"}),

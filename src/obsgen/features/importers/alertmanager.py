@@ -33,7 +33,7 @@ from obsgen.core.diagnostics import Diagnostic, Pos, describe, error, has_errors
 from obsgen.core.regex import re2_problem
 from obsgen.core.routes import Matcher, match_routes, parse_matchers, route_matchers
 from obsgen.core.serialise import to_commented_yaml
-from obsgen.features.importers.common import NOT_EXPRESSIBLE, Ctx, input_files, read_documents
+from obsgen.features.importers.common import NOT_EXPRESSIBLE, Ctx, as_written, input_files, read_documents
 from obsgen.load.yaml import YMap, YSeq, load_text
 from obsgen.spec.integrations import (
     GLOBAL,
@@ -175,9 +175,6 @@ def _version(v: tuple[int, int]) -> str:
 
 # ----------------------------------------------------------------------------- converting
 
-_PLAIN_END = re.compile(r"\s+#|\s*$")
-
-
 class _Config:
     def __init__(self, tree: YMap, ctx: Ctx, texts: dict[str, list[str]]):
         self.tree, self.ctx, self.texts = tree, ctx, texts
@@ -189,22 +186,8 @@ class _Config:
         self.interval_names: set[str] = set()
 
     def text(self, value: Any, pos: Pos) -> str:
-        """A scalar as Alertmanager reads it into a text setting: as written (`true`, `1.10`, `007`
-        stay so), where YAML typed it."""
-        if isinstance(value, str):
-            return value
-        lines = self.texts.get(pos.file)
-        if value is not None and lines and pos.line and 0 < pos.line <= len(lines):
-            rest = lines[pos.line - 1][pos.col - 1:]
-            end = _PLAIN_END.search(rest)
-            raw = rest[:end.start()] if end else rest
-            for stop in (",", "}", "]"):  # a flow collection's item ends there
-                if stop in raw:
-                    raw = raw[:raw.index(stop)]
-            raw = raw.strip()
-            if raw:
-                return raw
-        return "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+        """A scalar as Alertmanager reads it into a text setting (see common.as_written)."""
+        return as_written(value, pos, self.texts.get(pos.file))
 
     def need(self, version: tuple[int, int] | None, why: str = "") -> None:
         if version and version > self.needed:

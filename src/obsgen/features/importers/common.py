@@ -240,6 +240,27 @@ def read_documents(path: Path, shown: str) -> tuple[list[YMap], list[Diagnostic]
     return trees, diags
 
 
+_PLAIN_END = re.compile(r"\s+#|\s*$")
+
+
+def as_written(value: object, pos: Pos, lines: list[str] | None) -> str:
+    """A scalar as a Go program reads it into a text field: as written in the file (`true`, `1.10`,
+    `007` stay so) where YAML typed it; `lines`: the file's lines."""
+    if isinstance(value, str):
+        return value
+    if value is not None and lines and pos.line and 0 < pos.line <= len(lines):
+        rest = lines[pos.line - 1][pos.col - 1:]
+        end = _PLAIN_END.search(rest)
+        raw = rest[:end.start()] if end else rest
+        for stop in (",", "}", "]"):  # a flow collection's item ends there
+            if stop in raw:
+                raw = raw[:raw.index(stop)]
+        raw = raw.strip().strip("'\"")
+        if raw:
+            return raw
+    return "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+
+
 # ----------------------------------------------------------------------------- shared rules
 
 def check_name(ctx: Ctx, v: Val, what: str) -> str | None:

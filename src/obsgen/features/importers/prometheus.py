@@ -26,7 +26,7 @@ from obsgen.core import naming
 from obsgen.core.diagnostics import Diagnostic, Pos, describe, error, has_errors, normalise, warning
 from obsgen.core.regex import re2_problem
 from obsgen.core.serialise import to_commented_yaml
-from obsgen.features.importers.common import NOT_EXPRESSIBLE, Ctx, input_files, read_documents
+from obsgen.features.importers.common import NOT_EXPRESSIBLE, Ctx, as_written, input_files, read_documents
 from obsgen.load.yaml import YMap, YSeq
 from obsgen.spec.integrations import NESTED_SECRETS, plain
 from obsgen.spec.parse import did_you_mean
@@ -57,10 +57,13 @@ def import_prometheus(paths: list[Path], team: str = "imported") -> tuple[str | 
     ctx = Ctx("Prometheus")
     found: list[tuple[YMap, str]] = []
     files = []
+    texts: dict[str, list[str]] = {}
     for path, shown in input_files(paths, ctx):
         files.append(shown)
         docs, diags = read_documents(path, shown)
         ctx.diags += diags
+        if docs:
+            texts[shown] = path.read_text(encoding="utf-8-sig").splitlines()
         for doc in docs:
             if any(key in doc for key in TOP) and "kind" not in doc:
                 found.append((doc, shown))
@@ -83,7 +86,7 @@ def import_prometheus(paths: list[Path], team: str = "imported") -> tuple[str | 
     except naming.NameNotAllowed as exc:
         ctx.diags.append(error("OBS032", f"--team {team!r}: {exc}", Pos("<command line>")))
         return None, normalise(ctx.diags)
-    conv = _Config(tree, ctx, team)
+    conv = _Config(tree, ctx, team, texts)
     doc = conv.convert()
     if doc is None or has_errors(ctx.diags):
         return None, normalise(ctx.diags)
@@ -96,7 +99,7 @@ def import_prometheus(paths: list[Path], team: str = "imported") -> tuple[str | 
     if ctx.notes:
         header += ["", "Notes:"] + [f"- {n}" for n in ctx.notes]
     text = to_commented_yaml(doc, "\n".join(header))
-    _self_check(text, plain(tree), ctx, {path for path, _ in conv.secret_files})
+    _self_check(text, conv.as_read(), ctx, {path for path, _ in conv.secret_files})
     return (None if has_errors(ctx.diags) else text), normalise(ctx.diags)
 
 
@@ -114,12 +117,58 @@ def _slug(text: str) -> str:
 
 
 class _Config:
-    def __init__(self, tree: YMap, ctx: Ctx, team: str):
-        self.tree, self.ctx, self.team = tree, ctx, team
+    def __init__(self, tree: YMap, ctx: Ctx, team: str, texts: dict[str, list[str]]):
+        self.tree, self.ctx, self.team, self.texts = tree, ctx, team, texts
         self.needed = _OLDEST
         self.why = ""
         self.secret_files: list[tuple[str, str]] = []
         self.taken: set[str] = set()
+
+    def text(self, value: Any, pos: Pos) -> str:
+        """A scalar as Prometheus reads it into a text setting (see common.as_written)."""
+        return as_written(value, pos, self.texts.get(pos.file))
+
+    def as_read(self) -> dict:
+        """The input as Prometheus reads it: relabelling and label values as written (for `equivalent`)."""
+        def rules(seq) -> list:
+            out = []
+            for rule in seq if isinstance(seq, YSeq) else []:
+                if not isinstance(rule, YMap):
+                    out.append(plain(rule))
+                    continue
+                out.append({k: ([str(x) for x in v] if k == "source_labels" and isinstance(v, YSeq) else
+                                 int(v) if k == "modulus" and isinstance(v, int) else
+                                 plain(v) if isinstance(v, (YMap, YSeq)) else self.text(v, _pos(rule, k)))
+                            for k, v in rule.items() if v is not None})
+            return out
+
+        def labels(m) -> dict:
+            return {str(k): self.text(v, _pos(m, k)) for k, v in m.items()} if isinstance(m, YMap) else plain(m)
+
+        doc = plain(self.tree)
+        g = self.tree.get("global")
+        if isinstance(g, YMap) and isinstance(g.get("external_labels"), YMap):
+            doc["global"]["external_labels"] = labels(g["external_labels"])
+        for i, job in enumerate(self.tree.get("scrape_configs") or []):
+            if not isinstance(job, YMap):
+                continue
+            for key in ("relabel_configs", "metric_relabel_configs"):
+                if key in job:
+                    doc["scrape_configs"][i][key] = rules(job[key])
+            for k, grp in enumerate(job.get("static_configs") or []):
+                if isinstance(grp, YMap) and "labels" in grp:
+                    doc["scrape_configs"][i]["static_configs"][k]["labels"] = labels(grp["labels"])
+        for i, rw in enumerate(self.tree.get("remote_write") or []):
+            if isinstance(rw, YMap) and "write_relabel_configs" in rw:
+                doc["remote_write"][i]["write_relabel_configs"] = rules(rw["write_relabel_configs"])
+        alerting = self.tree.get("alerting")
+        if isinstance(alerting, YMap):
+            if "alert_relabel_configs" in alerting:
+                doc["alerting"]["alert_relabel_configs"] = rules(alerting["alert_relabel_configs"])
+            for i, am in enumerate(alerting.get("alertmanagers") or []):
+                if isinstance(am, YMap) and "relabel_configs" in am:
+                    doc["alerting"]["alertmanagers"][i]["relabel_configs"] = rules(am["relabel_configs"])
+        return doc
 
     def need(self, version, why: str) -> None:
         if version and version > self.needed:
@@ -290,7 +339,7 @@ class _Config:
                     out[key] = str(g[key])
             labels = g.get("external_labels")
             if isinstance(labels, YMap) and labels:
-                out["external_labels"] = {str(k): self_text(v) for k, v in labels.items()}
+                out["external_labels"] = {str(k): self.text(v, _pos(labels, k)) for k, v in labels.items()}
             defaults: dict = {}
             self.settings(g, GLOBAL_SCRAPE, "global.", "global", defaults)
             if defaults:
@@ -339,7 +388,8 @@ class _Config:
                 if rule.get(key) is not None:
                     v = rule[key]
                     entry[key] = [str(x) for x in v] if key == "source_labels" and isinstance(v, YSeq) else \
-                        (str(v).lower() if key == "action" else (int(v) if key == "modulus" else self_text(v)))
+                        (str(v).lower() if key == "action" else (int(v) if key == "modulus" else
+                                                                 self.text(v, _pos(rule, key))))
             if entry.get("action") is not None and entry["action"] not in RELABEL_ACTIONS:
                 self.ctx.invalid(f"{where}[{i}].action: {entry['action']!r} is not a relabel action",
                                  _pos(rule, "action"), hint=did_you_mean(entry["action"], list(RELABEL_ACTIONS)))
@@ -389,10 +439,11 @@ class _Config:
                 group = groups[0][0]
                 sc["static"] = [str(x) for x in group.get("targets") or []]
                 if isinstance(group.get("labels"), YMap) and group["labels"]:
-                    sc["labels"] = {str(k): self_text(v) for k, v in group["labels"].items()}
+                    sc["labels"] = {str(k): self.text(v, _pos(group["labels"], k)) for k, v in group["labels"].items()}
             elif groups:
                 sc["static_configs"] = [{"targets": [str(x) for x in g.get("targets") or []],
-                                         **({"labels": {str(k): self_text(v) for k, v in g["labels"].items()}}
+                                         **({"labels": {str(k): self.text(v, _pos(g["labels"], k))
+                                                        for k, v in g["labels"].items()}}
                                             if isinstance(g.get("labels"), YMap) and g["labels"] else {})}
                                         for g, _ in groups]
             for kind, (since, fields, secrets, http) in DISCOVERY.items():
@@ -430,12 +481,6 @@ class _Config:
         return (set(group) <= {"targets", "labels"} and isinstance(targets, YSeq) and len(targets) > 0
                 and all(isinstance(x, str) and _TARGET.fullmatch(x) for x in targets)
                 and all(_LABEL.fullmatch(str(k)) and not str(k).startswith("__") for k in labels))
-
-
-def self_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return str(value).lower()
-    return "" if value is None else str(value)
 
 
 # ----------------------------------------------------------------------------- proving it
