@@ -88,6 +88,8 @@ def test_every_output_path_of_every_target_stays_inside_the_output_folder():
     folders = [root.parent / "specs", *sorted((root / "golden").glob("*/specs"))]
     for folder in folders:
         for target in ("files", "operator", "mimir"):
+            if target == "operator" and folder.parent.name == "scraping-open":
+                continue  # Prometheus' own scrape settings: the operator target refuses them (OBS045)
             project = load_project([folder], output=target)
             assert project.ok, (folder, target)
             for path in generate(project):

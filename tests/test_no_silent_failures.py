@@ -237,8 +237,8 @@ def test_an_exporter_with_targets_and_kubernetes_too_says_so_in_obsgens_words(tm
           "      exporter: {kind: postgres, targets: [pg-exporter]}\n")
     proc = obsgen("validate", cwd=project(tmp_path, TEAM + db))
     assert proc.returncode == 1
-    assert "exactly one of `static`, `kubernetes` or `exporter.targets` (this job has kubernetes and " \
-           "exporter.targets)" in proc.stderr and "Value error" not in proc.stderr
+    assert "exactly one of `static`, `kubernetes` or `exporter.targets`" in proc.stderr
+    assert "(this job has kubernetes and exporter.targets)" in proc.stderr and "Value error" not in proc.stderr
 
 
 # ----------------------------------------------------------------------------- 10, 11, 13, 14

@@ -103,14 +103,33 @@ def expected(model: Model, labels: dict[str, str]) -> tuple[str, ...]:
     team, sev, cat = labels.get("team", ""), labels.get("severity", ""), labels.get("category", "")
     t = model.teams.get(team)
     sevs = routing.severity_names
-    if t is not None and sev in sevs and any(has_channels(model, t, s) for s in sevs):
-        return tuple(out) + expected_receivers(model, team, sev, cat)
+    if t is not None and any(has_channels(model, t, s) for s in sevs):
+        # The team's route takes it (no `continue`): its severity's receiver, or, for a severity
+        # it has no receiver for (or one the spec does not define), the root's.
+        if sev in sevs:
+            return tuple(out) + expected_receivers(model, team, sev, cat)
+        return tuple(out) + (root,)
     c = routing.category(cat)
     owner = model.teams.get(c.team) if c and c.team else None
     if owner is not None and owner.name != team and sev in sevs and has_channels(model, owner, sev):
         out.append(receiver_name(owner.name, sev))
-    more, _ = _through([r for r in routing.routes if r.position == "last"], labels, root)
-    return tuple(out + (more or ([] if out else [root])))  # a route that took it (continue or not) is no fall-through
+    more, done = _through([r for r in routing.routes if r.position == "last"], labels, root)
+    out += more
+    if done:
+        return tuple(out)
+    if t is not None and category_routes(model):
+        return tuple(out) + (root,)  # the placeholder route of a team without channels
+    return tuple(out or [root])  # a route that took it (continue or not) is no fall-through
+
+
+def category_routes(model: Model) -> bool:
+    """Whether the tree has category routes (a category's team with a channel), and so a
+    placeholder route per team without channels (see targets/alertmanager.py)."""
+    for cfg in model.spec.routing.categories.values():
+        owner = model.teams.get(cfg.team) if cfg and cfg.team else None
+        if owner is not None and any(has_channels(model, owner, s) for s in model.spec.routing.severity_names):
+            return True
+    return False
 
 
 _LITERAL = re.compile(r"^[A-Za-z0-9_.:/@ -]+$")
