@@ -1,11 +1,11 @@
 """`teams`: who is notified, and through which channels."""
-import re
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from obsgen.spec.base import ChannelName, FilePath, Name, SeverityName, Silences, Spec
+from obsgen.spec.integrations import url_carries_secret
 
 
 class SlackChannel(Spec):
@@ -30,15 +30,8 @@ class EmailChannel(Spec):
         examples=["platform@waardhaven.com"])
 
 
-_SECRET_URL = re.compile(
-    r"//[^/@\s]*:[^/@\s]*@"  # user:password@host
-    r"|[?&](?:token|access_token|api_key|apikey|key|secret|sig|signature|password|auth)=[^&\s]"
-    r"|hooks\.slack\.com/(?:services|workflows)/"  # Slack webhook URLs are themselves the secret
-    r"|events\.pagerduty\.com/.*[0-9a-f]{32}", re.IGNORECASE)
-
-
 def _no_secret_in_url(v: str) -> str:
-    if _SECRET_URL.search(v):
+    if url_carries_secret(v):
         raise PydanticCustomError("literal_secret", "this URL carries a credential")
     return v
 

@@ -25,28 +25,25 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from pathlib import Path
-from typing import Any
 
-from obsgen.core.diagnostics import Diagnostic, Pos, describe, error, has_errors, normalise, warning
+from obsgen.core.diagnostics import Diagnostic, Pos, error, has_errors, normalise
 from obsgen.core.regex import re2_problem
 from obsgen.core.routes import Matcher, match_routes, parse_matchers, route_matchers
 from obsgen.core.serialise import to_commented_yaml
-from obsgen.features.importers.common import NOT_EXPRESSIBLE, Ctx, as_written, input_files, read_documents
+from obsgen.features.importers.common import NOT_EXPRESSIBLE, Ctx, input_files, load_imported, read_documents
+from obsgen.features.importers.configs import ConfigReader, key_pos, slug, val_pos
 from obsgen.load.yaml import YMap, YSeq, load_text
 from obsgen.spec.integrations import (
     GLOBAL,
     GLOBAL_SECRETS,
     INTEGRATIONS,
-    NESTED_SECRETS,
     TRACING,
     plain,
     url_carries_secret,
 )
 from obsgen.spec.parse import did_you_mean
 
-SECRET_FILE = "OBS081"  # a literal secret, imported as a file reference (a warning)
 SECRETS_DIR = "/etc/alertmanager/secrets"
 KEYS = ("global", "route", "inhibit_rules", "receivers", "templates", "mute_time_intervals", "time_intervals",
         "tracing")
@@ -87,9 +84,7 @@ def import_alertmanager(paths: list[Path]) -> tuple[str | None, list[Diagnostic]
     header = [f"Imported by obsgen from the Alertmanager configuration {where}.",
               "Review it, then keep it with your obsgen specs: it replaces that file as the source of truth.",
               "Receivers keep Alertmanager's defaults for what they leave unset (receiver_defaults: alertmanager)."]
-    if conv.secret_files:
-        header += ["", "Secret files to create on the Alertmanager host (the values were not imported):"]
-        header += [f"- {path}  ({field})" for path, field in conv.secret_files]
+    header += conv.header_secrets()
     if ctx.notes:
         header += ["", "Notes:"] + [f"- {n}" for n in ctx.notes]
     text = to_commented_yaml({"apiVersion": "obsgen/v1", "routing": routing}, "\n".join(header))
@@ -157,74 +152,30 @@ def _from_resource(doc: YMap, shown: str, ctx: Ctx, texts: dict[str, list[str]])
     return []
 
 
-def _pos(m: YMap, key: str) -> Pos:
-    return m.val_pos.get(key, m.pos) if isinstance(m, YMap) else Pos("<input>")
-
-
-def _key_pos(m: YMap, key: str) -> Pos:
-    return m.key_pos.get(key, m.pos) if isinstance(m, YMap) else Pos("<input>")
+_pos, _key_pos = val_pos, key_pos
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "receiver"
-
-
-def _version(v: tuple[int, int]) -> str:
-    return f"{v[0]}.{v[1]}"
+    return slug(text, "receiver")
 
 
 # ----------------------------------------------------------------------------- converting
 
-class _Config:
+class _Config(ConfigReader):
+    tool, host, secrets_dir, versions = "Alertmanager", "Alertmanager host", SECRETS_DIR, "0.22 to 0.34"
+
     def __init__(self, tree: YMap, ctx: Ctx, texts: dict[str, list[str]]):
-        self.tree, self.ctx, self.texts = tree, ctx, texts
-        self.needed = _OLDEST
-        self.why = ""
-        self.secret_files: list[tuple[str, str]] = []
-        self.taken: set[str] = set()
+        super().__init__(tree, ctx, texts, _OLDEST)
         self.receiver_names: set[str] = set()
         self.interval_names: set[str] = set()
 
-    def text(self, value: Any, pos: Pos) -> str:
-        """A scalar as Alertmanager reads it into a text setting (see common.as_written)."""
-        return as_written(value, pos, self.texts.get(pos.file))
-
-    def need(self, version: tuple[int, int] | None, why: str = "") -> None:
-        if version and version > self.needed:
-            self.needed, self.why = version, why
-
-    def unknown(self, m: YMap, allowed: tuple[str, ...], where: str) -> None:
-        for key in m:
-            if key == "labels" and (where.startswith("route") or (where.startswith("receivers") and where.count(".") == 1)):
-                self.ctx.cannot(f"{where}labels: labels set by a route or receiver (Alertmanager 0.33 and 0.34) "
-                                "are not in obsgen's routing model yet", _key_pos(m, key),
-                                hint="leave them out of the input, or add them to the alerts' rules instead")
-            elif key not in allowed:
-                self.ctx.invalid(f"{where}{key}: not a setting Alertmanager (0.22 to 0.34) has", _key_pos(m, key),
-                                 hint=did_you_mean(str(key), list(allowed)) or f"known here: {', '.join(allowed)}")
-
-    def mapping(self, value: Any, pos: Pos, where: str) -> YMap | None:
-        if value is None:
-            return None
-        if not isinstance(value, YMap):
-            self.ctx.invalid(f"{where}: should be a mapping, not {describe(value)}", pos)
-            return None
-        return value
-
-    def items(self, m: YMap, key: str, where: str) -> list[tuple[int, YMap]]:
-        value = m.get(key)
-        if value is None:
-            return []
-        if not isinstance(value, YSeq):
-            self.ctx.invalid(f"{where}{key}: should be a list, not {describe(value)}", _pos(m, key))
-            return []
-        out = []
-        for i, (item, pos) in enumerate(zip(value, value.item_pos)):
-            if isinstance(item, YMap):
-                out.append((i, item))
-            else:
-                self.ctx.invalid(f"{where}{key}[{i}]: should be a mapping, not {describe(item)}", pos)
-        return out
+    def unknown(self, m: YMap, allowed, where: str) -> None:
+        if "labels" in m and (where.startswith("route") or (where.startswith("receivers") and where.count(".") == 1)):
+            self.ctx.cannot(f"{where}labels: labels set by a route or receiver (Alertmanager 0.33 and 0.34) "
+                            "are not in obsgen's routing model yet", _key_pos(m, "labels"),
+                            hint="leave them out of the input, or add them to the alerts' rules instead")
+            allowed = (*allowed, "labels")
+        super().unknown(m, allowed, where)
 
     def convert(self) -> dict | None:
         t = self.tree
@@ -244,7 +195,7 @@ class _Config:
         if tracing:
             self.unknown(tracing, tuple(TRACING), "tracing.")
             self.need((0, 30), "tracing")
-        out["alertmanager_version"] = _version(self.needed)
+        out["alertmanager_version"] = self.version_note("routing.alertmanager_version")
         out["receiver_defaults"] = "alertmanager"
         out.update(root["settings"])
         out["inhibit"] = []
@@ -263,9 +214,6 @@ class _Config:
             out["routes"] = root["routes"]
         if inhibit:
             out["inhibit_rules"] = inhibit
-        if self.needed > _OLDEST:
-            self.ctx.note(f"routing.alertmanager_version is {_version(self.needed)}: the oldest Alertmanager with "
-                          f"every setting used ({self.why} needs it)")
         return out
 
     def as_read(self) -> dict:
@@ -424,22 +372,6 @@ class _Config:
             out.append(entry)
         return out
 
-    def secret_path(self, owner: str, setting: str) -> str:
-        path = f"{SECRETS_DIR}/{owner}-{setting.replace('_', '-').removesuffix('-file')}"
-        base, n = path, 2
-        while path in self.taken:
-            path, n = f"{base}-{n}", n + 1
-        self.taken.add(path)
-        return path
-
-    def secret(self, field: str, file_setting: str, owner: str, pos: Pos) -> str:
-        path = self.secret_path(owner, file_setting)
-        self.secret_files.append((path, field))
-        self.ctx.diags.append(warning(SECRET_FILE, f"{field} is a literal secret: imported as {file_setting}: "
-                                                   f"{path}; put the value in that file on the Alertmanager host",
-                                      pos))
-        return path
-
     def integration(self, kind: str, cfg: YMap, receiver: str, k: int, count: int, where: str) -> dict:
         key, _, fields, secrets, _ = INTEGRATIONS[kind]
         allowed = ("send_resolved", *fields, *secrets, *(() if kind == "email" else ("http_config",)))
@@ -451,14 +383,7 @@ class _Config:
                 continue
             pos = _pos(cfg, setting)
             if setting in secrets:
-                if value == "":
-                    continue
-                file_setting = secrets[setting]
-                if file_setting in cfg:
-                    self.ctx.invalid(f"{where}{setting}: given with {file_setting}; Alertmanager refuses both", pos)
-                    continue
-                self.need(fields[file_setting][1], f"{key} {file_setting}, where the secret {setting} now is")
-                out[file_setting] = self.secret(f"{where}{setting}", file_setting, owner, pos)
+                self.literal(cfg, setting, secrets[setting], where, owner, fields[secrets[setting]][1], out)
                 continue
             if setting == "http_config":
                 out[setting] = self.nested(value, f"{where}http_config", owner, pos)
@@ -477,50 +402,6 @@ class _Config:
             out[setting] = plain(value)
         return out
 
-    def nested(self, value: Any, where: str, owner: str, pos: Pos) -> Any:
-        """A mapping (http_config, tls_config, sigv4) with its literal secrets turned into files."""
-        if isinstance(value, YMap):
-            out = {}
-            if where.endswith("sigv4") and value.get("secret_key") not in (None, ""):
-                # AWS keys have no file setting in Alertmanager; the AWS SDK reads them from its shared
-                # credentials file, by profile: the keys move there, as other secrets move to files.
-                profile = value.get("profile") or f"alertmanager-{owner}"
-                spos = value.val_pos.get("secret_key", pos)
-                self.secret_files.append((f"AWS shared credentials file, profile [{profile}]",
-                                          f"{where}.access_key and secret_key"))
-                self.ctx.diags.append(warning(
-                    SECRET_FILE, f"{where}.access_key and secret_key are literal secrets: imported as "
-                                 f"sigv4.profile: {profile}; put them in the AWS shared credentials file of the "
-                                 f"Alertmanager host (~/.aws/credentials, or AWS_SHARED_CREDENTIALS_FILE) under "
-                                 f"[{profile}]", spos))
-                kept = YMap(value.pos)
-                kept.key_pos, kept.val_pos = value.key_pos, value.val_pos
-                kept.update((k, v) for k, v in value.items() if k not in ("access_key", "secret_key", "profile"))
-                value = kept
-                out["profile"] = str(profile)
-            for k, v in value.items():
-                here = f"{where}.{k}"
-                vpos = value.val_pos.get(k, pos)
-                if k in NESTED_SECRETS and v not in (None, "") and (k != "key" or where.endswith("tls_config")):
-                    use = NESTED_SECRETS[k]
-                    if use is None:
-                        self.ctx.cannot(f"{here}: a literal AWS secret key; obsgen never writes secrets into "
-                                        "configurations, and SNS has no file setting for it", vpos,
-                                        hint="use the AWS credential chain (an instance role, the environment, "
-                                             "sigv4.profile or sigv4.role_arn) and drop access_key/secret_key")
-                        continue
-                    if k == "bearer_token":
-                        out["authorization"] = {"credentials_file": self.secret(here, "credentials_file",
-                                                                                 owner, vpos)}
-                        continue
-                    out[use] = self.secret(here, use, owner, vpos)
-                    continue
-                out[str(k)] = self.nested(v, here, owner, vpos)
-            return out
-        if isinstance(value, YSeq):
-            return [self.nested(v, f"{where}[{i}]", owner, pos) for i, v in enumerate(value)]
-        return plain(value)
-
     # -- global, intervals, inhibition
 
     def global_(self) -> dict:
@@ -534,14 +415,7 @@ class _Config:
                 continue
             pos = _pos(g, key)
             if key in GLOBAL_SECRETS:
-                if value == "":
-                    continue
-                file_setting = GLOBAL_SECRETS[key]
-                if file_setting in g:
-                    self.ctx.invalid(f"global.{key}: given with {file_setting}; Alertmanager refuses both", pos)
-                    continue
-                self.need(GLOBAL[file_setting][1], f"global {file_setting}, where the secret {key} now is")
-                out[file_setting] = self.secret(f"global.{key}", file_setting, "global", pos)
+                self.literal(g, key, GLOBAL_SECRETS[key], "global.", "global", GLOBAL[GLOBAL_SECRETS[key]][1], out)
                 continue
             self.need(GLOBAL[key][1], f"global {key}")
             out[key] = self.nested(value, f"global.{key}", "global", pos) if isinstance(value, (YMap, YSeq)) \
@@ -602,18 +476,10 @@ class _Config:
 def _self_check(text: str, original: dict, ctx: Ctx) -> None:
     """The produced spec must validate as it is and build into a configuration equivalent to the
     input (an error here is an importer bug)."""
-    from obsgen.api import load_texts
-    from obsgen.core.diagnostics import Severity
     from obsgen.targets.alertmanager import config
 
-    project = load_texts({"imported.yaml": text})
-    for d in project.diagnostics:
-        if d.severity is Severity.ERROR:
-            ctx.diags.append(error(d.code, f"the imported spec does not validate: {d.message}",
-                                   Pos("<imported spec>", d.pos.line, d.pos.col), d.hint))
-    if not project.ok or not project.models:
-        return
-    for problem in equivalent(original, config(project.models[0]))[:10]:
+    model = load_imported(text, ctx)
+    for problem in equivalent(original, config(model) if model else original)[:10]:
         ctx.diags.append(error(NOT_EXPRESSIBLE, f"the built configuration would differ: {problem}",
                                Pos("<imported spec>")))
 

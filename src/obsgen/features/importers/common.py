@@ -261,6 +261,17 @@ def as_written(value: object, pos: Pos, lines: list[str] | None) -> str:
     return "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
 
 
+def load_imported(text: str, ctx: Ctx):
+    """The produced spec loaded as `obsgen validate` loads it: its errors (importer bugs) are
+    reported at their place in it. Its first model, or None."""
+    project = load_texts({"imported.yaml": text})
+    for d in project.diagnostics:
+        if d.severity is Severity.ERROR:
+            ctx.diags.append(error(d.code, f"the imported spec does not validate: {d.message}",
+                                   Pos("<imported spec>", d.pos.line, d.pos.col), d.hint))
+    return project.models[0] if project.ok and project.models else None
+
+
 # ----------------------------------------------------------------------------- shared rules
 
 def check_name(ctx: Ctx, v: Val, what: str) -> str | None:

@@ -1542,17 +1542,11 @@ def _migrate_table_old(p: dict) -> tuple[dict, set[str]]:
 def _self_check(text: str, dashboards: list, ctx: Ctx) -> None:
     """The produced spec must validate as it is (an error here is an importer bug), and build into
     dashboards that say everything the input said."""
-    from obsgen.api import load_texts
-    from obsgen.core.diagnostics import Severity
+    from obsgen.features.importers.common import load_imported
 
-    project = load_texts({"imported.yaml": text})
-    for d in project.diagnostics:
-        if d.severity is Severity.ERROR:
-            ctx.diags.append(error(d.code, f"the imported spec does not validate: {d.message}",
-                                   Pos("<imported spec>", d.pos.line, d.pos.col), d.hint))
-    if not project.ok or not project.models:
+    model = load_imported(text, ctx)
+    if model is None:
         return
-    model = project.models[0]
     sources = Datasources(model.spec)
     remaining = list(model.dashboards)  # the model's order is by uid: found by title, in input order
     for spec, info in dashboards:

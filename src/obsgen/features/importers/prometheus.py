@@ -26,7 +26,8 @@ from obsgen.core import naming
 from obsgen.core.diagnostics import Diagnostic, Pos, describe, error, has_errors, normalise, warning
 from obsgen.core.regex import re2_problem
 from obsgen.core.serialise import to_commented_yaml
-from obsgen.features.importers.common import NOT_EXPRESSIBLE, Ctx, as_written, input_files, read_documents
+from obsgen.features.importers.common import NOT_EXPRESSIBLE, Ctx, input_files, load_imported, read_documents
+from obsgen.features.importers.configs import ConfigReader, key_pos, slug, val_pos
 from obsgen.load.yaml import YMap, YSeq
 from obsgen.spec.integrations import NESTED_SECRETS, plain
 from obsgen.spec.parse import did_you_mean
@@ -40,7 +41,6 @@ from obsgen.spec.scraping import (
     SCRAPE,
 )
 
-SECRET_FILE = "OBS081"
 EXTRA = "OBS069"
 SECRETS_DIR = "/etc/prometheus/secrets"
 TOP = ("global", "rule_files", "scrape_config_files", "alerting", "scrape_configs", "remote_write", "remote_read",
@@ -93,9 +93,7 @@ def import_prometheus(paths: list[Path], team: str = "imported") -> tuple[str | 
     header = [f"Imported by obsgen from the Prometheus configuration {where}: one service per scrape job.",
               "Review it (teams, names), then keep it with your obsgen specs: it replaces that file as the source "
               "of truth."]
-    if conv.secret_files:
-        header += ["", "Secret files to create on the Prometheus host (the values were not imported):"]
-        header += [f"- {path}  ({field})" for path, field in conv.secret_files]
+    header += conv.header_secrets()
     if ctx.notes:
         header += ["", "Notes:"] + [f"- {n}" for n in ctx.notes]
     text = to_commented_yaml(doc, "\n".join(header))
@@ -103,30 +101,19 @@ def import_prometheus(paths: list[Path], team: str = "imported") -> tuple[str | 
     return (None if has_errors(ctx.diags) else text), normalise(ctx.diags)
 
 
-def _pos(m: YMap, key: str) -> Pos:
-    return m.val_pos.get(key, m.pos)
-
-
-def _key_pos(m: YMap, key: str) -> Pos:
-    return m.key_pos.get(key, m.pos)
+_pos, _key_pos = val_pos, key_pos
 
 
 def _slug(text: str) -> str:
-    out = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:63].strip("-")
-    return out or "job"
+    return slug(text, "job")
 
 
-class _Config:
+class _Config(ConfigReader):
+    tool, host, secrets_dir, versions = "Prometheus", "Prometheus host", SECRETS_DIR, "2.42 to 3.14"
+
     def __init__(self, tree: YMap, ctx: Ctx, team: str, texts: dict[str, list[str]]):
-        self.tree, self.ctx, self.team, self.texts = tree, ctx, team, texts
-        self.needed = _OLDEST
-        self.why = ""
-        self.secret_files: list[tuple[str, str]] = []
-        self.taken: set[str] = set()
-
-    def text(self, value: Any, pos: Pos) -> str:
-        """A scalar as Prometheus reads it into a text setting (see common.as_written)."""
-        return as_written(value, pos, self.texts.get(pos.file))
+        super().__init__(tree, ctx, texts, _OLDEST)
+        self.team = team
 
     def as_read(self) -> dict:
         """The input as Prometheus reads it: relabelling and label values as written (for `equivalent`)."""
@@ -170,67 +157,6 @@ class _Config:
                     doc["alerting"]["alertmanagers"][i]["relabel_configs"] = rules(am["relabel_configs"])
         return doc
 
-    def need(self, version, why: str) -> None:
-        if version and version > self.needed:
-            self.needed, self.why = version, why
-
-    def unknown(self, m: YMap, allowed, where: str) -> None:
-        for key in m:
-            if key not in allowed:
-                self.ctx.invalid(f"{where}{key}: not a setting Prometheus (2.42 to 3.14) has here", _key_pos(m, key),
-                                 hint=did_you_mean(str(key), list(allowed)) or None)
-
-    def secret(self, field: str, file_setting: str, owner: str, pos: Pos) -> str:
-        path = f"{SECRETS_DIR}/{owner}-{file_setting.removesuffix('_file').replace('_', '-').replace('.', '-')}"
-        base, n = path, 2
-        while path in self.taken:
-            path, n = f"{base}-{n}", n + 1
-        self.taken.add(path)
-        self.secret_files.append((path, field))
-        self.ctx.diags.append(warning(SECRET_FILE, f"{field} is a literal secret: imported as {file_setting}: "
-                                                   f"{path}; put the value in that file on the Prometheus host",
-                                      pos))
-        return path
-
-    def nested(self, value: Any, where: str, owner: str, pos: Pos) -> Any:
-        """A mapping (tls_config, basic_auth, oauth2, sigv4...) with literal secrets as files."""
-        if isinstance(value, YMap):
-            out: dict = {}
-            if where.endswith("sigv4") and value.get("secret_key") not in (None, ""):
-                # AWS keys have no file setting; the AWS SDK reads them from its shared credentials
-                # file by profile: the keys move there, as other secrets move to files.
-                profile = value.get("profile") or f"prometheus-{owner}"
-                spos = value.val_pos.get("secret_key", pos)
-                self.secret_files.append((f"AWS shared credentials file, profile [{profile}]",
-                                          f"{where}.access_key and secret_key"))
-                self.ctx.diags.append(warning(
-                    SECRET_FILE, f"{where}.access_key and secret_key are literal secrets: imported as "
-                                 f"sigv4.profile: {profile}; put them in the AWS shared credentials file of the "
-                                 f"Prometheus host (~/.aws/credentials, or AWS_SHARED_CREDENTIALS_FILE) under "
-                                 f"[{profile}]", spos))
-                out["profile"] = str(profile)
-                for k, v in value.items():
-                    if k not in ("access_key", "secret_key", "profile"):
-                        out[str(k)] = self.nested(v, f"{where}.{k}", owner, value.val_pos.get(k, pos))
-                return out
-            for k, v in value.items():
-                here = f"{where}.{k}"
-                vpos = value.val_pos.get(k, pos)
-                if k in NESTED_SECRETS and v not in (None, "") and (k != "key" or where.endswith("tls_config")):
-                    use = NESTED_SECRETS[k]
-                    if use is None or k == "bearer_token":
-                        self.ctx.cannot(f"{here}: a literal secret with no file setting in Prometheus", vpos,
-                                        hint="use a credential Prometheus reads from a file or from its "
-                                             "environment (an instance role, a profile)")
-                        continue
-                    out[use] = self.secret(here, use, owner, vpos)
-                    continue
-                out[str(k)] = self.nested(v, here, owner, vpos)
-            return out
-        if isinstance(value, YSeq):
-            return [self.nested(v, f"{where}[{i}]", owner, pos) for i, v in enumerate(value)]
-        return plain(value)
-
     def settings(self, m: YMap, table: dict, where: str, owner: str, out: dict,
                  secrets: dict[str, str | None] | None = None) -> None:
         """Copy the settings of `table` (and the HTTP client's, if in it) from `m` into `out`."""
@@ -239,18 +165,7 @@ class _Config:
                 continue
             pos = _pos(m, key)
             if secrets and key in secrets:
-                if value == "":
-                    continue
-                use = secrets[key]
-                if use is None:
-                    self.ctx.cannot(f"{where}{key}: a literal secret with no file setting in Prometheus", pos,
-                                    hint="use a credential Prometheus reads from a file or from its environment")
-                    continue
-                if use == "authorization.credentials_file":
-                    out["authorization"] = {"credentials_file": self.secret(f"{where}{key}", "credentials_file",
-                                                                            owner, pos)}
-                else:
-                    out[use] = self.secret(f"{where}{key}", use, owner, pos)
+                self.literal(m, key, secrets[key], where, owner, None, out)
                 continue
             if key not in table:
                 continue
@@ -284,7 +199,7 @@ class _Config:
         for key, table in (("remote_write", REMOTE_WRITE), ("remote_read", REMOTE_READ)):
             items = self.items(t, key, "")
             entries = []
-            for i, (item, _) in enumerate(items):
+            for i, item in items:
                 entry: dict = {}
                 self.unknown(item, (*table, *HTTP, "bearer_token", "write_relabel_configs")
                              if key == "remote_write" else (*table, *HTTP, "bearer_token"), f"{key}[{i}].")
@@ -304,28 +219,10 @@ class _Config:
                 remote[key] = entries
         g.update(remote)
         out: dict = {"apiVersion": naming.API_VERSION}
-        g["prometheus_version"] = f"{self.needed[0]}.{self.needed[1]}"
-        if self.needed > _OLDEST:
-            self.ctx.note(f"global.prometheus_version is {g['prometheus_version']}: the oldest Prometheus with every "
-                          f"setting used ({self.why} needs it)")
+        g["prometheus_version"] = self.version_note("global.prometheus_version")
         out["global"] = g
         out["teams"] = [{"name": self.team}]
         out["services"] = services
-        return out
-
-    def items(self, m: YMap, key: str, where: str) -> list[tuple[YMap, Pos]]:
-        value = m.get(key)
-        if value is None:
-            return []
-        if not isinstance(value, YSeq):
-            self.ctx.invalid(f"{where}{key}: should be a list, not {describe(value)}", _pos(m, key))
-            return []
-        out = []
-        for i, (item, pos) in enumerate(zip(value, value.item_pos)):
-            if isinstance(item, YMap):
-                out.append((item, pos))
-            else:
-                self.ctx.invalid(f"{where}{key}[{i}]: should be a mapping, not {describe(item)}", pos)
         return out
 
     def global_(self) -> dict:
@@ -359,7 +256,7 @@ class _Config:
             if alerting.get("alert_relabel_configs"):
                 out["alert_relabel_configs"] = self.relabel(alerting["alert_relabel_configs"],
                                                             "alerting.alert_relabel_configs")
-            for i, (am, _) in enumerate(self.items(alerting, "alertmanagers", "alerting.")):
+            for i, am in self.items(alerting, "alertmanagers", "alerting."):
                 simple = set(am) <= {"static_configs"} and all(
                     isinstance(s, YMap) and set(s) <= {"targets"} for s in am.get("static_configs") or [])
                 if simple:
@@ -405,7 +302,8 @@ class _Config:
         services = []
         names: set[str] = set()
         jobs_seen: set[str] = set()
-        for i, (job, pos) in enumerate(self.items(self.tree, "scrape_configs", "")):
+        for i, job in self.items(self.tree, "scrape_configs", ""):
+            pos = job.pos
             where = f"scrape_configs[{i}]."
             name = job.get("job_name")
             if not isinstance(name, str) or not name:
@@ -435,8 +333,8 @@ class _Config:
             if job.get("scheme") is not None:
                 sc["scheme"] = str(job["scheme"]).lower()
             groups = self.items(job, "static_configs", where)
-            if len(groups) == 1 and self.plain_group(groups[0][0]):
-                group = groups[0][0]
+            if len(groups) == 1 and self.plain_group(groups[0][1]):
+                group = groups[0][1]
                 sc["static"] = [str(x) for x in group.get("targets") or []]
                 if isinstance(group.get("labels"), YMap) and group["labels"]:
                     sc["labels"] = {str(k): self.text(v, _pos(group["labels"], k)) for k, v in group["labels"].items()}
@@ -445,11 +343,11 @@ class _Config:
                                          **({"labels": {str(k): self.text(v, _pos(g["labels"], k))
                                                         for k, v in g["labels"].items()}}
                                             if isinstance(g.get("labels"), YMap) and g["labels"] else {})}
-                                        for g, _ in groups]
+                                        for _, g in groups]
             for kind, (since, fields, secrets, http) in DISCOVERY.items():
                 key = f"{kind}_sd_configs"
                 entries = []
-                for k, (sd, _) in enumerate(self.items(job, key, where)):
+                for k, sd in self.items(job, key, where):
                     self.need(since, key)
                     allowed_sd = (*fields, *secrets, *(HTTP if http else ()), *(("bearer_token",) if http else ()))
                     self.unknown(sd, allowed_sd, f"{where}{key}[{k}].")
@@ -486,18 +384,12 @@ class _Config:
 # ----------------------------------------------------------------------------- proving it
 
 def _self_check(text: str, original: dict, ctx: Ctx, created: set[str]) -> None:
-    from obsgen.api import load_texts
-    from obsgen.core.diagnostics import Severity
     from obsgen.targets.prometheus import config_doc
 
-    project = load_texts({"imported.yaml": text})
-    for d in project.diagnostics:
-        if d.severity is Severity.ERROR:
-            ctx.diags.append(error(d.code, f"the imported spec does not validate: {d.message}",
-                                   Pos("<imported spec>", d.pos.line, d.pos.col), d.hint))
-    if not project.ok or not project.models:
+    model = load_imported(text, ctx)
+    if model is None:
         return
-    for problem in equivalent(original, config_doc(project.models[0]), created)[:10]:
+    for problem in equivalent(original, config_doc(model), created)[:10]:
         ctx.diags.append(error(NOT_EXPRESSIBLE, f"the built configuration would differ: {problem}",
                                Pos("<imported spec>")))
 
