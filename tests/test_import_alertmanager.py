@@ -489,3 +489,24 @@ def test_import_then_build_gives_a_config_amtool_accepts_and_the_import_is_deter
     check = amtool("check-config", out)
     assert check.returncode == 0, check.stdout + check.stderr
     assert routes_test(out, {"service": "api-gw", "env": "prod"}) == "edge-hook"
+
+
+def test_a_template_kept_in_the_secret_is_named_not_silently_dropped(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    secret = ("apiVersion: v1\nkind: Secret\nmetadata: {name: am}\nstringData:\n"
+              "  alertmanager.yaml: |\n    route: {receiver: ops}\n    receivers: [{name: ops}]\n"
+              "    templates: [/etc/alertmanager/config/*.tmpl]\n"
+              "  ops.tmpl: '{{ define \"ops.title\" }}x{{ end }}'\n")
+    Path("am.yaml").write_text(secret)
+    text, diags = import_alertmanager([Path("am.yaml")])
+    assert text is not None and "templates:" in text
+    named = [d for d in diags if d.code == "OBS042" and "ops.tmpl" in d.message]
+    assert len(named) == 1 and named[0].pos.line == 9
+
+
+def test_event_recording_is_refused_as_not_modelled_not_as_unknown(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("am.yml").write_text("route: {receiver: ops}\nreceivers: [{name: ops}]\nevent_recorder: {enabled: true}\n")
+    text, diags = import_alertmanager([Path("am.yml")])
+    assert text is None
+    assert [(d.code, d.pos.line) for d in diags] == [("OBS040", 3)] and "event recording" in diags[0].message

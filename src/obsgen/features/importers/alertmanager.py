@@ -124,6 +124,10 @@ def _from_resource(doc: YMap, shown: str, ctx: Ctx, texts: dict[str, list[str]])
             continue
         keys = sorted((k for k in block if str(k).endswith((".yaml", ".yml")) and isinstance(block[k], str)),
                       key=lambda k: (not str(k).startswith("alertmanager."), str(k)))
+        for k in block:  # notification templates kept beside the config: not part of obsgen's spec
+            if str(k).endswith(".tmpl"):
+                ctx.approximate(f"{field}.{k}: a template file in the {doc.get('kind')}, not imported; keep it where "
+                                "routing.templates says Alertmanager finds it", block.key_pos.get(k, doc.pos))
         for key in keys:
             name = f"{shown}[{field}.{key}]"
             text = block[key]
@@ -179,7 +183,11 @@ class _Config(ConfigReader):
 
     def convert(self) -> dict | None:
         t = self.tree
-        self.unknown(t, KEYS, "")
+        if t.get("event_recorder") is not None:
+            self.ctx.cannot("event_recorder: Alertmanager's event recording (0.33) is not in obsgen's model yet",
+                            _key_pos(t, "event_recorder"), hint="leave it out of the input and add it to the "
+                                                                "built configuration's deployment yourself")
+        self.unknown(t, (*KEYS, "event_recorder"), "")
         out: dict = {}
         route = self.mapping(t.get("route"), _pos(t, "route"), "route")
         if route is None:
