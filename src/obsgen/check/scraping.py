@@ -32,9 +32,9 @@ class ScrapingChecks(Context):
                                                   f"spec targets {g.prometheus_version}", self.at(*loc)))
 
         def settings(model, table: dict, what: str, *loc):
-            for key in model.settings() if hasattr(model, "settings") else ():
+            for key in model.settings():
                 if key in table:
-                    _, since, until = table[key] if len(table[key]) == 3 else (*table[key], None)
+                    _, since, until = table[key]
                     gate(f"{what} {key}", since, until, *loc, key)
                     if key == "tls_config":
                         self.insecure(getattr(model, key), *loc, key)

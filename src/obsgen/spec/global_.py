@@ -2,11 +2,10 @@
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, model_validator
-from pydantic_core import PydanticCustomError
 
 from obsgen.core import naming
 from obsgen.spec.base import Duration, Finite, PositiveDuration, SeverityName, Spec, _regex
-from obsgen.spec.integrations import nested_secret
+from obsgen.spec.integrations import refuse_nested_secret
 from obsgen.spec.scraping import RelabelRule, RemoteReadSpec, RemoteWriteSpec, ScrapeDefaults
 
 
@@ -152,11 +151,7 @@ class GlobalSpec(Spec):
     @model_validator(mode="after")
     def _no_literal_secrets(self):
         for name in ("alertmanager_configs", "extra_scrape_jobs", "prometheus_extra"):
-            found = nested_secret({name: getattr(self, name)})
-            if found:
-                where, use = found
-                raise PydanticCustomError("literal_secret", "{where} is a secret: {fix}", {
-                    "where": where, "fix": f"put it in a file and write {use}" if use else "obsgen never writes it"})
+            refuse_nested_secret(getattr(self, name), name)
         return self
 
     @model_validator(mode="after")

@@ -180,7 +180,8 @@ def nested_secret(value: Any, path: str = "") -> tuple[str, str | None] | None:
     return None
 
 
-def _no_nested_secret(value: Any, root: str = "") -> Any:
+def refuse_nested_secret(value: Any, root: str = "") -> Any:
+    """`value` if it holds no literal secret; else the error naming it and the file setting to use."""
     found = nested_secret({root: value} if root else value)
     if found:
         where, use = found
@@ -222,7 +223,7 @@ def _safe_url(v: str) -> str:
 
 
 HttpClient = Annotated[dict[str, Any], AfterValidator(_http_keys),
-                       AfterValidator(lambda v: _no_nested_secret(v, "http_config")), Field(
+                       AfterValidator(lambda v: refuse_nested_secret(v, "http_config")), Field(
     description="Alertmanager's HTTP client settings (authorization, basic_auth, oauth2, tls_config, proxy_url, "
                 "follow_redirects, ...); secrets only as files (credentials_file, password_file, "
                 "client_secret_file)",
@@ -230,7 +231,7 @@ HttpClient = Annotated[dict[str, Any], AfterValidator(_http_keys),
 
 
 def _mapping(key: str) -> Any:
-    return Annotated[dict[str, Any], AfterValidator(lambda v: _no_nested_secret(v, key))]
+    return Annotated[dict[str, Any], AfterValidator(lambda v: refuse_nested_secret(v, key))]
 
 
 _URL = Annotated[str, AfterValidator(_safe_url)]
@@ -322,43 +323,52 @@ def plain(value: Any) -> Any:
     return str(value) if isinstance(value, str) else value
 
 
-class Integration(Spec):
-    """Shared by every integration: literal secrets are refused (at their own position) with the
-    file setting to use."""
+class Settings(Spec):
+    """A tool's settings under its own names (Alertmanager's integrations, Prometheus' jobs,
+    discoveries, remote endpoints), made from a table."""
 
     # Built once, inside the spec's own validator, not each on its own at import (start-up time).
     model_config = ConfigDict(**Spec.model_config, defer_build=True)
 
-    def settings(self) -> dict[str, Any]:
-        """The settings given, under Alertmanager's names, in the table's order."""
+    def settings(self, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+        """The settings given, under the tool's names, in the table's order."""
         out = {}
         for name, info in type(self).model_fields.items():
-            if name in self.model_fields_set and name != "credentials_file":
+            if name in self.model_fields_set and name not in skip:
                 value = getattr(self, name)
                 if value is not None:
                     out[info.alias or name] = plain(value)
         return out
 
 
-SECRETS_OF: dict[str, dict[str, str]] = {}
+class Integration(Settings):
+    """An Alertmanager integration: its settings (webhook's `credentials_file` is obsgen's short
+    form, written into http_config)."""
+
+    def settings(self, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+        return super().settings((*skip, "credentials_file"))
 
 
-def _refused(literal: str, file: str) -> tuple[Any, Any]:
-    """A field for a literal secret: not in the schema, and refused where it is written."""
+def refused(literal: str, file: str | None, host: str, tool: str) -> tuple[Any, Any]:
+    """A field for a literal secret: not in the schema, and refused where it is written, naming the
+    file setting to use (None: `tool` has none)."""
     def refuse(v: Any) -> Any:
         if v in (None, ""):
             return None
-        raise PydanticCustomError("literal_secret", "{literal} is a secret: put it in a file on the Alertmanager "
-                                                    "host and write {file}", {"literal": literal, "file": file})
+        raise PydanticCustomError("literal_secret", "{literal} is a secret: {fix}", {
+            "literal": literal, "fix": f"put it in a file on the {host} and write {file}" if file else
+            f"{tool} has no file setting for it, and obsgen never writes secrets into configurations"})
     return (SkipJsonSchema[Annotated[Any, AfterValidator(refuse)]], Field(
         None, alias=literal if field_name(literal) != literal else None))
-GLOBAL_KEYS = tuple(GLOBAL)
+
+
+def _refused(literal: str, file: str) -> tuple[Any, Any]:
+    return refused(literal, file, "Alertmanager host", "Alertmanager")
 
 
 def _model(kind: str):
     key, since, fields, secrets, what = INTEGRATIONS[kind]
     name = f"{kind.capitalize()}Integration"
-    SECRETS_OF[name] = secrets
     spec: dict[str, Any] = {"send_resolved": (bool | None, Field(
         None, description="also notify when the alerts resolve; unset: Alertmanager's default for the "
                           "integration (obsgen's receiver defaults say true)"))}
@@ -386,7 +396,6 @@ def _global_model():
         spec[f] = _field(f, k, v, "every integration that does not set it")
     for literal, file in GLOBAL_SECRETS.items():
         spec[literal] = _refused(literal, file)
-    SECRETS_OF["GlobalSettings"] = GLOBAL_SECRETS
     return create_model("GlobalSettings", __base__=Integration,
                         __doc__="Alertmanager's global settings that integrations inherit", **spec)
 
@@ -405,11 +414,6 @@ def _tracing_model():
 
 
 TracingSettings = _tracing_model()
-
-
-def used_settings(model: Integration) -> list[str]:
-    """The Alertmanager names of the settings a model sets."""
-    return list(model.settings())
 
 
 # What each integration cannot do without, as alternatives (any one of them will do); `global.x`

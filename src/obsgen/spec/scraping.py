@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, ConfigDict, Field, create_model, model_validator
-from pydantic.json_schema import SkipJsonSchema
-from pydantic_core import PydanticCustomError
+from pydantic import AfterValidator, Field, create_model, model_validator
 
 from obsgen.spec.base import Duration, Spec
-from obsgen.spec.integrations import nested_secret
+from obsgen.spec.integrations import Settings, refuse_nested_secret, refused
 
 Version = tuple[int, int]
 _S, _B, _I, _D, _L, _M, _X, _F = "S", "B", "I", "D", "L", "M", "X", "F"
@@ -171,14 +169,7 @@ def _version_text(v: Version) -> str:
 
 
 def _no_secret(root: str):
-    def check(v: Any) -> Any:
-        found = nested_secret({root: v})
-        if found:
-            where, use = found
-            raise PydanticCustomError("literal_secret", "{where} is a secret: {fix}", {
-                "where": where, "fix": f"put it in a file and write {use}" if use else "obsgen never writes it"})
-        return v
-    return AfterValidator(check)
+    return AfterValidator(lambda v: refuse_nested_secret(v, root))
 
 
 _TYPES: dict[str, Any] = {_S: str, _B: bool, _I: int, _D: Duration, _L: list[Any], _X: str | int | float,
@@ -194,13 +185,7 @@ def _type(key: str, kind: str) -> Any:
 
 
 def _refused(literal: str, file: str | None) -> tuple[Any, Any]:
-    def refuse(v: Any) -> Any:
-        if v in (None, ""):
-            return None
-        raise PydanticCustomError("literal_secret", "{literal} is a secret: {fix}", {
-            "literal": literal, "fix": f"put it in a file and write {file}" if file else
-            "Prometheus has no file setting for it, and obsgen never writes secrets into configurations"})
-    return (SkipJsonSchema[Annotated[Any, AfterValidator(refuse)]], Field(None))
+    return refused(literal, file, "Prometheus host", "Prometheus")
 
 
 def _describe(key: str, what: str, since: Version | None, until: Version | None) -> str:
@@ -243,24 +228,6 @@ def _fields(table: dict, what: str) -> dict[str, Any]:
         out[key] = (_type(key, kind) | None, Field(None, description=_describe(key, what, since, until),
                                                    examples=[example]))
     return out
-
-
-class Settings(Spec):
-    """Shared by the models below: the settings given, under Prometheus' names."""
-
-    # Built once, inside the spec's own validator, not each on its own at import (start-up time).
-    model_config = ConfigDict(**Spec.model_config, defer_build=True)
-
-    def settings(self, skip: tuple[str, ...] = ()) -> dict[str, Any]:
-        from obsgen.spec.integrations import plain
-
-        out = {}
-        for name, info in type(self).model_fields.items():
-            if name in self.model_fields_set and name not in skip:
-                value = getattr(self, name)
-                if value is not None:
-                    out[info.alias or name] = plain(value)
-        return out
 
 
 class RelabelRule(Spec):

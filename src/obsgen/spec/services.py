@@ -20,6 +20,7 @@ from obsgen.spec.base import (
     _regex,
 )
 from obsgen.spec.probes import ProbeSpec
+from obsgen.spec.scraping import DISCOVERY, HTTP, SCRAPE, SD_MODELS, RelabelRule, StaticGroup, _fields, _refused
 from obsgen.spec.slos import SLOSpec
 
 
@@ -173,8 +174,6 @@ class _ScrapeShort(Spec):
 
 
 def _scrape_model():
-    from obsgen.spec.scraping import DISCOVERY, HTTP, SCRAPE, SD_MODELS, RelabelRule, StaticGroup, _fields, _refused
-
     fields: dict = {}
     fields.update(_fields(SCRAPE, "this job"))
     fields.update({k: v for k, v in _fields(HTTP, "this job").items() if k != "bearer_token_file"})

@@ -24,6 +24,7 @@ from obsgen.core.serialise import Artifact, to_yaml
 from obsgen.resolve.model import Model
 from obsgen.resolve.routing_table import custom_route, root_receiver, routing_table
 from obsgen.spec import ReceiverSpec, SeverityRouting, TeamSpec, TimeIntervalSpec, Timing
+from obsgen.spec.integrations import INTEGRATIONS
 
 TIMING = ("group_wait", "group_interval", "repeat_interval")
 DEFAULT_RECEIVER = naming.DEFAULT_RECEIVER
@@ -198,8 +199,6 @@ def integration(kind: str, item, defaults: bool) -> dict:
 def receiver_body(rc: ReceiverSpec, defaults: bool = True) -> dict:
     """A receiver of the spec's own: its integrations, by kind; none: a null receiver
     (Alertmanager accepts a receiver with no integration and notifies no one)."""
-    from obsgen.spec.integrations import INTEGRATIONS
-
     out: dict = {}
     for kind, (key, *_rest) in INTEGRATIONS.items():
         items = getattr(rc, kind)

@@ -20,6 +20,8 @@ from obsgen.core.serialise import Artifact, to_yaml
 from obsgen.resolve import derived, probes
 from obsgen.resolve.model import Model
 from obsgen.spec import EXPORTER_PORTS, KubernetesScrape, ProbeSpec, ScrapeSpec, ServiceSpec
+from obsgen.spec.integrations import plain
+from obsgen.spec.scraping import DISCOVERY, HTTP, SCRAPE
 from obsgen.targets.slo import rules_path
 
 SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
@@ -62,7 +64,7 @@ class PrometheusTarget:
         if sharding.shards == 1:
             return [Artifact(CONFIG, config(model, all_jobs(model), ["rules/*.rules.yml"]))]
         # The monitoring's own jobs and the spec's extra jobs are scraped once, by shard 0.
-        own = monitoring_jobs(model) + [_plain(job) for job in model.spec.global_.extra_scrape_jobs]
+        own = monitoring_jobs(model) + [plain(job) for job in model.spec.global_.extra_scrape_jobs]
         if sharding.by == "hashmod":
             return [Artifact(shard_config(i), config(model, [hashmod(job, sharding.shards, i) for _, job in jobs]
                                                      + (own if i == 0 else []), ["rules/*.rules.yml"], i))
@@ -83,7 +85,7 @@ def all_jobs(model: Model) -> list[dict]:
     """Every scrape job of an unsharded prometheus.yml: the services' (with their probes), the
     monitoring's own when global.self_monitoring, then global.extra_scrape_jobs as given."""
     return [job for s in model.services for job in service_jobs(s, model)] + monitoring_jobs(model) + [
-        _plain(job) for job in model.spec.global_.extra_scrape_jobs]
+        plain(job) for job in model.spec.global_.extra_scrape_jobs]
 
 
 def monitoring_jobs(model: Model) -> list[dict]:
@@ -126,7 +128,7 @@ def config_doc(model: Model, jobs: list[dict] | None = None, rules: list[str] | 
         # With Mimir, its ruler evaluates the rules and sends the alerts; Prometheus only scrapes.
         doc["rule_files"] = rules
         managers = ([{"static_configs": [{"targets": list(g.alertmanagers)}]}] if g.alertmanagers else [])
-        managers += [_plain(c) for c in g.alertmanager_configs]
+        managers += [plain(c) for c in g.alertmanager_configs]
         alerting: dict = {}
         if g.alert_relabel_configs:
             alerting["alert_relabel_configs"] = [r.written() for r in g.alert_relabel_configs]
@@ -147,14 +149,8 @@ def config_doc(model: Model, jobs: list[dict] | None = None, rules: list[str] | 
     if g.remote_read:
         doc["remote_read"] = [r.settings() for r in g.remote_read]
     for key, value in g.prometheus_extra.items():
-        doc.setdefault(key, _plain(value))
+        doc.setdefault(key, plain(value))
     return doc
-
-
-def _plain(value):
-    from obsgen.spec.integrations import plain
-
-    return plain(value)
 
 
 def _remote_write(r) -> dict:
@@ -287,8 +283,6 @@ def scrape_job(service: ServiceSpec, model: Model) -> dict:
 def _prometheus_settings(job: dict, sc: ScrapeSpec) -> None:
     """What the spec says under Prometheus' own names: discovery lists, job and HTTP settings, the
     relabelling after obsgen's own, then `extra` as given."""
-    from obsgen.spec.scraping import DISCOVERY, HTTP, SCRAPE
-
     if sc.static_configs:
         job.setdefault("static_configs", []).extend(
             {"targets": list(g.targets), **({"labels": dict(g.labels)} if g.labels else {})}
@@ -306,12 +300,10 @@ def _prometheus_settings(job: dict, sc: ScrapeSpec) -> None:
     if sc.metric_relabel_configs:
         job["metric_relabel_configs"] = [r.written() for r in sc.metric_relabel_configs]
     for key, value in sc.extra.items():
-        job.setdefault(key, _plain(value))
+        job.setdefault(key, plain(value))
 
 
 def _settings_of(sc: ScrapeSpec, keys: tuple[str, ...]) -> dict:
-    from obsgen.spec.integrations import plain
-
     return {k: plain(getattr(sc, k)) for k in keys if k in sc.model_fields_set and getattr(sc, k, None) is not None}
 
 

@@ -487,7 +487,9 @@ def _self_check(text: str, original: dict, ctx: Ctx) -> None:
     from obsgen.targets.alertmanager import config
 
     model = load_imported(text, ctx)
-    for problem in equivalent(original, config(model) if model else original)[:10]:
+    if model is None:
+        return
+    for problem in equivalent(original, config(model))[:10]:
         ctx.diags.append(error(NOT_EXPRESSIBLE, f"the built configuration would differ: {problem}",
                                Pos("<imported spec>")))
 
