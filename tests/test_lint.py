@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from obsgen.check import lint
 from obsgen.api import load_texts
+from obsgen.check import lint
 from obsgen.core.diagnostics import Severity
 from obsgen.core.routes import match_routes
 from obsgen.targets.alertmanager import config
@@ -316,6 +316,23 @@ def test_an_alert_without_a_condition_always_fires(expr):
 def test_comparisons_absence_and_filters_are_conditions(expr):
     rules = "    recording_rules:\n      - {record: \"queue:over_limit\", expr: \"queue_depth > 100\"}\n"
     assert found(spec(alert(expr), rules), "OBS055") == []
+
+
+@pytest.mark.parametrize("expr", ['queue_depth{queue=~".*dead.*"}', 'count(queue_depth{state="stuck"})'])
+def test_an_alert_that_selects_series_by_their_own_labels_may_mean_they_exist_and_is_a_warning(expr):
+    text = spec(alert(expr))
+    [d] = diagnostics(text, "OBS055")
+    assert d.severity is Severity.WARNING and "the label matchers are the condition" in d.message
+
+
+def test_one_alert_name_and_severity_twice_with_the_same_labels_is_a_warning_and_a_label_tells_them_apart():
+    rules = ("      - {name: DiskFull, expr: \"queue_depth > 0.9\", severity: critical, summary: s, description: d}\n"
+             "      - {name: DiskFull, expr: \"queue_depth > 0.95\", severity: critical, summary: s, description: d}\n")
+    text = spec(rules)
+    [d] = [d for d in load_texts({"spec.yaml": text}).diagnostics if d.code == "OBS085"]
+    assert d.severity is Severity.WARNING and "Alertmanager sees one alert" in d.message
+    apart = rules.replace("description: d}\n      - {", "description: d, labels: {window: long}}\n      - {", 1)
+    assert not [d for d in load_texts({"spec.yaml": spec(apart)}).diagnostics if d.code == "OBS085"]
 
 
 def test_only_alerts_need_a_condition():

@@ -109,7 +109,7 @@ class Explainer:
         by_name = {s.name: s for s in self.model.services}
         # The labels the alert reaches Alertmanager with: the rule's, over the external labels.
         external = dict(self.g.external_labels)
-        out = [self._timing(a.name, by_name[a.service], {**external, **a.labels}, a.spec.for_, None, a.team,
+        out = [self._timing(a.name, by_name[a.service], {**external, **a.sent_labels}, a.spec.for_, None, a.team,
                             a.origin) for a in self.model.alerts]
         for slo in self.model.slos:
             for rule in alert_rules(slo):

@@ -44,6 +44,9 @@ class ScrapingChecks(Context):
                                 gate(f"queue_config {q}", QUEUE[q], None, *loc, key, q)
 
         for i, s in self.svcs:
+            for key, since in (("query_offset", (2, 53)), ("labels", (3, 0))):
+                if getattr(s.rule_group, key):
+                    gate(f"rule_group {key}", since, None, "services", i, "rule_group", key)
             sc = s.scrape
             if sc is None:
                 continue

@@ -8,7 +8,7 @@ import sys
 from obsgen.check.context import Context
 from obsgen.check.expressions import promql_diag, promql_error, template_error
 from obsgen.core import naming
-from obsgen.core.diagnostics import error
+from obsgen.core.diagnostics import error, warning
 from obsgen.core.regex import re2_problem
 from obsgen.load.yaml import YMap, YSeq
 from obsgen.resolve.derived import alerts as derived_alerts
@@ -16,12 +16,27 @@ from obsgen.resolve.merge import as_str as _str
 
 
 class ServiceChecks(Context):
+    def _rules_per_team(self) -> tuple[bool, str]:
+        """Whether the output target writes a service's rule groups into one file (or Mimir namespace,
+        or PrometheusRule) per team, and what that is called."""
+        out, g = self.sections.get("output"), self.sections.get("global")
+        target = out.target if out else "files"
+        if target == "operator":
+            return out.operator.rules_per == "team", "one PrometheusRule per team (output.operator.rules_per)"
+        if target == "mimir":
+            return out.mimir.namespaces == "team", "one Mimir namespace per team (output.mimir.namespaces)"
+        return (g.rule_files_per == "team" if g else False), "one rule file per team (global.rule_files_per)"
+
     def services(self):
         jobs: dict[str, str] = {}
-        groups: dict[str, str] = {}
-        # SLO groups are named <service>-slo-<slo>: Mimir refuses two groups of one name in a namespace,
-        # and Prometheus's rule files would hold two groups of one name.
-        slo_groups = {f"{s.name}-slo-{o.name}": s.name for _, s in self.svcs for o in s.slos}
+        # Prometheus (and Mimir, per namespace) wants group names unique within a rule file; obsgen
+        # writes a file per service, or per team (global.rule_files_per, output.operator.rules_per,
+        # output.mimir.namespaces), so two services may share a group name unless one file holds both.
+        per_team, where = self._rules_per_team()
+        groups: dict[tuple[str, str], str] = {}
+        # SLO groups are named <service>-slo-<slo>.
+        slo_groups = {(s.team if per_team else s.name, f"{s.name}-slo-{o.name}"): s.name
+                      for _, s in self.svcs for o in s.slos}
         g = self.sections["global"]
         for i, s in self.svcs:
             if s.scrape and s.scrape.timeout:
@@ -32,18 +47,16 @@ class ServiceChecks(Context):
                                   f"interval {interval}", self.at("services", i, "scrape", "timeout"),
                         hint="Prometheus refuses that; set `interval` too, or a shorter timeout"))
             group = s.rule_group.name or s.name
-            if group in slo_groups:
+            key = (s.team if per_team else s.name, group)
+            at = self.at("services", i, "rule_group", "name") if s.rule_group.name else self.at("services", i, "name")
+            if key in slo_groups:
                 self.diags.append(error("OBS020", f"rule group {group!r} is the name of an SLO group of service "
-                                                  f"{slo_groups[group]!r}",
-                                        self.at("services", i, "rule_group", "name") if s.rule_group.name
-                                        else self.at("services", i, "name"),
-                                        hint="set rule_group.name to another name"))
-            elif group in groups:
-                self.diags.append(error("OBS020", f"rule group {group!r} is already used by service {groups[group]!r}",
-                                        self.at("services", i, "rule_group", "name") if s.rule_group.name
-                                        else self.at("services", i, "name"),
-                                        hint="set rule_group.name to tell the groups apart"))
-            groups.setdefault(group, s.name)
+                                                  f"{slo_groups[key]!r}", at, hint="set rule_group.name to another name"))
+            elif key in groups:
+                self.diags.append(error("OBS020", f"rule group {group!r} is already used by service {groups[key]!r}, "
+                                                  f"and {where} holds the groups of both",
+                                        at, hint="set rule_group.name to tell the groups apart"))
+            groups.setdefault(key, s.name)
             if s.scrape:
                 job = s.scrape.job or s.name
                 if job in jobs:
@@ -72,16 +85,24 @@ class ServiceChecks(Context):
                     self.diags.append(promql_diag(problem, f"recording rule {r.get('record')}: expr",
                                                   self.at("services", i, "recording_rules", j, "expr"),
                                                   "check brackets, `by (...)` placement and operators"))
-            # One name may have a rule per severity (warning at 80%, critical at 95%), as Prometheus allows.
-            alerts: set[tuple[str, object]] = set()
+            # One name may have a rule per severity (warning at 80%, critical at 95%), or several of one
+            # severity told apart by their labels (the long and short windows of a burn-rate alert), as
+            # Prometheus allows; the same name, severity and labels twice would be one alert twice.
+            alerts: set[tuple[str, object, object]] = set()
             for j, a in self.alerts(s):
                 alert = _str(a.get("name"))
-                key = (alert, _str(a.get("severity")))
+                labels = a.get("labels")
+                key = (alert, _str(a.get("severity")),
+                       tuple(sorted((str(k), str(v)) for k, v in labels.items())) if isinstance(labels, YMap) else ())
                 if alert and key in alerts:
-                    self.diags.append(error("OBS020", f"alert {alert!r} with severity {a.get('severity')} is defined "
-                                                      f"twice in service {name!r}",
-                                            self.at("services", i, "alerts", j, "name"),
-                                            hint="one name may have a rule per severity; rename one of them"))
+                    # Prometheus takes it (two conditions of one alert, as Loki's mixin writes), but when
+                    # both fire for the same series Alertmanager gets one alert.
+                    self.diags.append(warning("OBS085", f"alert {alert!r} with severity {a.get('severity')} has "
+                                                        f"two rules in service {name!r} with the same labels: when "
+                                                        f"both fire for the same series, Alertmanager sees one alert",
+                                              self.at("services", i, "alerts", j, "name"),
+                                              hint="if the conditions can hold at once, give one rule a label "
+                                                   "that tells them apart, or rename it"))
                 if alert:
                     alerts.add(key)
                 expr = _str(a.get("expr"))
@@ -157,7 +178,9 @@ class ServiceChecks(Context):
         modules: dict[str, str] = {}
         for i, s in self.svcs:
             series: dict[str, str] = {}
-            for j, m in enumerate(s.metrics):
+            # Only where obsgen writes the instrumentation: exporters do expose x and x_total as two
+            # metrics (kube-apiserver's aggregator_unavailable_apiservice and ..._total).
+            for j, m in enumerate(s.metrics if s.instrumentation.python is not None else []):
                 for name in naming.series_of(m.name, m.type):
                     if name in series and series[name] != m.name:
                         self.diags.append(error(

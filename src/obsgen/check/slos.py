@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from obsgen.check.context import Context
-from obsgen.check.expressions import promql_diag, promql_error, sli_exprs
+from obsgen.check.expressions import promql_diag, promql_error, sli_exprs, template_error
 from obsgen.core.diagnostics import error, warning
 from obsgen.load.yaml import YMap, YSeq
 from obsgen.resolve.merge import DEFAULT_BUCKETS
@@ -33,6 +33,15 @@ class SLOChecks(Context):
                         self.diags.append(error("OBS020", f"SLO {o.name!r} would generate alert {rule_name!r}, which "
                                                           f"service {s.name!r} already defines", self.at(*at, "name"),
                                                 hint="set the SLO's alerting.name to another base name"))
+                a = o.alerting
+                texts = [((k,), getattr(a, k)) for k in ("summary", "description")]
+                texts += [(("annotations", k), v) for k, v in a.annotations.items()]
+                texts += [((f"{t}", "labels", k), v) for t in ("page", "ticket") for k, v in getattr(a, t).labels.items()]
+                for loc, text in texts:
+                    bad = template_error(text) if text else None
+                    if bad:  # Prometheus expands templates in every label and annotation value
+                        self.diags.append(error("OBS031", f"SLO {o.name!r}: alerting.{'.'.join(loc)}: {bad}",
+                                                self.at(*at, "alerting", *loc)))
                 for field, text in sli_exprs(o):
                     problem = promql_error(text)
                     if problem:

@@ -21,6 +21,7 @@ class Alert:
     team: str
     added_labels: tuple[str, ...] = ("team", "category", "service")
     origin: tuple = ()  # derived alerts: where below the service they come from, e.g. ("probes", 0)
+    group_labels: tuple[tuple[str, str], ...] = ()  # the rule group's labels, which Prometheus adds to the rule's
 
     @property
     def name(self) -> str:
@@ -33,6 +34,11 @@ class Alert:
         own = {"team": self.team, "category": self.spec.category, "service": self.service}
         out.update({k: v for k, v in own.items() if k in self.added_labels and v is not None})
         return dict(sorted(out.items()))
+
+    @property
+    def sent_labels(self) -> dict[str, str]:
+        """The labels the alert fires with: the rule group's, then the rule's own (which win)."""
+        return {**dict(self.group_labels), **self.labels}
 
     @property
     def annotations(self) -> dict[str, str]:
@@ -75,9 +81,11 @@ class Model:
     @cached_property
     def alerts(self) -> list[Alert]:
         """Every alert rule: the spec's, and those derived from probes and logs (derived.py)."""
-        out = [Alert(a, s.name, a.team or s.team, tuple(s.rule_group.alert_labels))
+        out = [Alert(a, s.name, a.team or s.team, tuple(s.rule_group.alert_labels),
+                     group_labels=tuple(sorted(s.rule_group.labels.items())))
                for s in self.services for a in s.alerts]
-        out += [Alert(d.spec, s.name, s.team, tuple(s.rule_group.alert_labels), d.origin)
+        out += [Alert(d.spec, s.name, s.team, tuple(s.rule_group.alert_labels), d.origin,
+                      tuple(sorted(s.rule_group.labels.items())))
                 for s in self.services for d in derived.alerts(s, self.spec.logging)]
         return sorted(out, key=lambda a: (a.service, a.name))  # stable: a name's rules keep spec order
 

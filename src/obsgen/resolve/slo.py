@@ -257,9 +257,9 @@ def alert_rules(slo: SLO) -> list[dict]:
             "expr": _tier_expr(slo, tier),
             "labels": dict(sorted(labels.items())),
             "annotations": dict(sorted({**annotations,
-                                        "summary": f"{slo.service.name}: error budget of SLO {slo.spec.name} "
-                                                   f"burning too fast ({tier})",
-                                        "description": _describe_tier(slo, tier)}.items())),
+                                        "summary": a.summary or f"{slo.service.name}: error budget of SLO "
+                                                                f"{slo.spec.name} burning too fast ({tier})",
+                                        "description": a.description or _describe_tier(slo, tier)}.items())),
         })
     if a.budget_alerts:
         for spent, tier in BUDGET_ALERTS:

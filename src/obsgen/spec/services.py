@@ -42,6 +42,9 @@ class MetricSpec(Spec):
                                           "Kubernetes namespace and pod) and a histogram's le; a query matching "
                                           "or grouping by any other label is reported (OBS051)",
         examples=[["method", "endpoint", "status"]])
+    inferred: bool = Field(False, description="the type is a guess from the name (`obsgen import` writes this): "
+                                              "lint findings that rest on the type are warnings, not errors, until "
+                                              "you check it and remove this")
     buckets: list[Finite] | None = Field(
         None, description="histograms only: the bucket upper bounds (le), strictly ascending; a latency SLI's "
                           "threshold must be one of them. Unset: not checked",
@@ -293,6 +296,13 @@ class RuleGroupSpec(Spec):
     limit: int | None = Field(
         None, ge=0, description="most alerts (and recorded series) one rule of the group may produce; above it "
                                 "the rule fails (Prometheus' group limit). 0 or unset: no limit", examples=[100])
+    query_offset: Duration | None = Field(
+        None, description="evaluate the group's rules this far in the past, for late-arriving samples (Prometheus "
+                          "2.53 or later); unset: global rule_query_offset, if any", examples=["1m"])
+    labels: dict[LabelName, str] = Field(
+        default_factory=dict, description="labels added to every rule of the group, recording and alerting "
+                                          "(Prometheus 3.0 or later); a rule's own label of the same name wins",
+        examples=[{"cluster_tier": "core"}])
     alert_labels: list[Literal["team", "category", "service"]] = Field(
         default_factory=lambda: ["team", "category", "service"],
         description="labels obsgen adds to this service's alerts for routing; `obsgen import rules` "

@@ -149,9 +149,15 @@ class SLOAlerting(Spec):
         examples=[0.5])
     budget_alerts: bool = Field(False, description="also alert when 50% (warning) and 90% (critical) of the "
                                                    "period's error budget is spent")
+    summary: str | None = Field(None, description="the summary of the SLO's burn-rate alerts (a template, like an "
+                                                  "alert's); unset: obsgen's, naming the service, SLO and tier",
+                                examples=["High error rate on {{ $labels.service }} requests"])
+    description: str | None = Field(None, description="the description of the SLO's burn-rate alerts; unset: "
+                                                      "obsgen's, naming the windows and burn rates",
+                                    examples=["Checkout requests fail faster than the SLO allows: see the runbook."])
     annotations: dict[LabelName, str] = Field(
         default_factory=dict, description="extra annotations on every alert of the SLO; summary, description and "
-                                          "runbook_url are obsgen's",
+                                          "runbook_url are fields of their own",
         examples=[{"dashboard": "https://grafana.waardhaven.com/d/slo-waardhaven-api"}])
 
     @model_validator(mode="after")

@@ -41,6 +41,10 @@ def rule_group(service: ServiceSpec, alerts: list[Alert], recording: list[Record
         group["interval"] = service.rule_group.interval
     if service.rule_group.limit is not None:
         group["limit"] = service.rule_group.limit
+    if service.rule_group.query_offset:
+        group["query_offset"] = service.rule_group.query_offset
+    if service.rule_group.labels:
+        group["labels"] = dict(sorted(service.rule_group.labels.items()))
     records = service.recording_rules if recording is None else recording
     group["rules"] = [recording_rule(r) for r in records] + [alert_rule(a) for a in alerts]
     return group

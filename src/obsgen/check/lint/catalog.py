@@ -50,7 +50,7 @@ class Known:
     kind: str | None  # counter | gauge | bucket (a histogram's) | summary (its quantiles) | None: unknown
     labels: frozenset[str] | None  # None: unknown
     intervals: dict[str, float]  # job -> seconds between samples; "" when the job is not known
-    source: str  # catalog | record | exporter | prometheus | mixed
+    source: str  # catalog | inferred (a catalog's guessed type) | record | exporter | prometheus | mixed
     rules: list = field(default_factory=list)  # record: [(expr text, extra labels)]
 
 
@@ -180,7 +180,7 @@ class Catalog:
                 if m.type != "gauge":  # prometheus_client's creation timestamps
                     series.append((f"{m.name.removesuffix('_total')}_created", "gauge", own))
                 for name, kind, labels in series:
-                    self._add(name, Known(kind, labels, dict(intervals), "catalog"))
+                    self._add(name, Known(kind, labels, dict(intervals), "inferred" if m.inferred else "catalog"))
             group_interval = naming.duration_seconds(s.rule_group.interval or g.evaluation_interval)
             for r in model.recording_rules(s):
                 self._add(r.record, Known(None, None, {"": group_interval}, "record", [(r.expr, frozenset(r.labels))]))
@@ -307,7 +307,8 @@ class Catalog:
         """The kind the spec (a catalog, a recording rule, an exporter's catalog) says a series
         has; None where only its name suggests one."""
         known = self.lookup(name)
-        if known is not None and (known.kind is not None or known.source in ("record", "catalog", "mixed")):
+        if known is not None and known.source != "inferred" and (
+                known.kind is not None or known.source in ("record", "catalog", "mixed")):
             return known.kind
         return None
 

@@ -108,11 +108,28 @@ class Analysis:
                                                                           "ever happened, a restart), silence this "
                                                                           "on the alert with the reason"))
         if self.kind == "alert" and not self.condition(self.root) and not self.watchdog():
-            self.add("OBS055", True, f"the alert has no condition: it returns {_names(self.root)} whenever "
-                                     f"the series exist, so it fires all the time",
+            # A selector that picks series by a label of their own (`{indexrelname=~".*ccnew.*"}`) may be
+            # meant as "such a series exists": said as a warning, since obsgen cannot know.
+            sure = not self.filters(self.root)
+            self.add("OBS055", sure, f"the alert has no condition: it returns {_names(self.root)} whenever "
+                                     f"the series exist, so it fires all the time"
+                                     + ("" if sure else " (unless the label matchers are the condition: a "
+                                                        "series that exists only when something is wrong)"),
                      "compare the value (`> 0.05`), filter with `and`/`unless`, or use absent() for a "
                      "missing series")
         return list(self.problems.values())
+
+    def filters(self, n) -> bool:
+        """Whether the expression selects series by a label other than the target's (job, instance)."""
+        if isinstance(n, Sel):
+            return any(label not in ("job", "instance") for label, _, _ in n.matchers)
+        if isinstance(n, (Agg, Sub)):
+            return self.filters(n.expr)
+        if isinstance(n, Fn):
+            return any(self.filters(a) for a in n.args)
+        if isinstance(n, Bin):
+            return self.filters(n.lhs) or self.filters(n.rhs)
+        return False
 
     def watchdog(self) -> bool:
         """`vector(1)`: a dead man's switch, firing all the time so that its absence is the alarm."""

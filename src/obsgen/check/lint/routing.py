@@ -115,10 +115,10 @@ def sent_alerts(parsed: Parsed, model: Model, tree: RoutingTree) -> list[Sent]:
     for i, s in parsed.items["services"]:
         for j, spec in enumerate(s.alerts):
             a = alerts[id(spec)]
-            labels = {**external, **a.labels, "alertname": a.name}
+            labels = {**external, **a.sent_labels, "alertname": a.name}
             out.append(Sent(labels, a.team, ("services", i, "alerts", j, "severity"), *tree.land(labels)))
         for a in derived.get(s.name, []):
-            labels = {**external, **a.labels, "alertname": a.name}
+            labels = {**external, **a.sent_labels, "alertname": a.name}
             out.append(Sent(labels, a.team, ("services", i, *a.origin), *tree.land(labels)))
         for j, o in enumerate(s.slos):
             slo = slos[id(o)]
