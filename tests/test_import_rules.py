@@ -19,8 +19,8 @@ import promql_parser
 import pytest
 from ruamel.yaml import YAML
 
-from obsgen.core import naming
 from obsgen.api import generate, load_texts
+from obsgen.core import naming
 from obsgen.core.codes import CODES
 from obsgen.core.diagnostics import Severity, format_text
 from obsgen.features.importers import rules as rules_importer
@@ -316,10 +316,8 @@ def expectations(path: Path) -> set[tuple[str, int, int]]:
 def test_what_cannot_come_back_exactly_is_a_warning_at_the_value_that_changes():
     _, diags = run_import("approximations.yml")
     warned = {(d.pos.line, d.pos.col): d.message for d in diags if d.code == "OBS042"}
-    assert set(warned) == {(5, 16), (10, 21), (11, 21), (12, 17), (13, 16), (17, 20), (19, 20), (20, 24),
-                           (21, 16), (25, 11)}
-    assert "severity='critical', not 'page'" in warned[(10, 21)]
-    assert "loses the label category='ops'" in warned[(11, 21)]
+    # severity: page and category: ops are kept (defined in routing), so they are no approximation
+    assert set(warned) == {(5, 16), (12, 17), (13, 16), (17, 20), (19, 20), (20, 24), (21, 16), (25, 11)}
     assert "team='platform-ops', not 'Platform_Ops'" in warned[(12, 17)]
     assert "loses the annotation runbook_url='/wiki/queue'" in warned[(20, 24)]
     assert "group 'empty' has no rules" in warned[(25, 11)]
@@ -333,7 +331,7 @@ def test_the_rebuilt_rules_differ_from_the_originals_exactly_as_warned():
     assert set(rebuilt) == set(original)
     labels = {key[2]: rule["labels"] for key, rule in rebuilt.items()}
     assert labels == {"NoSeverity": {"severity": "warning", "team": "imported"},
-                      "PagingSeverity": {"severity": "critical", "team": "platform-ops"},
+                      "PagingSeverity": {"category": "ops", "severity": "page", "team": "platform-ops"},
                       "EmptySummary": {"severity": "warning", "team": "imported"},
                       "BrokenExpr": {"severity": "warning", "team": "imported"}}
     assert rebuilt[("legacy", "alert", "EmptySummary", 0)]["annotations"] == {}
@@ -372,7 +370,8 @@ def test_a_rebuilt_rule_that_differs_in_a_way_the_import_did_not_foresee_is_an_e
 
     def drifting(doc):
         groups = real(doc)
-        drift(groups["api.rules"]["rules"])
+        [key] = [k for k in groups if k[1] == "api.rules"]
+        drift(groups[key]["rules"])
         return groups
 
     monkeypatch.setattr(rules_importer, "rebuild", drifting)
@@ -400,11 +399,25 @@ def test_bad_input_is_refused_with_exactly_the_errors_its_file_declares(path):
         assert d.message and "\n" not in d.message and "{'" not in d.message
 
 
-def test_two_alerts_of_one_name_in_a_group_are_refused_with_a_hint_naming_a_new_name():
-    _, diags = import_rules([(FIXTURES / "bad" / "names-obsgen-refuses.yml").relative_to(REPO)])
-    second = next(d for d in diags if "a second alert" in d.message)
-    assert "HostDiskFull" in second.message and ":12:16" in second.message  # where the first one is
-    assert "HostDiskFullWarning" in second.hint
+def test_two_rules_of_one_alert_with_the_same_labels_import_and_validate_warns(tmp_path):
+    rules = tmp_path / "twice.yml"
+    rules.write_text("""groups:
+  - name: compactor
+    rules:
+      - alert: CompactionStalled
+        expr: time() - compaction_last_success_timestamp_seconds > 3 * 3600
+        labels: {severity: critical}
+      - alert: CompactionStalled
+        expr: max_over_time(compaction_last_success_timestamp_seconds[3h]) == 0
+        labels: {severity: critical}
+""", encoding="utf-8")
+    text, diags = import_rules([rules])
+    assert text is not None and not [d for d in diags if d.severity is Severity.ERROR], diags
+    project = load_texts({"imported.yaml": text})
+    [w] = [d for d in project.diagnostics if d.code == "OBS085"]
+    assert w.severity is Severity.WARNING and "Alertmanager sees one alert" in w.message
+    rebuilt = YAML(typ="safe").load(generate(project)["default/prometheus/rules/compactor.rules.yml"])
+    assert [r["alert"] for r in rebuilt["groups"][0]["rules"]] == ["CompactionStalled", "CompactionStalled"]
 
 
 def test_a_warning_and_a_critical_alert_of_one_name_import_and_build_back(tmp_path):
@@ -427,14 +440,62 @@ def test_a_warning_and_a_critical_alert_of_one_name_import_and_build_back(tmp_pa
         ("HostDiskFull", "warning"), ("HostDiskFull", "critical")]
 
 
-def test_a_group_name_used_in_two_files_is_refused_at_the_second(tmp_path):
-    for name in ("a.yml", "b.yml"):
-        (tmp_path / name).write_text("groups:\n  - name: api\n    rules:\n      - record: x:y\n        expr: up\n",
-                                     encoding="utf-8")
+def test_a_group_name_used_in_two_files_is_two_groups_as_prometheus_scopes_group_names_per_file(tmp_path):
+    for name, job in (("a.yml", "a"), ("b.yml", "b")):
+        (tmp_path / name).write_text(f"groups:\n  - name: api\n    rules:\n      - alert: Down\n"
+                                     f"        expr: up{{job=\"{job}\"}} == 0\n", encoding="utf-8")
     text, diags = import_rules([tmp_path])
-    assert text is None
-    [d] = [d for d in diags if d.severity is Severity.ERROR]
-    assert (d.code, Path(d.pos.file).name, d.pos.line, d.pos.col) == ("OBS040", "b.yml", 2, 11)
+    assert text is not None, diags
+    files = generate(load_texts({"imported.yaml": text}))
+    groups = {path: YAML(typ="safe").load(content)["groups"] for path, content in files.items()
+              if "/prometheus/rules/" in path}
+    assert sorted((g["name"], g["rules"][0]["expr"]) for gs in groups.values() for g in gs) == [
+        ("api", 'up{job="a"} == 0'), ("api", 'up{job="b"} == 0')]
+    assert len(groups) == 2  # one file each
+
+
+def test_alerts_of_one_name_and_severity_told_apart_by_labels_import_as_the_burn_rate_pattern(tmp_path):
+    rules = tmp_path / "burn.yml"
+    rules.write_text("""groups:
+  - name: slos
+    rules:
+      - alert: ErrorBudgetBurn
+        expr: job:errors:ratio1h > 14.4 * 0.001 and job:errors:ratio5m > 14.4 * 0.001
+        labels: {severity: critical, long: 1h, short: 5m}
+      - alert: ErrorBudgetBurn
+        expr: job:errors:ratio6h > 6 * 0.001 and job:errors:ratio30m > 6 * 0.001
+        labels: {severity: critical, long: 6h, short: 30m}
+""", encoding="utf-8")
+    text, diags = import_rules([rules])
+    assert text is not None, diags
+    rebuilt = YAML(typ="safe").load(generate(load_texts({"imported.yaml": text}))[
+        "default/prometheus/rules/slos.rules.yml"])
+    assert [r["labels"]["long"] for r in rebuilt["groups"][0]["rules"]] == ["1h", "6h"]
+
+
+def test_group_labels_and_query_offset_import_and_raise_the_targeted_prometheus_version(tmp_path):
+    rules = tmp_path / "settings.yml"
+    rules.write_text("""groups:
+  - name: api
+    query_offset: 1m
+    labels:
+      env: prod
+    rules:
+      - alert: ApiDown
+        expr: up{job="api"} == 0
+        labels:
+          severity: critical
+""", encoding="utf-8")
+    text, diags = import_rules([rules])
+    assert text is not None, diags
+    assert "prometheus_version: '3.0'" in text and "rule group 'api' has labels" in text
+    project = load_texts({"imported.yaml": text})
+    assert project.ok
+    [group] = YAML(typ="safe").load(generate(project)["default/prometheus/rules/api.rules.yml"])["groups"]
+    assert (group["query_offset"], group["labels"]) == ("1m", {"env": "prod"})
+    older = text.replace("prometheus_version: '3.0'", "prometheus_version: '2.53'")
+    assert [(d.code, "labels" in d.message) for d in load_texts({"imported.yaml": older}).diagnostics
+            if d.severity is Severity.ERROR] == [("OBS082", True)]
 
 
 def test_a_team_that_is_not_a_name_is_refused_before_reading_anything():

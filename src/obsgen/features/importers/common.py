@@ -32,6 +32,7 @@ from obsgen.load.yaml import MAX_FILE_BYTES, YMap, YSeq, load_text
 from obsgen.resolve.slo import warnings_for
 from obsgen.spec import SLO_ALERT_LABELS, SLOSpec
 from obsgen.spec.parse import did_you_mean
+from obsgen.spec.routing import DEFAULT_SEVERITIES
 
 DEFAULT_TEAM = "slo-owners"
 NOT_EXPRESSIBLE = "OBS040"  # the input is valid, but obsgen's spec cannot say it
@@ -63,6 +64,7 @@ class Ctx:
         self.fmt = fmt  # "Sloth" or "OpenSLO", for messages
         self.diags: list[Diagnostic] = []
         self.notes: list[str] = []
+        self._lines: dict[str, list[str]] = {}
 
     def cannot(self, message: str, pos: Pos, hint: str | None = None) -> None:
         self.diags.append(error(NOT_EXPRESSIBLE, message, pos, hint))
@@ -77,6 +79,15 @@ class Ctx:
     def note(self, text: str) -> None:
         if text not in self.notes:
             self.notes.append(text)
+
+    def written(self, value: object, pos: Pos) -> str:
+        """A scalar as the other tool (a Go program) reads it into a text field: as written."""
+        if pos.file not in self._lines:
+            try:
+                self._lines[pos.file] = Path(pos.file).read_text(encoding="utf-8-sig", errors="replace").splitlines()
+            except OSError:
+                self._lines[pos.file] = []
+        return as_written(value, pos, self._lines[pos.file])
 
 
 _KINDS = {str: "a string", bool: "true or false", YMap: "a mapping", YSeq: "a list", float: "a number"}
@@ -104,12 +115,20 @@ class Node:
     def val_pos(self, key: str) -> Pos:
         return self.m.val_pos.get(key, self.m.pos)
 
-    def only(self, allowed: tuple[str, ...]) -> None:
-        """Unknown keys are errors: a misspelt key must not vanish from the import."""
+    def only(self, allowed: tuple[str, ...], pruned: bool = False) -> None:
+        """Unknown keys are errors: a misspelt key must not vanish from the import. `pruned`: a
+        Kubernetes resource, whose unknown fields the API server drops (or kubectl refuses, with
+        --validate=strict): each is a warning that says it is not imported."""
         for key in self.m:
             if key not in allowed:
-                self.ctx.invalid(f"{self.where(key)}: unknown key in a {self.ctx.fmt} document", self.key_pos(key),
-                                 hint=did_you_mean(key, list(allowed)) or f"known here: {', '.join(allowed)}")
+                hint = did_you_mean(key, list(allowed)) or f"known here: {', '.join(allowed)}"
+                if pruned:
+                    self.ctx.approximate(f"{self.where(key)}: unknown field of a {self.ctx.fmt} resource: Kubernetes "
+                                         f"drops it (or kubectl refuses it), so the tool never sees it; not imported",
+                                         self.key_pos(key), hint=hint)
+                else:
+                    self.ctx.invalid(f"{self.where(key)}: unknown key in a {self.ctx.fmt} document",
+                                     self.key_pos(key), hint=hint)
 
     def get(self, key: str, kind: type, required: bool = False):
         """The value at `key` if it has the right type; None (with an error if wrong or required) otherwise."""
@@ -153,14 +172,17 @@ class Node:
         return m.string_values() if m else {}
 
     def string_values(self, skip=lambda value: False) -> dict[str, Val]:
-        """This mapping's values as strings; other scalars are errors (YAML would turn `2` or `yes`
-        into a number or a boolean, which label values are not), except those `skip` takes."""
+        """This mapping's values as strings. A number or boolean is taken as written (`1`, `true`,
+        `1.10`), as the Go tools whose files these are read it into a text field; a mapping, list
+        or empty value is an error, except those `skip` takes."""
         out: dict[str, Val] = {}
         for k, value in self.m.items():
             if skip(value):
                 continue
             if isinstance(value, str):
                 out[k] = Val(value, self.val_pos(k), self.key_pos(k), self.where(k))
+            elif isinstance(value, (bool, int, float)):
+                out[k] = Val(self.ctx.written(value, self.val_pos(k)), self.val_pos(k), self.key_pos(k), self.where(k))
             else:
                 self.ctx.invalid(f"{self.where(k)}: should be a string, not {describe(value)}", self.val_pos(k),
                                  hint=None if isinstance(value, (YMap, YSeq)) else "quote it")
@@ -354,6 +376,79 @@ def promql_ok(ctx: Ctx, v: Val, expr: str) -> bool:
     return problem is None
 
 
+# ----------------------------------------------------------------------------- severities and categories
+
+_SEVERITY_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,30}$")
+# Which of obsgen's default severities a severity of another tool acts like: its channels and timing
+# are what an imported severity of that kind gets.
+SEVERITY_KIN = {
+    **dict.fromkeys(("page", "pager", "pageteam", "high", "error", "major", "fatal", "emergency", "alert", "p1",
+                     "urgent", "sev1", "disaster"), "critical"),
+    **dict.fromkeys(("ticket", "medium", "minor", "moderate", "warn", "p2", "p3", "slack", "chat", "sev2",
+                     "average"), "warning"),
+    **dict.fromkeys(("low", "none", "notice", "informational", "debug", "p4", "p5", "home", "sev3"), "info"),
+}
+
+
+class Vocabulary:
+    """The severities and categories imported alerts use. obsgen's spec defines its own
+    (routing.severities, routing.categories), so a name the input uses is kept and defined in the
+    imported spec, with the channels and timing of the default severity it acts like. When the
+    spec goes into a project whose routing is its own (`open` False), or a name cannot be an obsgen
+    name (`Critical`, `P1 - urgent`), the nearest default is used with a warning."""
+
+    def __init__(self, ctx: Ctx, open_: bool = True, severities=naming.SEVERITIES, categories=naming.CATEGORIES):
+        self.ctx, self.open = ctx, open_
+        self.known_severities, self.known_categories = frozenset(severities), frozenset(categories)
+        self.severities: dict[str, tuple[str, Val]] = {}  # new severity -> (kin, where first used)
+        self.categories: dict[str, Val] = {}
+
+    def severity(self, v: Val, like: str | None = None, warn: bool = True) -> str:
+        """The severity to write for `v`; `like`: the default it acts like when its name does not say;
+        `warn`: report a change of name here (else the caller reports it)."""
+        name = str(v.value).strip()
+        low = name.lower()
+        kin = low if low in naming.SEVERITIES else SEVERITY_KIN.get(low, like or "warning")
+        if name in self.known_severities:
+            return name
+        if self.open and _SEVERITY_NAME.fullmatch(name):
+            first = self.severities.setdefault(name, (kin, v))
+            if first[1] is v:
+                self.ctx.note(f"{v.pos}: severity {name!r} is defined in routing.severities, with the channels and "
+                              f"timing of {kin}: obsgen routes by severity, so say there where {name} alerts go")
+            return name
+        if warn:
+            self.ctx.approximate(f"{v.path}: severity {name!r} is imported as {kin} ({self.why(name)})", v.pos)
+        return kin
+
+    def why(self, name: str, what: str = "severities") -> str:
+        """Why a severity or category name cannot be kept."""
+        if not self.open:
+            return f"the project's routing defines the {what}: define {name!r} there to keep it"
+        return f"obsgen's {what} are lowercase names of letters, digits, - and _"
+
+    def category(self, v: Val) -> str | None:
+        """The category to write for `v`, or None when it cannot be one (then it stays a plain label)."""
+        name = str(v.value).strip()
+        if name in self.known_categories:
+            return name
+        if self.open and _SEVERITY_NAME.fullmatch(name):
+            if name not in self.categories:
+                self.categories[name] = v
+                self.ctx.note(f"{v.pos}: category {name!r} is defined in routing.categories")
+            return name
+        return None
+
+    def routing(self) -> dict:
+        """What routing must define for the imported alerts: new severities and categories."""
+        out: dict = {}
+        if self.severities:
+            out["severities"] = {name: dict(DEFAULT_SEVERITIES[kin]) for name, (kin, _) in self.severities.items()}
+        if self.categories:
+            out["categories"] = {name: {} for name in self.categories}
+        return out
+
+
 # ----------------------------------------------------------------------------- assembling
 
 @dataclass
@@ -379,6 +474,7 @@ class Build:
         self.ctx = ctx
         self.services: dict[str, ImportedService] = {}
         self.files: list[str] = []
+        self.vocab = Vocabulary(ctx)
 
     def service(self, name: Val, team: Val | None = None, description: str | None = None) -> ImportedService | None:
         checked = check_name(self.ctx, name, "service name")
@@ -427,6 +523,8 @@ class Build:
         if has_errors(ctx.diags):
             return None
         doc = {"apiVersion": naming.API_VERSION, "teams": [{"name": t} for t in sorted(teams)], "services": services}
+        if self.vocab.routing():
+            doc["routing"] = self.vocab.routing()
         header = [f"Imported by obsgen from {title}: {', '.join(self.files)}.",
                   "Review it, then keep it with your obsgen specs: it replaces those files as the source of truth."]
         if ctx.notes:

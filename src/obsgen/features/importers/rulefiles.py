@@ -23,20 +23,16 @@ DEFAULT_TEAM = "imported"
 METRICS_SERVICE = "imported-metrics"
 K8S_API = "monitoring.coreos.com/v1"
 K8S_KIND = "PrometheusRule"
-GROUP_KEYS = ("name", "interval", "limit", "rules")
+GROUP_KEYS = ("name", "interval", "limit", "query_offset", "labels", "rules")
+# Group settings and the Prometheus version that added them (global.prometheus_version gates them).
+GROUP_SINCE = {"query_offset": "2.53", "labels": "3.0"}
 RULE_KEYS = ("alert", "record", "expr", "for", "keep_firing_for", "labels", "annotations")
 # Group settings of newer Prometheus versions and of Thanos that obsgen's rule_group does not have.
 GROUP_SETTINGS_NOT_IN_OBSGEN = {
-    "query_offset": "obsgen's rule groups have no query offset",
-    "labels": "obsgen's rule groups have no group labels; put them on each rule",
-    "partial_response_strategy": "a Thanos Ruler setting obsgen does not write",
+    "partial_response_strategy": "a Thanos Ruler setting: obsgen writes Prometheus rule files, so it is left out "
+                                 "(Thanos Ruler then uses its default, abort)",
 }
 DEFAULT_SEVERITY = "warning"
-_SEVERITY_SYNONYMS = {
-    **dict.fromkeys(("page", "high", "error", "major", "fatal", "emergency", "alert", "p1"), "critical"),
-    **dict.fromkeys(("ticket", "medium", "minor", "moderate", "warn", "p2", "p3"), "warning"),
-    **dict.fromkeys(("low", "none", "notice", "informational", "debug", "p4", "p5"), "info"),
-}
 FIELD_ANNOTATIONS = ("summary", "description", "runbook_url")
 _URL = re.compile(r"^https?://")
 _PLAIN_TOKEN = re.compile(r"[^\s,\]}#]+")
@@ -71,6 +67,8 @@ class RawGroup:
     limit: int | None = None
     rules: list[RawRule] = field(default_factory=list)
     written: int = 0  # rules in the input, read or not
+    query_offset: Val | None = None
+    labels: dict[str, Val] = field(default_factory=dict)
 
 
 @dataclass
@@ -104,7 +102,6 @@ class Reader:
         self.files: list[str] = []
         self.notes: list[str] = []
         self._lines: dict[str, list[str]] = {}
-        self._names: dict[str, RawGroup] = {}  # group name -> first group of that name
 
     def file(self, path: Path, shown: str) -> None:
         self.files.append(shown)
@@ -124,7 +121,7 @@ class Reader:
         api, kind = doc.m.get("apiVersion"), doc.m.get("kind")
         if "groups" in doc and api is None and kind is None:
             doc.only(("groups",))
-            self.groups_of(doc, shown, set())
+            self.groups_of(doc, shown, {})
         elif api == K8S_API and kind == K8S_KIND:
             doc.only(("apiVersion", "kind", "metadata", "spec", "status"))
             meta = doc.map("metadata")
@@ -135,7 +132,7 @@ class Reader:
             spec = doc.map("spec", required=True)
             if spec is not None:
                 spec.only(("groups",))
-                self.groups_of(spec, shown, set())
+                self.groups_of(spec, shown, {})
         elif api == "v1" and kind == "List":
             doc.only(("apiVersion", "kind", "metadata", "items"))
             for item in doc.items("items"):
@@ -153,33 +150,28 @@ class Reader:
         if text not in self.notes:
             self.notes.append(text)
 
-    def groups_of(self, node: Node, shown: str, in_unit: set[str]) -> None:
-        """The groups of one rule file or resource: Prometheus wants their names unique there; obsgen
-        wants them unique across the whole spec."""
+    def groups_of(self, node: Node, shown: str, in_unit: dict[str, RawGroup]) -> None:
+        """The groups of one rule file or resource: Prometheus wants their names unique there (and
+        only there: groups of one name in two files are two groups, each its own service)."""
         for g in node.items("groups", required=True):
             group = self.group(g, shown)
             if group is None:
                 continue
             name = str(group.name.value)
-            first = self._names.get(name)
-            if first is not None and name in in_unit:
+            first = in_unit.get(name)
+            if first is not None:
                 self.ctx.invalid(f"{group.name.path}: group {name!r} is already defined at {first.name.pos}; "
                                  f"Prometheus refuses two groups of one name in a file", group.name.pos)
-            elif first is not None:
-                self.ctx.cannot(f"{group.name.path}: group {name!r} is also defined at {first.name.pos}; obsgen "
-                                f"writes all groups of a spec under distinct names", group.name.pos,
-                                hint="rename one of the groups")
             else:
-                self._names[name] = group
+                in_unit[name] = group
                 self.groups.append(group)
-            in_unit.add(name)
 
     def group(self, g: Node, shown: str) -> RawGroup | None:
         ctx = self.ctx
         g.only(GROUP_KEYS + tuple(GROUP_SETTINGS_NOT_IN_OBSGEN))
         for key, why in GROUP_SETTINGS_NOT_IN_OBSGEN.items():
             if key in g:
-                ctx.cannot(f"{g.where(key)}: {why}", g.key_pos(key))
+                ctx.approximate(f"{g.where(key)}: {why}", g.key_pos(key))
         name = self.text(g, "name", required=True)
         if name is not None and not name.value:
             ctx.invalid(f"{name.path}: a rule group needs a name", name.pos)
@@ -189,13 +181,17 @@ class Reader:
         if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
             ctx.invalid(f"{g.where('limit')}: should be a whole number, 0 or more", g.val_pos("limit"))
             limit = None
+        offset = self.duration(g, "query_offset")
+        labels = self.texts(g, "labels")
+        self._label_names(labels)
         items = g.items("rules")
         rules = [self.rule(r, shown) for r in items]
         if name is None:
             return None
         if interval is not None and _seconds(interval) == 0:
             interval = None  # Prometheus reads 0 as "the global interval", as obsgen does with none
-        return RawGroup(name, shown, g.pos, interval, limit, [r for r in rules if r is not None], len(items))
+        return RawGroup(name, shown, g.pos, interval, limit, [r for r in rules if r is not None], len(items),
+                        offset, labels)
 
     def rule(self, r: Node, shown: str) -> RawRule | None:
         """The rule, or None if it has errors (then nothing is imported, and a half-read rule would
@@ -324,6 +320,8 @@ class Host:
     services: frozenset[str]
     groups: dict[str, str]  # rule group name -> what writes it
     routing: bool  # whether a file of it has a routing section (which only one file may have)
+    severities: frozenset[str]  # the severities and categories its routing defines (in every environment)
+    categories: frozenset[str]
     provides: Callable[[str], bool]  # whether a series name is accounted for in every environment
 
 
@@ -354,6 +352,9 @@ def read_host(paths: list[Path], ctx: Ctx) -> Host | None:
                 teams=frozenset(t for m in project.models for t in m.teams),
                 services=frozenset(s.name for m in project.models for s in m.services),
                 groups=groups, routing=any("routing" in (load_text(t, n)[0] or {}) for n, t in texts.items()),
+                severities=frozenset.intersection(*(frozenset(m.spec.routing.severity_names) for m in project.models)),
+                categories=frozenset.intersection(*(frozenset(m.spec.routing.category_names)
+                                                     for m in project.models)),
                 provides=provides)
 
 
@@ -442,6 +443,7 @@ def catalog(uses: dict[str, Use]) -> list[CommentedMap]:
         m["help"] = f"inferred by obsgen import rules from {first}; check the type ({kind}: {why})"
         if labels:
             m["labels"] = labels
+        m["inferred"] = True
         m.yaml_add_eol_comment("inferred from the name: check it", "type")
         out.append(m)
     return out

@@ -6,12 +6,15 @@ need be. Field by field:
 
     group                    -> a service named after the group (a DNS label, made unique), or
                                 after the `service` label all its alerts share; rule_group.name,
-                                interval and limit copied; rule_group.alert_labels lists only the
-                                labels the rules had, so that obsgen adds nothing
-    alert, expr, for, keep_firing_for -> an alert's own
-        label severity       -> severity (missing or not obsgen's: the nearest, with OBS042)
+                                interval, limit, query_offset and labels copied (the last two raise
+                                global.prometheus_version to 2.53 / 3.0); rule_group.alert_labels
+                                lists only the labels the rules had, so that obsgen adds nothing.
+                                Group names are scoped per file, as in Prometheus
+    alert, expr, for, keep_firing_for -> an alert's own (any name: Prometheus takes any text)
+        label severity       -> severity; one obsgen lacks is defined in routing.severities
+                                (common.Vocabulary); missing, or not a name: the nearest, OBS042
         label team           -> the alert's team; the service's when all alerts of the group agree
-        label category       -> category, when it is one of obsgen's
+        label category       -> category; one obsgen lacks is defined in routing.categories
         label service        -> the service's name, when all alerts of the group share it
         other labels         -> labels
         annotations summary, description, runbook_url -> those fields; the others -> annotations
@@ -37,8 +40,9 @@ Without inference (`infer=False`) there is no `imported-metrics` service: the me
 provides stay unknown, so `obsgen validate` names them (OBS050) at the rules that read them.
 
 Input that is not a rule file (unknown keys, wrong types, two groups of one name in a file) is
-OBS041; valid input that obsgen's spec cannot hold (alert or label names obsgen refuses, two alerts
-of one name and severity in a group, group settings obsgen lacks) is OBS040. An expression that does not parse
+OBS041; valid input that obsgen's spec cannot hold (label and recorded names obsgen refuses) is
+OBS040. An empty rule file is a warning, and a Thanos group's partial_response_strategy is left out
+with one. An expression that does not parse
 is imported as written, with a warning (OBS030): Prometheus refuses such a file too, and
 `obsgen validate` then shows the error in its new home.
 """
@@ -57,13 +61,13 @@ from obsgen.core import naming
 from obsgen.core.diagnostics import Diagnostic, Pos, error, has_errors, normalise, warning
 from obsgen.core.promql import parse as parse_promql
 from obsgen.core.serialise import to_commented_yaml
-from obsgen.features.importers.common import Ctx, Val, check_name, input_files
+from obsgen.features.importers.common import Ctx, Val, Vocabulary, check_name, input_files
 from obsgen.features.importers.rulefiles import (
-    _SEVERITY_SYNONYMS,
     _URL,
     DEFAULT_SEVERITY,
     DEFAULT_TEAM,
     FIELD_ANNOTATIONS,
+    GROUP_SINCE,
     IMPORTED_NAME,
     METRICS_SERVICE,
     Expected,
@@ -84,6 +88,14 @@ from obsgen.targets.rules import RulesTarget
 
 # ----------------------------------------------------------------------------- building the spec
 
+PROMETHEUS_DEFAULT = "2.42"  # global.prometheus_version's default: a newer one is written only when needed
+
+
+def _version(text: str) -> tuple[int, int]:
+    major, minor = text.split(".")
+    return int(major), int(minor)
+
+
 def _slug(name: str) -> str:
     words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", name).lower()  # NodeExporter -> node-exporter
     s = re.sub(r"[^a-z0-9]+", "-", words).strip("-")[:63].rstrip("-") or "rules"
@@ -98,11 +110,6 @@ def _unique(base: str, taken: set[str], limit: int | None = 63) -> str:
         stem = base if limit is None else base[:limit - len(str(n)) - 1].rstrip("-")
         name = f"{stem}-{n}"
     return name
-
-
-def _nearest_severity(value: str) -> str:
-    low = value.strip().lower()
-    return low if low in naming.SEVERITIES else _SEVERITY_SYNONYMS.get(low, DEFAULT_SEVERITY)
 
 
 def _change(key: str, before: str | None, after: str | None, what: str) -> str:
@@ -145,6 +152,8 @@ class Builder:
         self.placements: list[Placement] = []
         self.reordered: list[str] = []
         self.renamed: set[str] = set()
+        self.prometheus_version, self.version_why = PROMETHEUS_DEFAULT, ""
+        self.vocab = Vocabulary(ctx, not (host and host.routing), *((host.severities, host.categories) if host else ()))
 
     def service_name(self, group: RawGroup, wanted: str | None) -> str:
         name = wanted if wanted is not None and wanted not in self.taken else _unique(_slug(str(group.name.value)),
@@ -173,11 +182,9 @@ class Builder:
         except naming.NameNotAllowed:
             return _slug(v.value)
 
-    @staticmethod
-    def category_of(a: RawRule) -> str | None:
+    def category_of(self, a: RawRule) -> str | None:
         v = a.labels.get("category")
-        low = v.value.strip().lower() if v is not None else None
-        return low if low in naming.CATEGORIES else None
+        return self.vocab.category(v) if v is not None else None
 
     def place(self, group: RawGroup) -> Placement:
         """The service takes the `service` label every alert shares, or else the group's name; the
@@ -205,7 +212,6 @@ class Builder:
             return None
         alerts = [r for r in group.rules if r.kind == "alert"]
         records = [r for r in group.rules if r.kind == "record"]
-        self.unique_alerts(group, alerts)
         where = self.place(group)
         self.placements.append(where)
         self.teams.add(where.team)
@@ -214,6 +220,14 @@ class Builder:
             rule_group["interval"] = group.interval.value
         if group.limit is not None:
             rule_group["limit"] = group.limit
+        if group.query_offset is not None:
+            rule_group["query_offset"] = "0s" if group.query_offset.value == "0" else group.query_offset.value
+        if group.labels:
+            rule_group["labels"] = {k: v.value for k, v in group.labels.items()}
+        for key, since in GROUP_SINCE.items():
+            if key in rule_group and _version(since) > _version(self.prometheus_version):
+                self.prometheus_version = since
+                self.version_why = f"rule group {group.name.value!r} has {key}"
         rule_group["alert_labels"] = where.added
         out: dict = {"name": where.service, "team": where.team, "rule_group": rule_group}
         if records:
@@ -223,20 +237,6 @@ class Builder:
         if [r.name.value for r in group.rules] != [r.name.value for r in records] + sorted(a.name.value for a in alerts):
             self.reordered.append(str(group.name.value))
         return out
-
-    def unique_alerts(self, group: RawGroup, alerts: list[RawRule]) -> None:
-        # One name may carry a rule per severity (the warning/critical pair), as obsgen allows.
-        seen: dict[tuple, RawRule] = {}
-        for a in alerts:
-            severity = a.labels.get("severity")
-            first = seen.setdefault((a.name.value, severity.value if severity is not None else None), a)
-            if first is a:
-                continue
-            example = f" (e.g. {a.name.value}{severity.value.capitalize()})" if severity is not None else ""
-            self.ctx.cannot(f"group {group.name.value!r}: a second alert {a.name.value} with the same severity (the "
-                            f"first is at {first.name.pos}); obsgen names each alert of a service once per severity",
-                            a.name.pos,
-                            hint=f"rename one{example}, and the inhibit rules and silences that name it")
 
     def record(self, r: RawRule, where: Placement) -> dict:
         labels = {k: v.value for k, v in r.labels.items()}
@@ -253,7 +253,7 @@ class Builder:
             if v is not None:
                 spec[key] = "0s" if v.value == "0" else v.value
         severity = a.labels.get("severity")
-        spec["severity"] = _nearest_severity(severity.value) if severity is not None else DEFAULT_SEVERITY
+        spec["severity"] = self.vocab.severity(severity, warn=False) if severity is not None else DEFAULT_SEVERITY
         category = self.category_of(a)
         if category is not None:
             spec["category"] = category
@@ -287,9 +287,9 @@ class Builder:
         """A warning at each label or annotation the rebuilt alert has differently, saying why."""
         whose = "the project's" if self.host and where.wanted in self.host.services else "another imported"
         why = {
-            "severity": f"obsgen's severities are {', '.join(naming.SEVERITIES)}" if "severity" in a.labels
+            "severity": self.vocab.why(a.labels["severity"].value) if "severity" in a.labels
             else "obsgen gives every alert a severity",
-            "category": f"obsgen's categories are {', '.join(naming.CATEGORIES)}",
+            "category": self.vocab.why(a.labels["category"].value, "categories") if "category" in a.labels else "",
             "team": "team names are lowercase DNS labels" if "team" in a.labels
             else "other alerts of the group have a team label, and obsgen sets it on all or none",
             "service": "obsgen sets it from the service name, and the alerts of this group do not all share one "
@@ -349,8 +349,9 @@ class Builder:
     def render(self, groups: list[RawGroup]) -> str | None:
         ctx = self.ctx
         services = [s for s in (self.service(g) for g in groups) if s is not None]
-        if not services and not has_errors(ctx.diags):
-            ctx.invalid("found no rules to import", Pos(self.reader.files[0] if self.reader.files else "<no input>"))
+        if not services and not has_errors(ctx.diags):  # an empty rule file is valid: Prometheus loads it
+            ctx.approximate("found no rules to import: the spec has no services",
+                            Pos(self.reader.files[0] if self.reader.files else "<no input>"))
         metrics = self.metrics(groups)
         seq = CommentedSeq(sorted(services, key=lambda s: s["name"]))
         if metrics:
@@ -370,7 +371,10 @@ class Builder:
             doc["teams"] = [{"name": t} for t in teams]
         doc["services"] = seq
         if not (host and host.routing):
-            doc["routing"] = {"default_team": self.default_team}
+            doc["routing"] = {"default_team": self.default_team, **self.vocab.routing()}
+        if self.prometheus_version != PROMETHEUS_DEFAULT and not host:
+            doc["global"] = {"prometheus_version": self.prometheus_version}
+            ctx.note(f"global.prometheus_version: {self.prometheus_version}, as {self.version_why}")
         header = [f"Imported by obsgen from Prometheus rule files: {', '.join(self.reader.files)}."]
         if host:
             where = " ".join(host.shown)
@@ -412,26 +416,28 @@ class Builder:
             self.ctx.cannot(f"obsgen cannot rebuild {what}", pos, hint="an importer bug: please report it with this rule")
 
 
-def rebuild(doc: dict) -> dict[str, dict]:
-    """The rule groups obsgen writes for the imported spec, by name."""
+def rebuild(doc: dict) -> dict[tuple[str, str], dict]:
+    """The rule groups obsgen writes for the imported spec, by (rule file, group name)."""
     model = Model(env="import", sources=(), spec=ProjectSpec.model_validate(
         {k: v for k, v in doc.items() if k != "apiVersion"}))
     yaml = YAML(typ="safe", pure=True)
-    return {g["name"]: g for art in RulesTarget().generate(model) for g in yaml.load(art.content)["groups"]}
+    return {(art.path, g["name"]): g for art in RulesTarget().generate(model) for g in yaml.load(art.content)["groups"]}
 
 
-def compare(placements: list[Placement], built: dict[str, dict]) -> list[tuple[Pos, str]]:
+def compare(placements: list[Placement], built: dict[tuple[str, str], dict]) -> list[tuple[Pos, str]]:
     """(where, what) for every way the rebuilt groups differ from what the import foresaw."""
     out = []
     for where in placements:
         group = where.group
         title = f"group {group.name.value!r}"
-        got = built.get(where.name)
+        got = built.get((naming.rules_file(where.service), where.name))
         if got is None:
             out.append((group.name.pos, title))
             continue
-        if _seconds(got.get("interval")) != _seconds(group.interval) or got.get("limit") != group.limit:
-            out.append((group.name.pos, f"the interval and limit of {title} exactly"))
+        if (_seconds(got.get("interval")) != _seconds(group.interval) or got.get("limit") != group.limit
+                or _seconds(got.get("query_offset")) != _seconds(group.query_offset)
+                or got.get("labels", {}) != {k: v.value for k, v in group.labels.items()}):
+            out.append((group.name.pos, f"the interval, limit, query_offset and labels of {title} exactly"))
         found: dict[tuple, dict] = {}
         for rule in got.get("rules", []):
             kind = "alert" if "alert" in rule else "record"

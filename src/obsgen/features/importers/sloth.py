@@ -4,18 +4,30 @@
 Field by field:
 
     service                               -> services[].name
-    labels, slos[].labels                 -> SLO labels (the SLO's win); `team` -> the owning team
+    labels, slos[].labels                 -> SLO labels (the SLO's win); `team` -> the owning team, else
+                                             `owner` when it is an obsgen name (the label stays);
+                                             `category` -> alerting.category (a warning: obsgen's SLO
+                                             series do not carry it); numbers and booleans as written
     slos[].name, objective, description   -> the SLO's; period 30d, Sloth's default
     sli.events {error_query, total_query} -> sli.raw.error_ratio `(error) / (total)`
     sli.raw.error_ratio_query             -> sli.raw.error_ratio;  {{.window}} -> {{window}}
+    sli.plugin getting_started_availability -> the query the plugin generates (other plugins: refused,
+                                             saying what to write instead)
     alerting.name                         -> alerting.name (obsgen appends BudgetBurnPage/Ticket)
     alerting.labels + page_alert/ticket_alert labels -> that tier's labels, except
-        severity -> the tier's severity, team -> alerting.team, category -> alerting.category
-    alerting.annotations + tier annotations -> alerting.annotations; runbook(_url) -> runbook_url
+        severity -> the tier's severity (one obsgen lacks is defined in routing.severities, like
+        the default it acts like: common.Vocabulary), team -> alerting.team, category ->
+        alerting.category (defined in routing.categories when new)
+    alerting.annotations + tier annotations -> alerting.annotations; summary, description ->
+        alerting.summary, alerting.description; runbook(_url) -> runbook_url
     page_alert/ticket_alert.disable: true -> page/ticket.enabled: false
+    slo_plugins / plugins chains          -> Sloth's core plugins: nothing to do; contrib plugins: left
+                                             out with a warning saying what differs; others refused
+    infoLabels, interval                  -> left out with a warning
 
-Refused with OBS040, naming the field: SLI plugins, SLO plugin chains, infoLabels, interval,
-labels obsgen sets itself, and values obsgen's spec cannot hold (names, severities, categories).
+In a Kubernetes resource an unknown field is a warning (the API server drops it); in a plain file
+an error. Refused with OBS040, naming the field: SLI plugins obsgen does not know, unknown SLO
+plugins, labels obsgen sets itself, and values obsgen's spec cannot hold (names).
 """
 from __future__ import annotations
 
@@ -32,6 +44,7 @@ from obsgen.features.importers.common import (
     ImportedSLO,
     Node,
     Val,
+    Vocabulary,
     alert_annotations,
     check_name,
     finish,
@@ -63,6 +76,7 @@ class Dialect:
     slo_plugins: str
     service_keys: tuple[str, ...]
     slo_keys: tuple[str, ...]
+    pruned: bool = False  # a Kubernetes resource: unknown fields are dropped by the API server
 
 
 NATIVE = Dialect("", "error_query", "total_query", "error_ratio_query", "page_alert", "ticket_alert", "slo_plugins",
@@ -71,7 +85,7 @@ NATIVE = Dialect("", "error_query", "total_query", "error_ratio_query", "page_al
                   "plugins"))
 K8S = Dialect("spec.", "errorQuery", "totalQuery", "errorRatioQuery", "pageAlert", "ticketAlert", "sloPlugins",
               ("service", "labels", "sloPlugins", "slos"),
-              ("name", "description", "objective", "labels", "sli", "alerting", "plugins"))
+              ("name", "description", "objective", "labels", "sli", "alerting", "plugins"), pruned=True)
 
 
 def import_sloth(paths: list[Path], team: str = DEFAULT_TEAM) -> tuple[str | None, list[Diagnostic]]:
@@ -128,46 +142,103 @@ def _document(doc: Node, build: Build) -> None:
                          f"`apiVersion: {K8S_API}` and `kind: {K8S_KIND}`")
 
 
+# Sloth's own SLO plugins, and what obsgen does about each. Sloth's default chain (sli_rules,
+# metadata_rules, alert_rules, validate) is what obsgen generates anyway; the others change what
+# Sloth writes, and obsgen leaves them out with a warning saying what differs.
+_SLO_PLUGINS = {
+    "sloth.dev/core/sli_rules/v1": None, "sloth.dev/core/metadata_rules/v1": None,
+    "sloth.dev/core/alert_rules/v1": None, "sloth.dev/core/validate/v1": None,
+    "sloth.dev/core/noop/v1": None, "sloth.dev/core/debug/v1": None,
+    "sloth.dev/contrib/validate_victoria_metrics/v1": None,
+    "sloth.dev/contrib/info_labels/v1": "it adds labels to Sloth's SLO info series; obsgen's SLO info series carry "
+                                        "the SLO's labels only",
+    "sloth.dev/contrib/rule_intervals/v1": "it sets the evaluation interval of Sloth's rule groups; obsgen evaluates "
+                                           "SLO rules at global.evaluation_interval",
+    "sloth.dev/contrib/remove_labels/v1": "it removes labels from Sloth's rules; obsgen writes the SLO's labels on "
+                                          "all of its rules",
+    "sloth.dev/contrib/denominator_corrected_rules/v1": "it weighs each window's error ratio by its traffic; "
+                                                        "obsgen's burn-rate alerts use the plain error ratio of each "
+                                                        "window, as Sloth does by default",
+    "sloth.dev/contrib/error_budget_exhausted_alert/v1": "it adds an alert when the error budget is used up; "
+                                                         "obsgen's nearest is alerting.budget_alerts (50% and 90% "
+                                                         "spent), which is not turned on",
+}
+
+
 def _plugins(node: Node, key: str) -> None:
-    """Plugin chains rewrite Sloth's generated rules; obsgen has no such hook. (An empty block
-    changes nothing and is accepted.)"""
-    if node.m.get(key):
-        node.ctx.cannot(f"{node.where(key)}: Sloth SLO plugins change the rules Sloth generates; obsgen has no "
-                        f"plugins", node.key_pos(key), hint="remove the chain, and check obsgen's rules do what it did")
+    """SLO plugin chains: Sloth's default plugins change nothing obsgen does, and are accepted; the
+    contrib ones are left out with a warning that says what differs; another plugin is refused."""
+    chain = node.map(key)
+    if chain is None:
+        return
+    chain.only(("chain", "overridePrevious"))
+    for plugin in chain.items("chain"):
+        plugin.only(("id", "priority", "config"))
+        pid = plugin.val("id", str, required=True)
+        if pid is None:
+            continue
+        if pid.value not in _SLO_PLUGINS:
+            node.ctx.cannot(f"{pid.path}: SLO plugin {pid.value!r} changes the rules Sloth generates in ways "
+                            f"obsgen cannot know", pid.pos,
+                            hint="remove it from the chain, and check that obsgen's rules do what it did")
+        elif _SLO_PLUGINS[pid.value] is None:
+            node.ctx.note(f"{pid.pos}: SLO plugin {pid.value} changes nothing obsgen generates: not imported")
+        else:
+            node.ctx.approximate(f"{pid.path}: SLO plugin {pid.value} is not applied: {_SLO_PLUGINS[pid.value]}",
+                                 pid.pos)
 
 
 def _service_level(spec: Node, d: Dialect, build: Build) -> None:
-    spec.only(d.service_keys)
+    spec.only(d.service_keys, d.pruned)
     service = spec.val("service", str, required=True)
     labels = spec.strings("labels")
     _plugins(spec, d.slo_plugins)
     slos = spec.items("slos")
     if service is None:
         return
-    own_team = labels.get("team")
+    own_team = labels.get("team") or _owner(labels.get("owner"))
     build.service(service, team=own_team)
     for slo in slos:
-        out = _slo(slo, d, {k: v for k, v in labels.items() if k != "team"})
+        out = _slo(slo, d, {k: v for k, v in labels.items() if k != "team"}, build.vocab)
         if out is not None:
             spec_, team = out
             build.add(ImportedSLO(service, spec_, slo.pos, team))
 
 
-def _slo(slo: Node, d: Dialect, service_labels: dict[str, Val]) -> tuple[dict, Val | None] | None:
+def _owner(v: Val | None) -> Val | None:
+    """Sloth's examples and users name the owning team in an `owner` label: it owns the service
+    when it can be an obsgen team name (the label itself stays on the SLO's series)."""
+    if v is None:
+        return None
+    try:
+        naming.check_name(str(v.value))
+    except naming.NameNotAllowed:
+        return None
+    return v
+
+
+def _slo(slo: Node, d: Dialect, service_labels: dict[str, Val], vocab: Vocabulary) -> tuple[dict, Val | None] | None:
     ctx = slo.ctx
-    slo.only(d.slo_keys)
+    slo.only(d.slo_keys, d.pruned)
     name_v = slo.val("name", str, required=True)
     name = check_name(ctx, name_v, "SLO name") if name_v else None
     objective = _objective(slo)
     description = slo.get("description", str)
-    labels, team = slo_labels(ctx, service_labels, slo.strings("labels"))
+    own = slo.strings("labels")
+    # A `category` label goes on Sloth's series and alerts; obsgen's category is its alerts' label.
+    series_category = own.pop("category", None) or service_labels.get("category")
+    if series_category is not None:
+        ctx.approximate(f"{series_category.path}: label category={series_category.value!r} is imported as the "
+                        f"category of the SLO's alerts: obsgen's SLO series do not carry it", series_category.key_pos)
+    labels, team = slo_labels(ctx, {k: v for k, v in service_labels.items() if k != "category"}, own)
     _plugins(slo, "plugins")
-    for key, why in (("infoLabels", "obsgen has no SLO info series to put them on"),
-                     ("interval", "obsgen evaluates SLO rules at the global evaluation_interval")):
+    for key, why in (("infoLabels", "labels of Sloth's SLO info series only; obsgen's info series carry the "
+                                    "SLO's labels"),
+                     ("interval", "obsgen evaluates SLO rules at global.evaluation_interval")):
         if slo.m.get(key):
-            ctx.cannot(f"{slo.where(key)}: {why}", slo.key_pos(key))
+            ctx.approximate(f"{slo.where(key)}: not imported: {why}", slo.key_pos(key))
     sli = _sli(slo.map("sli", required=True), d)
-    alerting, alert_team = _alerting(slo, d, labels)
+    alerting, alert_team = _alerting(slo, d, labels, vocab, series_category)
     team = merge_team(ctx, team, alert_team)
     if name is None or objective is None or sli is None:
         return None
@@ -216,28 +287,25 @@ def _sli(sli: Node | None, d: Dialect) -> dict | None:
     if sli is None:
         return None
     ctx = sli.ctx
-    sli.only(("events", "raw", "plugin"))
+    sli.only(("events", "raw", "plugin"), d.pruned)
     given = [k for k in ("events", "raw", "plugin") if k in sli]
     if len(given) != 1:
         ctx.invalid(f"{sli.path}: give exactly one of events, raw or plugin"
                     + (f" (found {', '.join(given)})" if given else ""), sli.pos)
         return None
     if "plugin" in sli:
-        ctx.cannot(f"{sli.where('plugin')}: Sloth SLI plugins run Sloth's own code to build the query; obsgen "
-                   f"cannot express them", sli.key_pos("plugin"),
-                   hint="write the query the plugin produces as sli.raw or sli.events")
-        return None
+        return _plugin_sli(sli.map("plugin", required=True), d)
     if "raw" in sli:
         raw = sli.map("raw", required=True)
         if raw is None:
             return None
-        raw.only((d.error_ratio_query,))
+        raw.only((d.error_ratio_query,), d.pruned)
         query = _query(raw, d.error_ratio_query)
         return {"raw": {"error_ratio": query}} if query else None
     events = sli.map("events", required=True)
     if events is None:
         return None
-    events.only((d.error_query, d.total_query))
+    events.only((d.error_query, d.total_query), d.pruned)
     bad, total = _query(events, d.error_query), _query(events, d.total_query)
     if bad is None or total is None:
         return None
@@ -251,6 +319,61 @@ def _sli(sli: Node | None, d: Dialect) -> dict | None:
     return {"raw": {"error_ratio": ratio}}
 
 
+_FILTER = re.compile(r'^(\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=|!=|=~|!~)\s*"(?:[^"\\]|\\.)*"\s*,?)*$')
+
+
+def _getting_started_availability(options: dict[str, Val], plugin: Node) -> dict | None:
+    """Sloth's example SLI plugin (examples/plugins/getting-started): HTTP requests of a job from
+    http_request_duration_seconds_count, 5xx and 429 responses being errors; `filter`: more label
+    matchers for both queries."""
+    job = options.get("job")
+    if job is None:
+        plugin.ctx.invalid(f"{plugin.where('options')}: the plugin needs the `job` option", plugin.pos)
+        return None
+    matchers = []
+    flt = options.get("filter")
+    if flt is not None and flt.value.strip("{} ,"):
+        if not _FILTER.fullmatch(flt.value.strip("{}")):
+            plugin.ctx.invalid(f"{flt.path}: not a list of label matchers (k=\"v\",...)", flt.pos)
+            return None
+        matchers.append(flt.value.strip("{} ,"))
+    job_text = str(job.value).replace("\\", "\\\\").replace('"', '\\"')
+    total = ",".join(matchers + [f'job="{job_text}"'])
+    errors = f'{total},code=~"(5..|429)"'
+    metric = "http_request_duration_seconds_count"
+    return {"raw": {"error_ratio": f"sum(rate({metric}{{{errors}}}[{{{{window}}}}]))\n/\n"
+                                   f"sum(rate({metric}{{{total}}}[{{{{window}}}}]))"}}
+
+
+# SLI plugins whose query obsgen writes itself: Sloth's own example plugin.
+_SLI_PLUGINS = {"getting_started_availability": _getting_started_availability}
+
+
+def _plugin_sli(plugin: Node | None, d: Dialect) -> dict | None:
+    """An SLI plugin obsgen knows becomes the query it generates; another one is refused, saying what
+    to write instead."""
+    if plugin is None:
+        return None
+    plugin.only(("id", "options"), d.pruned)
+    pid = plugin.val("id", str, required=True)
+    options = plugin.strings("options")
+    if pid is None:
+        return None
+    make = _SLI_PLUGINS.get(pid.value)
+    if make is None:
+        plugin.ctx.cannot(f"{pid.path}: SLI plugin {pid.value!r} runs code obsgen does not have to build the query",
+                          pid.pos, hint=f"replace `sli.plugin` with `sli.raw.{d.error_ratio_query}`: the expression "
+                                        f"Sloth records as slo:sli_error:ratio_rate5m for this SLO (in `sloth "
+                                        f"generate`'s output), with [5m] written as [{{{{.window}}}}]; obsgen writes "
+                                        f"the query itself for: {', '.join(sorted(_SLI_PLUGINS))}")
+        return None
+    out = make(options, plugin)
+    if out is not None:
+        plugin.ctx.note(f"{pid.pos}: SLI plugin {pid.value} is imported as the query it generates")
+        promql_ok(plugin.ctx, pid, out["raw"]["error_ratio"].replace("{{window}}", "5m"))
+    return out
+
+
 def _indent(text: str) -> str:
     return "\n".join(f"  {line}" if line else line for line in text.splitlines())
 
@@ -258,13 +381,16 @@ def _indent(text: str) -> str:
 TIERS = (("page", "critical"), ("ticket", "warning"))
 
 
-def _alerting(slo: Node, d: Dialect, slo_label_values: dict[str, str]) -> tuple[dict, Val | None]:
-    """Sloth's alerting block -> obsgen's, and the team it routes to (if a label names one)."""
+def _alerting(slo: Node, d: Dialect, slo_label_values: dict[str, str], vocab: Vocabulary,
+              series_category: Val | None = None) -> tuple[dict, Val | None]:
+    """Sloth's alerting block -> obsgen's, and the team it routes to (if a label names one);
+    `series_category`: the SLO's `category` label, which its alerts carry unless they set their own."""
     ctx = slo.ctx
     a = slo.map("alerting")
     if a is None:
-        return {}, None
-    a.only(("name", "labels", "annotations", d.page_alert, d.ticket_alert))
+        kept = vocab.category(series_category) if series_category is not None else None
+        return ({"category": kept} if kept else {}), None
+    a.only(("name", "labels", "annotations", d.page_alert, d.ticket_alert), d.pruned)
     out: dict = {}
     name = a.val("name", str)
     if name is not None:
@@ -278,21 +404,27 @@ def _alerting(slo: Node, d: Dialect, slo_label_values: dict[str, str]) -> tuple[
     for tier, key in (("page", d.page_alert), ("ticket", d.ticket_alert)):
         t = a.map(key)
         if t is not None:
-            t.only(("disable", "labels", "annotations"))
+            t.only(("disable", "labels", "annotations"), d.pruned)
         disabled = bool(t.get("disable", bool)) if t else False
         tiers[tier] = (t, disabled, {**common, **(t.strings("labels") if t else {})})
     team = _shared_label(slo, tiers, "team")
-    category = _shared_label(slo, tiers, "category")
-    if category is not None and category.value not in naming.CATEGORIES:
-        ctx.cannot(f"{category.path}: alert category {category.value!r} is not one of obsgen's "
-                   f"({', '.join(naming.CATEGORIES)})", category.pos,
-                   hint="rename the label (e.g. `slo_category`) to keep it as a plain label")
-    elif category is not None:
-        out["category"] = category.value
+    category = _shared_label(slo, tiers, "category") or series_category
+    if category is not None:
+        kept = vocab.category(category)
+        if kept is None:
+            ctx.cannot(f"{category.path}: alert category {category.value!r} cannot be an obsgen category name",
+                       category.pos, hint="categories are lowercase names; or rename the label (e.g. `slo_category`) "
+                                          "to keep it as a plain label")
+        else:
+            out["category"] = kept
     for tier, default in TIERS:
         _, disabled, labels = tiers[tier]
-        out[tier] = _tier(slo, labels, disabled, default, slo_label_values)
-    annotations, runbook = alert_annotations(ctx, _annotations(a, tiers))
+        out[tier] = _tier(slo, labels, disabled, default, slo_label_values, vocab)
+    given = _annotations(a, tiers)
+    for key in ("summary", "description"):
+        if key in given:
+            out[key] = str(given.pop(key).value)
+    annotations, runbook = alert_annotations(ctx, given)
     if runbook:
         out["runbook_url"] = runbook
     if annotations:
@@ -318,15 +450,12 @@ def _shared_label(slo: Node, tiers: dict, key: str) -> Val | None:
     return given[0] if given else None
 
 
-def _tier(slo: Node, labels: dict[str, Val], disabled: bool, default: str, slo_labels: dict[str, str]) -> dict:
+def _tier(slo: Node, labels: dict[str, Val], disabled: bool, default: str, slo_labels: dict[str, str],
+          vocab: Vocabulary) -> dict:
     ctx = slo.ctx
     out: dict = {"enabled": False} if disabled else {}
     severity = labels.get("severity")
-    if severity is not None and severity.value not in naming.SEVERITIES:
-        ctx.cannot(f"{severity.path}: severity {severity.value!r} is not one of obsgen's "
-                   f"({', '.join(naming.SEVERITIES)})", severity.pos,
-                   hint="obsgen routes by severity; map it to critical, warning or info and route per team")
-    out["severity"] = severity.value if severity is not None and severity.value in naming.SEVERITIES else default
+    out["severity"] = vocab.severity(severity, like=default) if severity is not None else default
     extra = {}
     for key, v in labels.items():
         if key in ("severity", "team", "category"):
