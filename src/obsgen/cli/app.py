@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from typer.core import TyperGroup
 
 from obsgen import __version__
 from obsgen.cli import reporters
@@ -305,10 +306,19 @@ def route(labels: Annotated[list[str], typer.Argument(help="LABEL=VALUE pairs of
         print(f"{hit['receiver']}: {', '.join(hit['integrations']) or '(no integrations)'}")
 
 
-import_app = typer.Typer(help="Turn other tools' SLO files, rule files, Grafana dashboards, Alertmanager "
-                              "configurations and prometheus.yml into an obsgen spec "
-                              "(printed, or written with -o).",
-                         no_args_is_help=True, rich_markup_mode=None)
+class _ImportGroup(TyperGroup):
+    """`obsgen import PATH...` (no kind named) is `obsgen import auto PATH...`."""
+
+    def resolve_command(self, ctx, args):
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["auto", *args]
+        return super().resolve_command(ctx, args)
+
+
+import_app = typer.Typer(help="Turn other tools' SLO files (Sloth, OpenSLO, Pyrra), rule files, Grafana "
+                              "dashboards, Alertmanager configurations and prometheus.yml into an obsgen spec "
+                              "(printed, or written with -o). `obsgen import PATH...` finds each file's kind.",
+                         no_args_is_help=True, rich_markup_mode=None, cls=_ImportGroup)
 app.add_typer(import_app, name="import")
 
 ImportFiles = Annotated[list[Path], typer.Argument(help="files or folders to import", show_default=False)]
@@ -330,18 +340,23 @@ def _import(kind: str, files: list[Path], output: Path | None, team: str | None,
         import_grafana,
         import_openslo,
         import_prometheus,
+        import_pyrra,
         import_rules,
         import_sloth,
     )
 
-    if kind == "grafana":
+    if kind == "auto":
+        from obsgen.features.importers.detect import import_any
+
+        text, diags = import_any(files, team)
+    elif kind == "grafana":
         text, diags = import_grafana(files)
     elif kind == "alertmanager":
         text, diags = import_alertmanager(files)
     elif kind == "prometheus":
         text, diags = import_prometheus(files, team=team or "imported")
     else:
-        importer = {"sloth": import_sloth, "openslo": import_openslo, "rules": import_rules}[kind]
+        importer = {"sloth": import_sloth, "openslo": import_openslo, "pyrra": import_pyrra, "rules": import_rules}[kind]
         text, diags = importer(files, team=team, **options)
     for d in diags:
         _err(format_text(d))
@@ -356,6 +371,21 @@ def _import(kind: str, files: list[Path], output: Path | None, team: str | None,
         _err(f"wrote {output}")
     else:
         sys.stdout.write(text)
+
+
+@import_app.command("auto")
+def import_auto_cmd(files: ImportFiles, output: OutOpt = None,
+                    team: Annotated[Optional[str], typer.Option(
+                        "--team", help="team for services whose input names none (default: each importer's)",
+                        show_default=False)] = None) -> None:
+    """Files and folders of any kinds the importers read: each file's kind is found from its content
+    (Sloth, OpenSLO, Pyrra, rule files, Alertmanager, prometheus.yml, Grafana), each kind imported,
+    and the specs merged into one. `obsgen import PATH...` is the same.
+
+    Example:\n
+      obsgen import monitoring/ -o specs/imported.yaml
+    """
+    _import("auto", files, output, team)
 
 
 @import_app.command("sloth")
@@ -376,6 +406,17 @@ def import_openslo_cmd(files: ImportFiles, output: OutOpt = None, team: TeamOpt 
       obsgen import openslo openslo/ -o specs/slos.yaml
     """
     _import("openslo", files, output, team)
+
+
+@import_app.command("pyrra")
+def import_pyrra_cmd(files: ImportFiles, output: OutOpt = None, team: TeamOpt = "slo-owners") -> None:
+    """Pyrra `ServiceLevelObjective` resources (pyrra.dev/v1alpha1): ratio, latency, latencyNative and
+    bool_gauge indicators, grouping, alerting settings.
+
+    Example:\n
+      obsgen import pyrra slos/ -o specs/slos.yaml
+    """
+    _import("pyrra", files, output, team)
 
 
 @import_app.command("rules")
