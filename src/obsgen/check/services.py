@@ -3,6 +3,7 @@ the metric catalog, PromQL and templates of alerts and recording rules, instrume
 from __future__ import annotations
 
 import keyword
+import re
 import sys
 
 from obsgen.check.context import Context
@@ -13,6 +14,9 @@ from obsgen.core.regex import re2_problem
 from obsgen.load.yaml import YMap, YSeq
 from obsgen.resolve.derived import alerts as derived_alerts
 from obsgen.resolve.merge import as_str as _str
+
+# A series as promtool's input_series and exp_samples take it: a name and equality matchers.
+_SERIES = re.compile(r'^[a-zA-Z_:][a-zA-Z0-9_:]*\s*(\{\s*([a-zA-Z_][a-zA-Z0-9_]*\s*=\s*"(?:[^"\\]|\\.)*"\s*,?\s*)*\})?$')
 
 
 class ServiceChecks(Context):
@@ -65,6 +69,7 @@ class ServiceChecks(Context):
                 jobs.setdefault(job, s.name)
             self.probes(i, s, jobs)
             self.logs(i, s)
+            self.written_tests(i, s)
         self.instrumentation()
         for i, s in self.items("services"):
             name = _str(s.get("name")) or f"#{i + 1}"
@@ -121,6 +126,47 @@ class ServiceChecks(Context):
                     if bad:
                         self.diags.append(error("OBS031", f"alert {alert}: {'.'.join(loc)}: {bad}",
                                                 self.at("services", i, "alerts", j, *loc)))
+
+    def written_tests(self, i: int, s):
+        """Tests written next to alerts and recording rules: their series are series selectors, and
+        what a firing case says it checks is what the alert can have."""
+        def selector(text: str, *loc) -> None:
+            problem = promql_error(text)
+            if problem is None and not _SERIES.fullmatch(text.strip()):
+                problem = "not a series: a metric name with label matchers written `=`"
+            if problem:
+                self.diags.append(error("OBS086", f"{text!r}: {problem}", self.at(*loc),
+                                        hint='e.g. http_requests_total{job="api", code="500"}'))
+
+        for j, a in enumerate(s.alerts):
+            templated = sorted(k for k, v in {**a.annotations, "summary": a.summary or "",
+                                              "description": a.description or ""}.items() if "{{" in v)
+            for k, t in enumerate(a.tests):
+                loc = ("services", i, "alerts", j, "tests", k)
+                for sel in t.series:
+                    selector(sel, *loc, "series", sel)
+                own = sorted(set(t.labels or {}) & {"alertname", "alertstate", *naming.ALERT_LABELS, *a.labels})
+                if own:
+                    self.diags.append(error("OBS086", f"alert {a.name}, test {k + 1}: labels {', '.join(own)} are the "
+                                                      f"rule's own: give only those the alert takes from its series",
+                                            self.at(*loc, "labels")))
+                missing = [key for key in templated if t.annotations is not None and key not in t.annotations]
+                if missing:
+                    self.diags.append(error(
+                        "OBS086", f"alert {a.name}, test {k + 1}: annotations {', '.join(missing)} are templates: "
+                                  f"give their rendered text too (promtool compares every annotation)",
+                        self.at(*loc, "annotations")))
+                if t.annotations is not None and t.labels is None:
+                    self.diags.append(error("OBS086", f"alert {a.name}, test {k + 1}: annotations are checked on "
+                                                      f"the alert with its labels: give `labels` too",
+                                            self.at(*loc, "annotations")))
+        for j, r in enumerate(s.recording_rules):
+            for k, t in enumerate(r.tests):
+                loc = ("services", i, "recording_rules", j, "tests", k)
+                for sel in t.series:
+                    selector(sel, *loc, "series", sel)
+                for sel in t.expect:
+                    selector(sel, *loc, "expect", sel)
 
     def probes(self, i: int, s, jobs: dict[str, str]):
         seen: set[str] = set()

@@ -8,6 +8,7 @@ plain `validate` and `build` that pre-commit hooks and CI run, import only what 
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from enum import Enum
 from pathlib import Path
@@ -252,6 +253,55 @@ def _pick(project, env: str | None):
         _err(f"no environment {env!r}; the spec has: {', '.join(sorted(by_env))}")
         raise typer.Exit(2)
     return by_env[env]
+
+
+class TestFormat(str, Enum):
+    text = "text"
+    json = "json"
+    junit = "junit"
+
+
+@app.command("test")
+def test_cmd(paths: SpecPaths = None,
+             env: Annotated[Optional[str], typer.Option(
+                 "--env", help="only this environment (default: every environment)", show_default=False)] = None,
+             fmt: Annotated[TestFormat, typer.Option("--format", help="text, json, or junit (for CI dashboards)")]
+             = TestFormat.text) -> None:
+    """Run every promtool unit test of the build (the SLO alerts' stories, and the tests written next to
+    alerts and recording rules) and report each case: passed, or which check failed and why, with the
+    case's place in the spec. Exits 1 when a test fails.
+
+    Examples:\n
+      obsgen test\n
+      obsgen test --env production --format junit > obsgen-tests.xml
+    """
+    from obsgen.api import DEFAULT_SPECS, generate
+    from obsgen.features.prove import json_report, junit_report, run_tests, text_report
+    from obsgen.features.verify import ToolMissing
+    from obsgen.load.discover import discover
+    from obsgen.load.yaml import YMap, load_file
+
+    project, failed = _load(paths, Format.text, False, findings=False)
+    if failed:
+        raise typer.Exit(1)
+    if env is not None:
+        project.models = [_pick(project, env)]
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        _err(f"obsgen test: {ToolMissing(['promtool'])}")
+        raise typer.Exit(2)
+    files = generate(project, targets=["rules", "slo"])
+    found, _ = discover(paths or [Path(DEFAULT_SPECS)])
+    trees = [t for t in (load_file(p, str(p))[0] for p, _ in found) if isinstance(t, YMap)]
+    report = run_tests(project.models, files, trees, promtool)
+    if fmt is TestFormat.json:
+        print(json.dumps(json_report(report), indent=2))
+    elif fmt is TestFormat.junit:
+        sys.stdout.write(junit_report(report))
+    else:
+        sys.stdout.write(text_report(report))
+    if report.failed:
+        raise typer.Exit(1)
 
 
 @app.command()

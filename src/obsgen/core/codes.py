@@ -96,6 +96,7 @@ REGISTRY: dict[str, Code] = {
     "OBS083": _w("check", "TLS certificate verification turned off (insecure_skip_verify)"),
     "OBS084": _w("check", "an escape hatch: Prometheus settings written as given, unchecked by obsgen"),
     "OBS081": _w("import", "a literal secret imported as a file reference (put the value in that file)"),
+    "OBS086": _e("check", "a test written in the spec that cannot check what it says (series, labels, annotations)"),
     "OBS085": _w("check", "two rules of one alert with the same severity and labels (one alert when both fire)"),
 }
 # Lint errors (OBS053, OBS055) and the coverage objective can be silenced on their object too.

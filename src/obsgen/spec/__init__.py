@@ -58,6 +58,7 @@ from obsgen.spec.routing import (
 from obsgen.spec.services import (
     EXPORTER_PORTS,
     AlertSpec,
+    AlertTestSpec,
     ErrorSpikeSpec,
     ExporterScrape,
     InstrumentationSpec,
@@ -65,6 +66,7 @@ from obsgen.spec.services import (
     MetricSpec,
     PythonInstrumentation,
     RecordingRuleSpec,
+    RecordTestSpec,
     RuleGroupSpec,
     ScrapeSpec,
     ServiceLogsSpec,
@@ -108,6 +110,7 @@ from obsgen.spec.tracing import (
 __all__ = [
     "AlertName",
     "AlertSpec",
+    "AlertTestSpec",
     "AnnotationSpec",
     "CategoryName",
     "CategoryRouting",
@@ -169,6 +172,7 @@ __all__ = [
     "RawSLI",
     "ReceiverSpec",
     "RecordingRuleSpec",
+    "RecordTestSpec",
     "ResourceSpec",
     "Resources",
     "Retention",

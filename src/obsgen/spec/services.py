@@ -1,4 +1,5 @@
 """`services`: scrape job, metric catalog, alerts, recording rules, logs, instrumentation."""
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, create_model, model_validator
@@ -219,6 +220,59 @@ _SD_EXAMPLES = {"file": {"files": ["/etc/prometheus/targets/*.json"]},
 ScrapeSpec = _scrape_model()
 
 
+# promtool's expanding notation: `1 2 3`, `0+10x30` (30 more, each 10 up), `1x5`, `_` (no sample),
+# `stale`, and `_x3`.
+_NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|[-+]?Inf|NaN"
+SERIES_VALUES = re.compile(rf"^\s*(?:(?:(?:{_NUMBER})(?:[-+](?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)?(?:x\d+)?|_(?:x\d+)?"
+                           rf"|stale)\s*)+$")
+
+
+def _series_values(v) -> str:
+    text = str(v).lower() if isinstance(v, bool) else str(v)
+    if isinstance(v, bool) or not SERIES_VALUES.fullmatch(text):
+        raise ValueError(f"{text!r} is not in promtool's series notation (e.g. `1 1 0x10`, `0+5x60`, `_`, `stale`)")
+    return text
+
+
+SeriesValues = Annotated[str | int | float, AfterValidator(_series_values)]
+
+
+class AlertTestSpec(Spec):
+    name: str | None = Field(None, description="what the case shows, in the test report", examples=["down 10 minutes"])
+    series: dict[str, SeriesValues] = Field(
+        min_length=1, description="input series, selector -> values in promtool's notation, one sample per "
+                                  "`interval` from time 0", examples=[{'up{job="api", instance="api-1"}': "1 1 0x15"}])
+    interval: PositiveDuration = Field("1m", description="time between the input samples")
+    at: Duration = Field(description="when to look: the time since the first sample", examples=["10m"])
+    fires: bool = Field(description="true: the alert is firing then (its `for` has passed); false: it is not "
+                                    "(quiet, or still pending)")
+    labels: dict[LabelName, str] | None = Field(
+        None, description="fires only: the labels the firing alert has from its series, besides the rule's own "
+                          "(severity, team...): checked exactly. Unset: not checked", examples=[{"instance": "api-1"}])
+    annotations: dict[LabelName, str] | None = Field(
+        None, description="fires only: the annotations as rendered, each that has a template; checked exactly. "
+                          "Unset: not checked", examples=[{"summary": "api-1 is down"}])
+
+    @model_validator(mode="after")
+    def _quiet_has_nothing_to_check(self):
+        if not self.fires and (self.labels is not None or self.annotations is not None):
+            raise ValueError("labels and annotations are what a firing alert has: give them with `fires: true`")
+        return self
+
+
+class RecordTestSpec(Spec):
+    name: str | None = Field(None, description="what the case shows, in the test report",
+                             examples=["one request per second"])
+    series: dict[str, SeriesValues] = Field(min_length=1, description="input series, selector -> values in "
+                                                                      "promtool's notation",
+                                            examples=[{'http_requests_total{job="api"}': "0+60x20"}])
+    interval: PositiveDuration = Field("1m", description="time between the input samples")
+    at: Duration = Field(description="when to look: the time since the first sample", examples=["10m"])
+    expect: dict[str, float] = Field(
+        description="the recorded series then, with all their labels, and their values; {}: none",
+        examples=[{'job:http_requests:rate5m{job="api"}': 1}])
+
+
 class AlertSpec(Spec):
     name: AlertName = Field(
         description="the alert's name (its alertname label), CamelCase by convention; unique per severity "
@@ -261,6 +315,11 @@ class AlertSpec(Spec):
         default_factory=dict, description="extra annotations (Go templates allowed); summary, description and "
                                           "runbook_url come from their own fields",
         examples=[{"dashboard": "https://grafana.waardhaven.com/d/waardhaven-infrastructure"}])
+    tests: list[AlertTestSpec] = Field(
+        default_factory=list, description="cases that prove the alert: input series, a time, and whether it fires "
+                                          "then; `obsgen test` runs them with promtool",
+        examples=[[{"series": {'up{job="api"}': "1 0x15"}, "at": "10m", "fires": True},
+                   {"series": {'up{job="api"}': "1x15"}, "at": "10m", "fires": False}]])
     silence: Silences = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -283,6 +342,11 @@ class RecordingRuleSpec(Spec):
                       examples=["sum by (job) (rate(http_requests_total[5m]))"])
     labels: dict[LabelName, str] = Field(default_factory=dict, description="labels added to the recorded series",
                                          examples=[{"source": "recording"}])
+    tests: list[RecordTestSpec] = Field(
+        default_factory=list, description="cases that prove the rule: input series, a time, and the series "
+                                          "recorded then; `obsgen test` runs them with promtool",
+        examples=[[{"series": {'http_requests_total{job="api"}': "0+60x20"}, "at": "10m",
+                    "expect": {'job:http_requests:rate5m{job="api"}': 1}}]])
     silence: Silences = Field(default_factory=dict)
 
 

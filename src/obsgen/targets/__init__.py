@@ -44,7 +44,7 @@ WRITES: dict[str, tuple[Writes, ...]] = {
     "prometheus": (Writes("prometheus-config", "prometheus/prometheus.yml"),
                    Writes("prometheus-config", "prometheus/prometheus-*.yml")),
     "slo": (Writes("rules", "prometheus/rules/*.slo.rules.yml"), Writes("rule-tests", "prometheus/tests/*.yml")),
-    "rules": (Writes("rules", "prometheus/rules/*.yml"),),
+    "rules": (Writes("rules", "prometheus/rules/*.yml"), Writes("rule-tests", "prometheus/tests/*.rules.test.yml")),
     "alertmanager": (Writes("alertmanager-config", "alertmanager/alertmanager.yml"),
                      Writes("routing-tests", "alertmanager/routing-tests.yaml"),
                      Writes("alertmanager-templates", "alertmanager/templates/*.tmpl")),

@@ -9,6 +9,7 @@ from obsgen.core.serialise import Artifact, to_yaml
 from obsgen.resolve.model import Alert, Model
 from obsgen.resolve.slo import rule_groups
 from obsgen.spec import RecordingRuleSpec, ServiceSpec
+from obsgen.targets.ruletests import test_files
 
 
 def alert_rule(alert: Alert) -> dict:
@@ -68,16 +69,26 @@ def service_groups(model: Model) -> dict[str, list[dict]]:
     return out
 
 
+def rule_file_owners(model: Model) -> dict[str, list[ServiceSpec]]:
+    """{rule file owner (a service, or a team with global.rule_files_per: team): its services with
+    rules}, in file order."""
+    per_team = model.spec.global_.rule_files_per == "team"
+    alerting = {a.service for a in model.alerts}
+    services = [s for s in model.services if model.recording_rules(s) or s.name in alerting]
+    owner = (lambda s: s.team) if per_team else (lambda s: s.name)
+    return {o: list(owned) for o, owned in groupby(sorted(services, key=lambda s: (owner(s), s.name)), key=owner)}
+
+
 class RulesTarget:
     name = "rules"
 
     def generate(self, model: Model) -> list[Artifact]:
-        per_team = model.spec.global_.rule_files_per == "team"
         alerts = {name: list(owned) for name, owned in groupby(model.alerts, key=lambda a: a.service)}
-        services = [s for s in model.services if model.recording_rules(s) or s.name in alerts]
-        owner = (lambda s: s.team) if per_team else (lambda s: s.name)
         out = []
-        for file_owner, owned in groupby(sorted(services, key=lambda s: (owner(s), s.name)), key=owner):
+        owners = rule_file_owners(model)
+        for file_owner, owned in owners.items():
             groups = [rule_group(s, alerts.get(s.name, []), model.recording_rules(s)) for s in owned]
             out.append(Artifact(naming.rules_file(file_owner), to_yaml({"groups": groups}, model.header())))
+        for path, (doc, _) in test_files(model, owners).items():
+            out.append(Artifact(path, to_yaml(doc, model.header())))
         return out
