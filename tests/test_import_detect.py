@@ -129,3 +129,46 @@ def test_documents_of_several_kinds_in_one_file_are_an_error(tmp_path):
     kind, problem = kind_of(path, "mixed.yaml")
     assert kind is None and "several kinds" in problem.message
 
+
+
+@pytest.mark.parametrize("name, text", [
+    ("cm.yaml", "apiVersion: v1\nkind: ConfigMap\ndata: hello\n"),
+    ("secret.yaml", "apiVersion: v1\nkind: Secret\nstringData: [a]\n"),
+    ("loop.yaml", "&d {kind: List, items: [*d]}\n"),
+    ("deep.json", "[" * 5000 + "]" * 5000),
+])
+def test_odd_input_is_a_diagnostic_never_a_traceback(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    kind, problem = kind_of(path, name)
+    assert kind is None and problem is not None and problem.code.startswith("OBS")
+
+
+def test_a_yaml_syntax_error_is_reported_where_it_is(tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text("groups:\n  - name: a\n    rules: [\n", encoding="utf-8")
+    _, problem = kind_of(path, "broken.yaml")
+    assert problem.code == "OBS001" and problem.pos.line > 1
+
+
+def test_options_may_come_before_the_paths_and_a_folder_named_like_a_kind_is_a_path(tmp_path):
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "r.yml").write_text(RULES, encoding="utf-8")
+    out = tmp_path / "spec.yaml"
+    proc = subprocess.run([sys.executable, "-m", "obsgen", "import", "-o", str(out), "--team", "platform", "rules"],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "name: platform" in out.read_text(encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "obsgen", "import", "rules"], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)
+    assert proc.returncode == 0 and "HostDown" in proc.stdout, proc.stderr
+
+
+def test_the_merged_spec_targets_the_newest_prometheus_either_input_needs(tmp_path):
+    (tmp_path / "prometheus.yml").write_text(PROMETHEUS, encoding="utf-8")
+    (tmp_path / "rules.yml").write_text(RULES.replace("  - name: hosts\n", "  - name: hosts\n    query_offset: 1m\n"),
+                                        encoding="utf-8")
+    text, diags = import_any([tmp_path])
+    assert text is not None, [d.message for d in diags if d.severity is Severity.ERROR]
+    assert YAML(typ="safe").load(text)["global"]["prometheus_version"] == "2.53"

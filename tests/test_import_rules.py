@@ -757,3 +757,21 @@ def test_into_a_project_that_is_missing_the_rule_files_own_errors_are_reported_t
     assert text is None
     files = {d.pos.file for d in diags if d.severity is Severity.ERROR}
     assert any("missing" in f for f in files) and any(f.startswith("tests/fixtures") for f in files)
+
+
+def test_a_group_label_obsgen_routes_by_is_the_alerts_own_where_it_has_none(tmp_path):
+    rules = tmp_path / "g.yml"
+    rules.write_text("""groups:
+  - name: db
+    labels: {severity: critical, env: prod}
+    rules:
+      - alert: DbDown
+        expr: up{job="db"} == 0
+      - alert: DbSlow
+        expr: db_latency_seconds > 1
+        labels: {severity: warning}
+""", encoding="utf-8")
+    text, diags = import_rules([rules])
+    assert text is not None, diags
+    alerts = {a["name"]: a for a in YAML(typ="safe").load(text)["services"][0]["alerts"]}
+    assert (alerts["DbDown"]["severity"], alerts["DbSlow"]["severity"]) == ("critical", "warning")

@@ -211,3 +211,19 @@ def test_the_imported_custom_severity_spec_builds_rules_promtool_accepts(tmp_pat
             proc = subprocess.run(["promtool", "check", "rules", str(target)], capture_output=True, text=True,
                                   timeout=120)
             assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_sloths_labels_in_a_summary_become_obsgens_with_a_warning(tmp_path):
+    text, diags = imported(tmp_path, HEAD + EVENTS + ALERTING.replace(
+        "summary: \"High error rate on 'myservice' requests responses\"",
+        "summary: \"{{$labels.sloth_service}} {{$labels.sloth_slo}} burns its budget\""))
+    assert spec_of(text)["services"][0]["slos"][0]["alerting"]["summary"] == \
+        "{{$labels.service}} {{$labels.slo}} burns its budget"
+    assert any("sloth_service -> service" in d.message for d in diags if d.code == "OBS042")
+
+
+def test_a_category_that_cannot_be_a_name_is_refused_with_or_without_alerting(tmp_path):
+    path = tmp_path / "c.yml"
+    path.write_text(HEAD + "    labels:\n      category: Availability SLO\n" + EVENTS, encoding="utf-8")
+    text, diags = import_sloth([path])
+    assert text is None and [(d.code, d.pos.line) for d in diags if d.severity is Severity.ERROR] == [("OBS040", 11)]

@@ -665,3 +665,16 @@ def test_an_exporters_series_labels_are_known_from_its_catalog():
     exporter = "  - name: nodes\n    team: web\n    scrape: {exporter: {kind: node, targets: [host-1]}}\n"
     assert found(spec(alert("sum by (x) (node_load1) > 1"), top=exporter), "OBS051")
     assert found(spec(alert("sum by (mode) (rate(node_cpu_seconds_total[5m])) > 1"), top=exporter), "OBS051") == []
+
+
+def test_a_ratio_with_a_forgotten_threshold_stays_an_error_though_it_has_matchers():
+    text = spec(alert('sum(rate(http_requests_total{code=~"5.."}[5m])) / sum(rate(http_requests_total[5m]))'))
+    [d] = diagnostics(text, "OBS055")
+    assert d.severity is Severity.ERROR
+
+
+def test_rules_of_one_name_and_severity_for_different_teams_are_not_the_same_alert():
+    rules = ("      - {name: DiskFull, expr: \"queue_depth > 0.9\", severity: critical, summary: s, description: d}\n"
+             "      - {name: DiskFull, expr: \"queue_depth > 0.9\", severity: critical, summary: s, description: d, "
+             "team: web}\n")
+    assert not [d for d in load_texts({"spec.yaml": spec(rules)}).diagnostics if d.code == "OBS085"]

@@ -332,3 +332,20 @@ services:
     proc = obsgen("validate", cwd=project(tmp_path, text))
     codes = {line.split("[")[1].split("]")[0] for line in proc.stderr.splitlines() if "[OBS" in line}
     assert {"OBS010", "OBS030", "OBS052", "OBS058"} <= codes, proc.stderr
+
+
+def test_an_override_picks_one_of_two_rules_of_one_name_and_severity_by_their_labels(tmp_path):
+    two = SERVICE.replace(
+        "      - {name: ApiDown, expr: 'up{job=\"api\"} == 0', for: 2m, severity: warning",
+        "      - {name: ApiDown, expr: 'up{job=\"api\"} == 0', for: 2m, severity: warning, labels: {window: short}") \
+        .replace("      - {name: ApiSlowStart, expr: 'up{job=\"api\"} == 2', for: 10m, severity: warning",
+                 "      - {name: ApiDown, expr: 'up{job=\"api\"} == 0', for: 10m, severity: warning, labels: {window: long}")
+    text = TEAM + two + ("environments:\n  production: {}\n  staging:\n    services:\n      api:\n        alerts:\n"
+                         "          - {name: ApiDown, severity: warning, labels: {window: long}, for: 1h}\n")
+    root = project(tmp_path, text)
+    proc = obsgen("build", cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    staged = YAML(typ="safe").load((root / "generated" / "staging" / "prometheus" / "rules" / "api.rules.yml")
+                                   .read_text(encoding="utf-8"))["groups"][0]["rules"]
+    fors = {r["labels"]["window"]: r.get("for") for r in staged if r.get("alert") == "ApiDown"}
+    assert fors == {"long": "1h", "short": "2m"}

@@ -97,8 +97,10 @@ class ServiceChecks(Context):
             for j, a in self.alerts(s):
                 alert = _str(a.get("name"))
                 labels = a.get("labels")
+                own = {k: _str(a.get(k)) for k in ("team", "category") if a.get(k) is not None}
                 key = (alert, _str(a.get("severity")),
-                       tuple(sorted((str(k), str(v)) for k, v in labels.items())) if isinstance(labels, YMap) else ())
+                       tuple(sorted([(str(k), str(v)) for k, v in labels.items()] if isinstance(labels, YMap) else [])
+                             + sorted(own.items())))
                 if alert and key in alerts:
                     # Prometheus takes it (two conditions of one alert, as Loki's mixin writes), but when
                     # both fire for the same series Alertmanager gets one alert.

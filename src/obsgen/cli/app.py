@@ -359,10 +359,13 @@ def route(labels: Annotated[list[str], typer.Argument(help="LABEL=VALUE pairs of
 class _ImportGroup(TyperGroup):
     """`obsgen import PATH...` (no kind named) is `obsgen import auto PATH...`."""
 
-    def resolve_command(self, ctx, args):
-        if args and args[0] not in self.commands and not args[0].startswith("-"):
+    def parse_args(self, ctx, args):
+        # Before the group reads its own options, so that `obsgen import -o x.yaml dir/` works too;
+        # a lone argument naming a kind that is also a folder here is the folder.
+        named = bool(args) and args[0] in self.commands and not (len(args) == 1 and Path(args[0]).exists())
+        if args and not named and args[0] not in ("-h", "--help"):
             args = ["auto", *args]
-        return super().resolve_command(ctx, args)
+        return super().parse_args(ctx, args)
 
 
 import_app = typer.Typer(help="Turn other tools' SLO files (Sloth, OpenSLO, Pyrra), rule files, Grafana "

@@ -129,11 +129,14 @@ def _merge_named(base: YSeq, over: YSeq, key: str, merge: Merge, where: str) -> 
         found = [i for i, b in enumerate(out) if b.get(key) == name and i not in gone]
         if len(found) > 1 and isinstance(item.get("severity"), str):  # one alert name per severity
             found = [i for i in found if out[i].get("severity") == item["severity"]]
+        if len(found) > 1 and isinstance(item.get("labels"), YMap):  # ... or several, told apart by labels
+            found = [i for i in found if isinstance(out[i].get("labels"), YMap)
+                     and dict(out[i]["labels"]) == dict(item["labels"])]
         if len(found) > 1:
             merge.diags.append(error(
                 "OBS033", f"environment {merge.env!r}: {where} has {len(found)} items with {key} {name!r}; the "
                           f"override cannot tell which it changes", item.key_pos[key],
-                hint="give its severity too (alerts may share a name, one per severity)"))
+                hint="give its severity too, and its labels where rules of one name and severity differ by them"))
             continue
         patch = YMap(item.pos)
         for k, v in item.items():

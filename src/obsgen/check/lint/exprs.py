@@ -120,15 +120,12 @@ class Analysis:
         return list(self.problems.values())
 
     def filters(self, n) -> bool:
-        """Whether the expression selects series by a label other than the target's (job, instance)."""
+        """Whether the expression is a selector (or an aggregation of one) picking series by a label
+        other than the target's (job, instance): then their existence may be the condition."""
         if isinstance(n, Sel):
-            return any(label not in ("job", "instance") for label, _, _ in n.matchers)
-        if isinstance(n, (Agg, Sub)):
+            return n.range is None and any(label not in ("job", "instance") for label, _, _ in n.matchers)
+        if isinstance(n, Agg):  # count(x{state="stuck"}): still "such series exist"
             return self.filters(n.expr)
-        if isinstance(n, Fn):
-            return any(self.filters(a) for a in n.args)
-        if isinstance(n, Bin):
-            return self.filters(n.lhs) or self.filters(n.rhs)
         return False
 
     def watchdog(self) -> bool:

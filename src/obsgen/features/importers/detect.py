@@ -28,21 +28,24 @@ from ruamel.yaml.error import YAMLError
 from obsgen.core.diagnostics import Diagnostic, Pos, error, normalise
 from obsgen.core.serialise import to_commented_yaml
 from obsgen.features.importers.common import Ctx, display, load_imported
+from obsgen.load.yaml import MAX_FILE_BYTES
 
 KINDS = ("sloth", "openslo", "pyrra", "rules", "alertmanager", "prometheus", "grafana")
 SUFFIXES = (".yaml", ".yml", ".json")
 _PROMETHEUS_GLOBAL = ("scrape_interval", "scrape_timeout", "evaluation_interval", "external_labels")
 
 
-def _kind_of_document(doc) -> str | None:
+def _kind_of_document(doc, depth: int = 0) -> str | None:
+    if depth > 3:  # a List of Lists of Lists: no tool writes that (and an alias may make it endless)
+        return None
     if isinstance(doc, list):
-        kinds = {_kind_of_document(d) for d in doc if isinstance(d, dict)}
+        kinds = {_kind_of_document(d, depth + 1) for d in doc if isinstance(d, dict)}
         return kinds.pop() if len(kinds) == 1 else None
     if not isinstance(doc, dict):
         return None
     api, kind = str(doc.get("apiVersion") or ""), doc.get("kind")
     if kind == "List" and isinstance(doc.get("items"), list):
-        return _kind_of_document(doc["items"])
+        return _kind_of_document(doc["items"], depth + 1)
     if doc.get("version") == "prometheus/v1" or api.startswith("sloth.slok.dev/"):
         return "sloth"
     if api.startswith("openslo/"):
@@ -53,7 +56,8 @@ def _kind_of_document(doc) -> str | None:
         return "rules"
     if kind == "GrafanaDashboard" or "panels" in doc or isinstance(doc.get("dashboard"), dict):
         return "grafana"
-    data = {**(doc.get("data") or {}), **(doc.get("stringData") or {})} if kind in ("Secret", "ConfigMap") else {}
+    data = {k: v for key in ("data", "stringData") if kind in ("Secret", "ConfigMap")
+            and isinstance(doc.get(key), dict) for k, v in doc[key].items()}
     if any(str(k).startswith("alertmanager.y") for k in data):
         return "alertmanager"
     if kind == "ConfigMap" and any(str(k).endswith(".json") for k in data):
@@ -69,13 +73,22 @@ def _kind_of_document(doc) -> str | None:
 def kind_of(path: Path, shown: str) -> tuple[str | None, Diagnostic | None]:
     """The kind of one file, or an error saying why none."""
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return None, error("OBS005", f"file is larger than {MAX_FILE_BYTES} bytes", Pos(shown))
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         return None, error("OBS005", f"cannot read file: {exc}", Pos(shown))
     try:
         docs = [json.loads(text)] if path.suffix == ".json" else list(YAML(typ="safe", pure=True).load_all(text))
-    except (ValueError, YAMLError) as exc:
-        return None, error("OBS041", f"not JSON or YAML: {str(exc).splitlines()[0]}", Pos(shown, 1, 1))
+    except json.JSONDecodeError as exc:
+        return None, error("OBS041", f"not JSON: {exc.msg}", Pos(shown, exc.lineno, exc.colno))
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = Pos(shown, mark.line + 1, mark.column + 1) if mark is not None else Pos(shown, 1, 1)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return None, error("OBS001", f"not YAML: {problem}", where)
+    except (ValueError, RecursionError) as exc:
+        return None, error("OBS041", f"not readable as JSON or YAML: {type(exc).__name__}", Pos(shown, 1, 1))
     kinds = {k for k in (_kind_of_document(d) for d in docs if d is not None)}
     if len(kinds) == 1 and None not in kinds:
         return kinds.pop(), None
@@ -139,7 +152,7 @@ def import_any(paths: list[Path], team: str | None = None) -> tuple[str | None, 
         return None, normalise(diags)
     if len(texts) == 1:
         return next(iter(texts.values())), normalise(diags)
-    text = merge(texts, diags)
+    text = merge(texts, diags, kinds)
     return text, normalise(diags)
 
 
@@ -152,15 +165,16 @@ def _header(text: str) -> list[str]:
     return lines
 
 
-def merge(texts: dict[str, str], diags: list[Diagnostic]) -> str | None:
-    """One spec from the specs of several importers."""
+def merge(texts: dict[str, str], diags: list[Diagnostic], files: dict[str, list[Path]] | None = None) -> str | None:
+    """One spec from the specs of several importers (`files`: each kind's inputs, where a clash is
+    reported)."""
     yaml = YAML()
     out: dict = {}
     owners: dict[tuple[str, str], str] = {}  # (section, name) -> the kind that defined it
-    where = Pos("<imported spec>")
     header = ["Imported by obsgen from several kinds of files, each by its importer:"]
     for kind, text in texts.items():
         doc = yaml.load(text)
+        where = Pos(display(files[kind][0])) if files and files.get(kind) else Pos("<imported spec>")
         header += ["", f"[{kind}]"] + _header(text)
         for key, value in doc.items():
             if key == "apiVersion":
@@ -181,6 +195,8 @@ def merge(texts: dict[str, str], diags: list[Diagnostic]) -> str | None:
                 for k, v in value.items():
                     if k in ("severities", "categories") and isinstance(v, dict):
                         section.setdefault(k, {}).update({n: c for n, c in v.items() if n not in section[k]})
+                    elif k.endswith("_version") and k in section:  # what every input needs: the newest
+                        section[k] = max(section[k], v, key=lambda t: tuple(int(x) for x in str(t).split(".")))
                     elif k in section and section[k] != v:
                         diags.append(error("OBS020", f"{key}.{k} is set differently by the {owners[(key, k)]} and "
                                                      f"the {kind} import", where,

@@ -91,6 +91,7 @@ from obsgen.features.importers.common import (
     slo_labels,
 )
 from obsgen.load.yaml import YSeq
+from obsgen.resolve.slo import fmt_number
 from obsgen.spec.parse import did_you_mean
 
 API_VERSION = "pyrra.dev/v1alpha1"
@@ -548,7 +549,7 @@ def _native_latency(node: Node) -> str | None:
     if seconds <= 0:
         ctx.invalid(f"{v.path}: the latency must be longer than zero", v.pos)
         return None
-    return f"{seconds:g}"
+    return fmt_number(seconds)
 
 
 def _float(text: str) -> float | None:
@@ -584,7 +585,7 @@ def _alerting(a: Node | None, seen: _Seen, slo_name: str, vocab: Vocabulary) -> 
         base = name.value.removesuffix("BudgetBurn")
         if not naming.ALERT_RE.fullmatch(name.value):
             ctx.cannot(f"{name.path}: {name.value!r} is not an alert name obsgen can use", name.pos,
-                       hint="alert names are letters, digits and underscores, not starting with a digit")
+                       hint="an alert name is text without control characters or surrounding spaces")
             ok = False
         elif base:
             out["name"] = base

@@ -190,6 +190,12 @@ class Reader:
             return None
         if interval is not None and _seconds(interval) == 0:
             interval = None  # Prometheus reads 0 as "the global interval", as obsgen does with none
+        # A group label obsgen routes by (severity, team...) is the alert's own where the alert has
+        # none: obsgen writes those on each rule, where a group label would be overridden.
+        for rule in (r for r in rules if r is not None and r.kind == "alert"):
+            for key in naming.ALERT_LABELS:
+                if key in labels and key not in rule.labels:
+                    rule.labels[key] = labels[key]
         return RawGroup(name, shown, g.pos, interval, limit, [r for r in rules if r is not None], len(items),
                         offset, labels)
 
@@ -233,7 +239,7 @@ class Reader:
             suggestion = "".join(w[:1].upper() + w[1:] for w in re.split(r"[^A-Za-z0-9]+", alert.value))
             suggestion = suggestion if naming.ALERT_RE.fullmatch(suggestion) else None
             ctx.cannot(f"{alert.path}: {alert.value!r} is not an alert name obsgen can use", alert.pos,
-                       hint="alert names are letters, digits and underscores, not starting with a digit"
+                       hint="an alert name is text without control characters or surrounding spaces"
                             + (f"; rename it, e.g. `{suggestion}`" if suggestion else ""))
             return None
         for_, keep = self.duration(r, "for"), self.duration(r, "keep_firing_for")

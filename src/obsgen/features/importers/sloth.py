@@ -389,6 +389,10 @@ def _alerting(slo: Node, d: Dialect, slo_label_values: dict[str, str], vocab: Vo
     a = slo.map("alerting")
     if a is None:
         kept = vocab.category(series_category) if series_category is not None else None
+        if series_category is not None and kept is None:
+            ctx.cannot(f"{series_category.path}: alert category {series_category.value!r} cannot be an obsgen "
+                       f"category name", series_category.pos,
+                       hint="categories are lowercase names; or rename the label (e.g. `slo_category`) to keep it")
         return ({"category": kept} if kept else {}), None
     a.only(("name", "labels", "annotations", d.page_alert, d.ticket_alert), d.pruned)
     out: dict = {}
@@ -398,7 +402,7 @@ def _alerting(slo: Node, d: Dialect, slo_label_values: dict[str, str], vocab: Vo
             out["name"] = name.value
         else:
             ctx.cannot(f"{name.path}: {name.value!r} is not an alert name obsgen can use", name.pos,
-                       hint="alert names are letters, digits and underscores, not starting with a digit")
+                       hint="an alert name is text without control characters or surrounding spaces")
     common = a.strings("labels")
     tiers = {}
     for tier, key in (("page", d.page_alert), ("ticket", d.ticket_alert)):
@@ -423,7 +427,7 @@ def _alerting(slo: Node, d: Dialect, slo_label_values: dict[str, str], vocab: Vo
     given = _annotations(a, tiers)
     for key in ("summary", "description"):
         if key in given:
-            out[key] = str(given.pop(key).value)
+            out[key] = _obsgen_labels(slo.ctx, given.pop(key))
     annotations, runbook = alert_annotations(ctx, given)
     if runbook:
         out["runbook_url"] = runbook
@@ -432,6 +436,27 @@ def _alerting(slo: Node, d: Dialect, slo_label_values: dict[str, str], vocab: Vo
     if team is not None:
         check_name(ctx, team, "team name")
     return out, team
+
+
+# Labels Sloth puts on its alerts, and obsgen's of the same meaning.
+_SLOTH_LABELS = {"sloth_service": "service", "sloth_slo": "slo", "sloth_severity": "severity"}
+_SLOTH_LABEL_USE = re.compile(r"\$labels\.(sloth_(?:service|slo|severity|id|window))\b")
+
+
+def _obsgen_labels(ctx, v: Val) -> str:
+    """A summary or description as obsgen's alerts render it: Sloth's labels (`$labels.sloth_slo`)
+    are obsgen's (`$labels.slo`); one obsgen has not is left and warned about."""
+    text = str(v.value)
+    used = sorted(set(_SLOTH_LABEL_USE.findall(text)))
+    for name in used:
+        if name in _SLOTH_LABELS:
+            text = text.replace(f"$labels.{name}", f"$labels.{_SLOTH_LABELS[name]}")
+    if used:
+        missing = [n for n in used if n not in _SLOTH_LABELS]
+        ctx.approximate(f"{v.path}: Sloth's labels {', '.join(used)} are obsgen's "
+                        + ", ".join(f"{n} -> {_SLOTH_LABELS[n]}" for n in used if n in _SLOTH_LABELS)
+                        + (f"; {', '.join(missing)} has none, so it renders empty" if missing else ""), v.pos)
+    return text
 
 
 def _shared_label(slo: Node, tiers: dict, key: str) -> Val | None:
