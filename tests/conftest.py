@@ -109,3 +109,17 @@ def grafana_schema(*paths) -> tuple[str, list[str]]:
                             text=True, timeout=300)
     return result.stdout, [line for line in (result.stdout + result.stderr).splitlines()
                            if ": $." in line and not SCHEMA_DEFECT.search(line)]
+
+
+def build_imported(text: str, out: Path) -> dict[str, str]:
+    """An imported spec, validated as it is and built under `out` (the importers' tests)."""
+    from obsgen.api import generate, load_texts
+    from obsgen.core.diagnostics import format_text
+
+    project = load_texts({"imported.yaml": text})
+    assert project.ok, "\n".join(format_text(d) for d in project.diagnostics)
+    files = generate(project)
+    for path, content in files.items():
+        (out / path).parent.mkdir(parents=True, exist_ok=True)
+        (out / path).write_text(content, encoding="utf-8")
+    return files

@@ -10,9 +10,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import build_imported as build
 from ruamel.yaml import YAML
 
-from obsgen.api import generate, load_texts
 from obsgen.core.diagnostics import Severity, format_text
 from obsgen.features.importers import import_openslo
 
@@ -532,16 +532,6 @@ spec:
     - {displayName: Internal objective, op: gt, target: 0.995, timeSliceTarget: 0.99, timeSliceWindow: 1m}
     - {displayName: SLA, target: 0.99, timeSliceTarget: 0.99, timeSliceWindow: 1m}
 """
-
-
-def build(text: str, out: Path) -> dict[str, str]:
-    project = load_texts({"imported.yaml": text})
-    assert project.ok, "\n".join(format_text(d) for d in project.diagnostics)
-    files = generate(project)
-    for path, content in files.items():
-        (out / path).parent.mkdir(parents=True, exist_ok=True)
-        (out / path).write_text(content, encoding="utf-8")
-    return files
 
 
 def test_an_import_in_the_shape_of_the_openslo_examples_builds_and_every_approximation_is_a_warning(tmp_path):

@@ -10,9 +10,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import build_imported as build
 from ruamel.yaml import YAML
 
-from obsgen.api import generate, load_texts
 from obsgen.core.diagnostics import Severity, format_text
 from obsgen.features.importers.pyrra import import_pyrra
 
@@ -389,16 +389,6 @@ status:
 
 
 # ----------------------------------------------------------------------------- building
-
-def build(text: str, out: Path) -> dict[str, str]:
-    project = load_texts({"imported.yaml": text})
-    assert project.ok, "\n".join(format_text(d) for d in project.diagnostics)
-    files = generate(project)
-    for path, content in files.items():
-        (out / path).parent.mkdir(parents=True, exist_ok=True)
-        (out / path).write_text(content, encoding="utf-8")
-    return files
-
 
 EVERY_KIND = "---\n".join([
     slo("api-errors", RATIO, window="4w"),

@@ -14,9 +14,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import build_imported as build
 from ruamel.yaml import YAML
 
-from obsgen.api import generate, load_texts
 from obsgen.core.codes import CODES
 from obsgen.core.diagnostics import Severity, format_text
 from obsgen.features.importers import import_openslo, import_sloth
@@ -55,16 +55,6 @@ def run_import(case: str, order=lambda paths: paths) -> str:
 
 def load(text: str) -> dict:
     return YAML(typ="safe").load(text)
-
-
-def build(text: str, out: Path) -> dict[str, str]:
-    project = load_texts({"imported.yaml": text})
-    assert project.ok, "\n".join(format_text(d) for d in project.diagnostics)
-    files = generate(project)
-    for path, content in files.items():
-        (out / path).parent.mkdir(parents=True, exist_ok=True)
-        (out / path).write_text(content, encoding="utf-8")
-    return files
 
 
 def promtool(*args: str, cwd: Path) -> None:

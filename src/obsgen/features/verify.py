@@ -122,11 +122,11 @@ def check_tree(root: Path) -> list[CheckResult]:
     return results
 
 
-def _rules(path: Path, name: str, tools: dict[str, str]) -> CheckResult:
+def _rules(path: Path, name: str, tools: dict[str, str], check: str = "promtool check rules") -> CheckResult:
     ok, out = _run([tools["promtool"], "check", "rules", str(path)])
     newer = sorted(set(_NEW_GROUP_FIELD.findall(out)))
     if ok or not newer:
-        return CheckResult(name, "promtool check rules", ok, "" if ok else out)
+        return CheckResult(name, check, ok, "" if ok else out)
     # This promtool predates group labels or query_offset, which the spec's prometheus_version has:
     # check the file without them with promtool, and them with our own rules, and say so.
     try:
@@ -149,7 +149,7 @@ def _rules(path: Path, name: str, tools: dict[str, str]) -> CheckResult:
         ok, out = _run([tools["promtool"], "check", "rules", str(stripped)])
     note = (f"group {' and '.join(newer)} checked structurally only: this promtool is older than the Prometheus "
             f"that has them")
-    return CheckResult(name, "promtool check rules", ok and not problems,
+    return CheckResult(name, check, ok and not problems,
                        "\n".join(([] if ok else [out]) + problems), note)
 
 
@@ -190,8 +190,7 @@ def _mimir_namespace(path: Path, name: str, tools: dict[str, str]) -> CheckResul
     with tempfile.TemporaryDirectory() as tmp:
         plain = Path(tmp) / path.name
         plain.write_text(to_yaml({"groups": groups}), encoding="utf-8")
-        ok, out = _run([tools["promtool"], "check", "rules", str(plain)])
-    return CheckResult(name, check, ok, "" if ok else out)
+        return _rules(plain, name, tools, check)
 
 
 def _operator_rules(path: Path, name: str, tools: dict[str, str]) -> CheckResult:
@@ -199,8 +198,7 @@ def _operator_rules(path: Path, name: str, tools: dict[str, str]) -> CheckResult
     with tempfile.TemporaryDirectory() as tmp:
         plain = Path(tmp) / f"{path.stem}.rules.yml"
         plain.write_text(to_yaml(operator_rule_file_groups(path.read_text(encoding="utf-8"))), encoding="utf-8")
-        ok, msg = _run([tools["promtool"], "check", "rules", str(plain)])
-    return CheckResult(name, "promtool check rules (PrometheusRule)", ok, "" if ok else msg)
+        return _rules(plain, name, tools, "promtool check rules (PrometheusRule)")
 
 
 def _operator_secret(path: Path, name: str, tools: dict[str, str]) -> list[CheckResult]:
