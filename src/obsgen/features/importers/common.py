@@ -21,7 +21,7 @@ from pathlib import Path
 from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
-from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from obsgen.api import load_texts
 from obsgen.check.expressions import promql_error
@@ -221,12 +221,14 @@ def _empty(node) -> bool:
     return node is None or (isinstance(node, ScalarNode) and node.tag.endswith(":null") and node.value == "")
 
 
-def read_documents(path: Path, shown: str) -> tuple[list[YMap], list[Diagnostic]]:
+def read_documents(path: Path, shown: str, lists_of: str | None = None) -> tuple[list[YMap], list[Diagnostic]]:
     """Every YAML document of a file, each built by obsgen's loader with positions in the file.
 
     The loader takes one document per text, so a multi-document file (common for Kubernetes
     resources) is cut at document boundaries; each piece is padded with the lines and columns
-    before it, so line:col still point into the original file.
+    before it, so line:col still point into the original file. `lists_of` (a format's name): a
+    document that is a list holds documents of that format, each read as one (an item that is not
+    a mapping is an error at its place).
     """
     try:
         size = path.stat().st_size
@@ -246,19 +248,27 @@ def read_documents(path: Path, shown: str) -> tuple[list[YMap], list[Diagnostic]
         nodes = [n for n in YAML(typ="safe", pure=True).compose_all(text) if not _empty(n)]
     except (YAMLError, RecursionError):
         nodes = None  # the loader below reports the problem, with its position
-    if nodes is None or len(nodes) == 1:
+    listed = lists_of is not None and any(isinstance(n, SequenceNode) for n in nodes or ())
+    if nodes is None or (len(nodes) == 1 and not listed):
         tree, diags = load_text(text, shown)
         return ([tree] if isinstance(tree, YMap) else []), diags
     if not nodes:
         return [], [error(NOT_VALID, "the file holds no YAML document", Pos(shown, 1, 1))]
     trees, diags = [], []
     for node in nodes:
-        start, end = node.start_mark, node.end_mark
-        piece = "\n" * start.line + " " * start.column + text[start.index:end.index]
-        tree, more = load_text(piece, shown)
-        diags += more
-        if isinstance(tree, YMap):
-            trees.append(tree)
+        items = node.value if listed and isinstance(node, SequenceNode) else [node]
+        for i, item in enumerate(items):
+            if item is not node and not isinstance(item, MappingNode):
+                mark = item.start_mark
+                diags.append(error(NOT_VALID, f"[{i}]: an item of a list of {lists_of} documents should be a "
+                                              f"document (a mapping)", Pos(shown, mark.line + 1, mark.column + 1)))
+                continue
+            start, end = item.start_mark, item.end_mark
+            piece = "\n" * start.line + " " * start.column + text[start.index:end.index]
+            tree, more = load_text(piece, shown)
+            diags += more
+            if isinstance(tree, YMap):
+                trees.append(tree)
     return trees, diags
 
 

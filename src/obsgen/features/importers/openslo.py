@@ -1,8 +1,7 @@
 """OpenSLO -> obsgen: `openslo/v1` documents of kind SLO, SLI and Service (DataSource for
 metricSourceRef), and `openslo/v1alpha` SLO and Service documents (the shape Sloth reads). A file
 holds one or more YAML documents, or a list of them (as `oslo` writes them): common.read_documents
-reads the first; `_read_documents` here also reads each item of a list as a document, with its
-positions.
+reads both, each item of a list as a document, with its positions.
 
 Field by field (v1; v1alpha differences after the table):
 
@@ -84,13 +83,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import promql_parser
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from obsgen.check.expressions import promql_error
 from obsgen.core import naming
-from obsgen.core.diagnostics import Diagnostic, Pos, error
+from obsgen.core.diagnostics import Diagnostic, error
 from obsgen.core.promql import parse as parse_promql
 from obsgen.features.importers.common import (
     DEFAULT_TEAM,
@@ -107,7 +103,6 @@ from obsgen.features.importers.common import (
     read_documents,
     slo_labels,
 )
-from obsgen.load.yaml import YMap, load_text
 from obsgen.resolve.slo import BASE_WINDOW, fmt_number
 from obsgen.spec.parse import did_you_mean
 
@@ -143,7 +138,7 @@ def import_openslo(paths: list[Path], team: str = DEFAULT_TEAM) -> tuple[str | N
     docs: dict[str, list[Doc]] = {k: [] for k in KINDS[V1]}
     for path, shown in input_files(paths, ctx):
         build.files.append(shown)
-        trees, diags = _read_documents(path, shown, ctx)
+        trees, diags = read_documents(path, shown, lists_of="OpenSLO")
         ctx.diags += diags
         for tree in trees:
             doc = _document(Node(tree, "", ctx))
@@ -166,36 +161,6 @@ def import_openslo(paths: list[Path], team: str = DEFAULT_TEAM) -> tuple[str | N
 
 
 # ----------------------------------------------------------------------------- reading
-
-def _read_documents(path: Path, shown: str, ctx: Ctx) -> tuple[list[YMap], list[Diagnostic]]:
-    """The documents of a file, as common.read_documents reads them, and also from a file whose root
-    (or one of whose YAML documents) is a list of OpenSLO documents: each item is read as a document
-    of its own, with positions in the file."""
-    trees, diags = read_documents(path, shown)
-    if not any(d.code == "OBS006" for d in diags):  # the loader's "the top level must be a mapping"
-        return trees, diags
-    try:  # read_documents decoded and composed it already
-        text = path.read_bytes().decode("utf-8-sig")
-        nodes = [n for n in YAML(typ="safe", pure=True).compose_all(text)
-                 if not (isinstance(n, ScalarNode) and n.tag.endswith(":null") and n.value == "")]
-    except (OSError, UnicodeDecodeError, YAMLError, RecursionError):
-        return trees, diags
-    trees, diags = [], []
-    for node in nodes:
-        items = node.value if isinstance(node, SequenceNode) else [node]
-        for i, item in enumerate(items):
-            if isinstance(node, SequenceNode) and not isinstance(item, MappingNode):
-                mark = item.start_mark
-                ctx.invalid(f"[{i}]: an item of a list of OpenSLO documents should be a document (a mapping)",
-                            Pos(shown, mark.line + 1, mark.column + 1))
-                continue
-            start, end = item.start_mark, item.end_mark
-            tree, more = load_text("\n" * start.line + " " * start.column + text[start.index:end.index], shown)
-            diags += more
-            if isinstance(tree, YMap):
-                trees.append(tree)
-    return trees, diags
-
 
 @dataclass
 class Doc:
