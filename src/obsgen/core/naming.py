@@ -20,6 +20,8 @@ UID_RE = re.compile(r"^[a-zA-Z0-9_-]{1,40}$")
 DURATION_RE = re.compile(r"^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$")
 _UNITS = (365 * 86400, 7 * 86400, 86400, 3600, 60, 1, 0.001)
 
+# Severities and categories a spec defines (routing.severities, routing.categories).
+ROUTING_NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,30}$")
 SEVERITIES = ("critical", "warning", "info")
 CATEGORIES = ("infrastructure", "application", "business", "security")
 CHANNELS = ("pagerduty", "slack", "email", "webhook", "sms")

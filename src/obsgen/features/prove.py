@@ -24,7 +24,7 @@ from obsgen.targets.slo import slo_tests
 from obsgen.targets.slo import tests_path as slo_tests_path
 
 _NAME = re.compile(r"^\s*name: (.*),\s*$", re.M)
-_TAGGED = re.compile(r"# obsgen case (\d+)")
+_TAGGED = re.compile(re.escape(CASE_TAG) + r"(\d+)")
 _START = re.compile(r"^ {4}(expr|name|alertname):")  # where promtool starts reporting one failure
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from obsgen.check.secrets import scan_files
+from obsgen.core import naming
 from obsgen.core.routes import RoutingRow, match_routes, read_routing_table
 from obsgen.core.serialise import to_yaml
 from obsgen.load.yaml import MAX_FILE_BYTES, read_yaml
@@ -32,7 +33,6 @@ INSTALL_HINT = (
 _NO_SD = re.compile(r"field (\w+_sd_configs) not found")
 # Rule group settings newer than the installed promtool (group labels: 3.0, query_offset: 2.53).
 _NEW_GROUP_FIELD = re.compile(r"field (labels|query_offset) not found in type rulefmt\.RuleGroup")
-_LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -122,6 +122,13 @@ def check_tree(root: Path) -> list[CheckResult]:
     return results
 
 
+def _is_duration(text: str) -> bool:
+    try:
+        return text == "0" or naming.duration_seconds(text) >= 0
+    except ValueError:
+        return False
+
+
 def _rules(path: Path, name: str, tools: dict[str, str], check: str = "promtool check rules") -> CheckResult:
     ok, out = _run([tools["promtool"], "check", "rules", str(path)])
     newer = sorted(set(_NEW_GROUP_FIELD.findall(out)))
@@ -139,9 +146,9 @@ def _rules(path: Path, name: str, tools: dict[str, str], check: str = "promtool 
         labels = g.pop("labels", None)
         offset = g.pop("query_offset", None)
         for key, value in (labels or {}).items():
-            if not _LABEL_NAME.fullmatch(str(key)) or not isinstance(value, str):
+            if not naming.LABEL_RE.fullmatch(str(key)) or not isinstance(value, str):
                 problems.append(f"group {g.get('name')!r}: labels: {key!r} is not a label name with a text value")
-        if offset is not None and not re.fullmatch(r"(\d+(ms|[smhdwy]))+|0", str(offset)):
+        if offset is not None and not _is_duration(str(offset)):
             problems.append(f"group {g.get('name')!r}: query_offset {offset!r} is not a duration")
     with tempfile.TemporaryDirectory(prefix="obsgen-check-") as tmp:
         stripped = Path(tmp) / path.name

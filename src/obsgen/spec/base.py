@@ -56,10 +56,10 @@ LabelName = Annotated[str, AfterValidator(_label_name)]
 MetricName = Annotated[str, AfterValidator(_regex(naming.METRIC_RE, "metric name"))]
 AlertName = Annotated[str, AfterValidator(_regex(naming.ALERT_RE, "alert name"))]
 Finite = Annotated[float, Field(allow_inf_nan=False)]
-SeverityName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,30}$", description="a severity defined in "
+SeverityName = Annotated[str, Field(pattern=naming.ROUTING_NAME_RE.pattern, description="a severity defined in "
                                     "routing.severities (by default critical, warning, info)",
                                     examples=["critical", "page"])]
-CategoryName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,30}$", description="a category defined in "
+CategoryName = Annotated[str, Field(pattern=naming.ROUTING_NAME_RE.pattern, description="a category defined in "
                                     "routing.categories (by default infrastructure, application, business, "
                                     "security)", examples=["security", "database"])]
 ChannelName = Literal["pagerduty", "slack", "email", "webhook", "sms"]

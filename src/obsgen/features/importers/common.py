@@ -388,7 +388,6 @@ def promql_ok(ctx: Ctx, v: Val, expr: str) -> bool:
 
 # ----------------------------------------------------------------------------- severities and categories
 
-_SEVERITY_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,30}$")
 # Which of obsgen's default severities a severity of another tool acts like: its channels and timing
 # are what an imported severity of that kind gets.
 SEVERITY_KIN = {
@@ -421,7 +420,7 @@ class Vocabulary:
         kin = low if low in naming.SEVERITIES else SEVERITY_KIN.get(low, like or "warning")
         if name in self.known_severities:
             return name
-        if self.open and _SEVERITY_NAME.fullmatch(name):
+        if self.open and naming.ROUTING_NAME_RE.fullmatch(name):
             first = self.severities.setdefault(name, (kin, v))
             if first[1] is v:
                 self.ctx.note(f"{v.pos}: severity {name!r} is defined in routing.severities, with the channels and "
@@ -442,7 +441,7 @@ class Vocabulary:
         name = str(v.value).strip()
         if name in self.known_categories:
             return name
-        if self.open and _SEVERITY_NAME.fullmatch(name):
+        if self.open and naming.ROUTING_NAME_RE.fullmatch(name):
             if name not in self.categories:
                 self.categories[name] = v
                 self.ctx.note(f"{v.pos}: category {name!r} is defined in routing.categories")

@@ -29,6 +29,7 @@ from obsgen.core.diagnostics import Diagnostic, Pos, error, normalise
 from obsgen.core.serialise import to_commented_yaml
 from obsgen.features.importers.common import Ctx, display, load_imported
 from obsgen.load.yaml import MAX_FILE_BYTES
+from obsgen.spec.scraping import version_of
 
 KINDS = ("sloth", "openslo", "pyrra", "rules", "alertmanager", "prometheus", "grafana")
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -196,7 +197,7 @@ def merge(texts: dict[str, str], diags: list[Diagnostic], files: dict[str, list[
                     if k in ("severities", "categories") and isinstance(v, dict):
                         section.setdefault(k, {}).update({n: c for n, c in v.items() if n not in section[k]})
                     elif k.endswith("_version") and k in section:  # what every input needs: the newest
-                        section[k] = max(section[k], v, key=lambda t: tuple(int(x) for x in str(t).split(".")))
+                        section[k] = max(section[k], v, key=lambda t: version_of(str(t)))
                     elif k in section and section[k] != v:
                         diags.append(error("OBS020", f"{key}.{k} is set differently by the {owners[(key, k)]} and "
                                                      f"the {kind} import", where,

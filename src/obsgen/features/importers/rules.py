@@ -84,16 +84,14 @@ from obsgen.features.importers.rulefiles import (
 )
 from obsgen.resolve.model import Model
 from obsgen.spec import ProjectSpec
+from obsgen.spec.global_ import GlobalSpec
+from obsgen.spec.scraping import version_of
 from obsgen.targets.rules import RulesTarget
 
 # ----------------------------------------------------------------------------- building the spec
 
-PROMETHEUS_DEFAULT = "2.42"  # global.prometheus_version's default: a newer one is written only when needed
-
-
-def _version(text: str) -> tuple[int, int]:
-    major, minor = text.split(".")
-    return int(major), int(minor)
+# global.prometheus_version's default: a newer one is written only when needed
+PROMETHEUS_DEFAULT = GlobalSpec.model_fields["prometheus_version"].default
 
 
 def _slug(name: str) -> str:
@@ -225,7 +223,7 @@ class Builder:
         if group.labels:
             rule_group["labels"] = {k: v.value for k, v in group.labels.items()}
         for key, since in GROUP_SINCE.items():
-            if key in rule_group and _version(since) > _version(self.prometheus_version):
+            if key in rule_group and version_of(since) > version_of(self.prometheus_version):
                 self.prometheus_version = since
                 self.version_why = f"rule group {group.name.value!r} has {key}"
         rule_group["alert_labels"] = where.added
