@@ -332,16 +332,24 @@ def _target(spec: Node) -> float | int | None:
     return int(value) if value.is_integer() else value
 
 
-def _window(spec: Node) -> str | None:
-    ctx = spec.ctx
-    v = spec.val("window", str, required=True)
+def _duration(node: Node, key: str, like: str, hint: str | None = None) -> tuple[Val, float] | None:
+    """A required duration field, as written and in seconds; an error at it if it is not one."""
+    v = node.val(key, str, required=True)
     if v is None:
         return None
     try:
-        seconds = naming.duration_seconds(v.value)
+        return v, naming.duration_seconds(v.value)
     except ValueError:
-        ctx.invalid(f"{v.path}: {v.value!r} is not a Prometheus duration like 28d or 2w", v.pos)
+        node.ctx.invalid(f"{v.path}: {v.value!r} is not a Prometheus duration{like}", v.pos, hint=hint)
         return None
+
+
+def _window(spec: Node) -> str | None:
+    ctx = spec.ctx
+    read = _duration(spec, "window", " like 28d or 2w")
+    if read is None:
+        return None
+    v, seconds = read
     if seconds < 3600:
         ctx.cannot(f"{v.path}: obsgen's SLO period is at least 1h, to leave room for burn-rate windows", v.pos)
         return None
@@ -537,15 +545,10 @@ def _prometheus3(ctx: Ctx, sel: _Sel) -> _Sel:
 def _native_latency(node: Node) -> str | None:
     """latencyNative.latency: a Prometheus duration (Pyrra parses it so), in seconds for histogram_fraction."""
     ctx = node.ctx
-    v = node.val("latency", str, required=True)
-    if v is None:
+    read = _duration(node, "latency", "", hint="Pyrra reads the latency as a duration, e.g. 100ms or 1s")
+    if read is None:
         return None
-    try:
-        seconds = naming.duration_seconds(v.value)
-    except ValueError:
-        ctx.invalid(f"{v.path}: {v.value!r} is not a Prometheus duration", v.pos,
-                    hint="Pyrra reads the latency as a duration, e.g. 100ms or 1s")
-        return None
+    v, seconds = read
     if seconds <= 0:
         ctx.invalid(f"{v.path}: the latency must be longer than zero", v.pos)
         return None
