@@ -25,6 +25,7 @@ from obsgen.targets import generate_all
 class Project:
     models: list[Model]
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    trees: list[YMap] = field(default_factory=list)  # the spec files as read, with positions
 
     @property
     def ok(self) -> bool:
@@ -74,7 +75,8 @@ def _resolve(spec_files: list[SpecFile], diags: list[Diagnostic], output: str | 
     else:
         models = []
     diags = normalise(diags)
-    return Project(models=models if not has_errors(diags) else [], diagnostics=diags)
+    return Project(models=models if not has_errors(diags) else [], diagnostics=diags,
+                   trees=[f.tree for f in spec_files])
 
 
 def generate(project: Project, targets: list[str] | None = None, output: str | None = None) -> dict[str, str]:

@@ -275,11 +275,9 @@ def test_cmd(paths: SpecPaths = None,
       obsgen test\n
       obsgen test --env production --format junit > obsgen-tests.xml
     """
-    from obsgen.api import DEFAULT_SPECS, generate
+    from obsgen.api import generate
     from obsgen.features.prove import json_report, junit_report, run_tests, text_report
     from obsgen.features.verify import ToolMissing
-    from obsgen.load.discover import discover
-    from obsgen.load.yaml import YMap, load_file
 
     project, failed = _load(paths, Format.text, False, findings=False)
     if failed:
@@ -291,9 +289,7 @@ def test_cmd(paths: SpecPaths = None,
         _err(f"obsgen test: {ToolMissing(['promtool'])}")
         raise typer.Exit(2)
     files = generate(project, targets=["rules", "slo"])
-    found, _ = discover(paths or [Path(DEFAULT_SPECS)])
-    trees = [t for t in (load_file(p, str(p))[0] for p, _ in found) if isinstance(t, YMap)]
-    report = run_tests(project.models, files, trees, promtool)
+    report = run_tests(project.models, files, project.trees, promtool)
     if fmt is TestFormat.json:
         print(json.dumps(json_report(report), indent=2))
     elif fmt is TestFormat.junit:
