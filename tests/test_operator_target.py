@@ -331,7 +331,7 @@ def test_prometheus_rules_pass_promtool_check_rules(env, tmp_path):
 
 def files_target_groups(m: Model) -> list[dict]:
     yaml = YAML(typ="safe", pure=True)
-    out: list[Artifact] = RulesTarget().generate(m) + [
+    out: list[Artifact] = RulesTarget(tests=False).generate(m) + [
         a for a in SLOTarget().generate(m) if a.path.endswith(".rules.yml")]
     return sorted((g for a in out for g in yaml.load(a.content)["groups"]), key=lambda g: g["name"])
 

@@ -304,8 +304,9 @@ def test_cmd(paths: SpecPaths = None,
 def explain(paths: SpecPaths = None, env: EnvOpt = None,
             coverage: Annotated[bool, typer.Option("--coverage", help="the per-service coverage table instead")] = False,
             fmt: FormatOpt = Format.text) -> None:
-    """How soon each alert can notify (worst case), and who it reaches; or, with --coverage, which services
-    have an owner, a scrape job, alerts, an SLO and a dashboard.
+    """How soon each alert can notify (worst case), who it reaches, and what tests prove it (the alerts
+    obsgen cannot generate a test for, and why); or, with --coverage, which services have an owner, a
+    scrape job, alerts, an SLO and a dashboard.
 
     Time to notify = scrape interval + rule evaluation interval + `for` + the route's group_wait.
 
@@ -315,13 +316,14 @@ def explain(paths: SpecPaths = None, env: EnvOpt = None,
       obsgen explain --coverage
     """
     from obsgen.check.objectives import Explainer
+    from obsgen.features.prove import proofs
 
     model = _model(paths, env)
     explainer = Explainer(model)
     if coverage:
         sys.stdout.write(reporters.coverage(model, explainer, fmt.value))
     else:
-        sys.stdout.write(reporters.timings(model, explainer, fmt.value))
+        sys.stdout.write(reporters.timings(model, explainer, fmt.value, proofs(model)))
 
 
 @app.command()

@@ -47,8 +47,9 @@ def coverage(model, explainer, fmt: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def timings(model, explainer, fmt: str) -> str:
-    """`obsgen explain`: per alert, its worst-case time to notify and the receivers it reaches."""
+def timings(model, explainer, fmt: str, proofs: list | None = None) -> str:
+    """`obsgen explain`: per alert, its worst-case time to notify and the receivers it reaches; then
+    what proves the alerts (features/prove.proofs)."""
     from obsgen.core import naming
     from obsgen.resolve.slo import fmt_duration
 
@@ -56,7 +57,8 @@ def timings(model, explainer, fmt: str) -> str:
     rows = explainer.timings
     if fmt == "json":
         return json.dumps({"environment": model.env, "objectives": dict(objectives.time_to_notify.items()),
-                           "alerts": [t.to_dict() for t in rows], "removed": list(model.removed)}, indent=2) + "\n"
+                           "alerts": [t.to_dict() for t in rows], "removed": list(model.removed),
+                           "tests": [p.to_dict() for p in proofs or []]}, indent=2) + "\n"
     width = max([len(t.alert) for t in rows] + [5])
     lines = [f"{'alert':<{width}}  severity  {'notify':>7}  {'target':>6}  receivers"]
     for t in rows:
@@ -68,6 +70,16 @@ def timings(model, explainer, fmt: str) -> str:
     lines.append("\nnotify = scrape interval + evaluation interval + for + group_wait (worst case); for SLO "
                  "burn-rate alerts, plus how long a full outage takes to burn past the tier's threshold; "
                  "! = over the objective")
+    if proofs:
+        unproven = [p for p in proofs if p.why_not and not p.written]
+        proven = len(proofs) - len([p for p in proofs if p.why_not])
+        lines.append(f"\ntests: {proven} of {len(proofs)} alerts have generated tests that make them fire and keep "
+                     f"them quiet (`obsgen test` runs them)")
+        for p in (p for p in proofs if p.why_not):
+            ask = f"; {p.written} written" if p.written else ": write one in its `tests:`"
+            lines.append(f"  {p.service}/{p.alert} ({p.severity}): no generated test, {p.why_not}{ask}")
+        if unproven:
+            lines.append(f"  {len(unproven)} alert(s) have no test at all")
     if model.removed:
         lines.append(f"\nremoved by environment {model.env}: " + "; ".join(model.removed))
     return "\n".join(lines) + "\n"

@@ -65,6 +65,16 @@ def duration_seconds(text: str) -> float:
     return sum(int(g) * u for g, u in zip(m.groups(), _UNITS) if g)
 
 
+def fmt_duration(seconds: int) -> str:
+    """Prometheus's own way of writing a duration: 1d2h, 90m -> 1h30m, 30d."""
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if seconds >= size:
+            parts.append(f"{seconds // size}{unit}")
+            seconds %= size
+    return "".join(parts) or "0s"
+
+
 def slug(text: str, limit: int = 40) -> str:
     """A lowercase, dash-separated form of a title, safe as a uid and a file name."""
     s = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")

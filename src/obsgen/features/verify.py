@@ -114,12 +114,70 @@ def check_tree(root: Path) -> list[CheckResult]:
                                    f"a symbolic link (to {os.readlink(link)}); obsgen does not follow links "
                                    f"in an output folder: remove it"))
     files = _tree_files(root)
-    for kinds, check, name in CHECKS:
-        for path in sorted(p for kind in kinds for p in files.get(kind, [])):
-            found = _guard(lambda: check(path, rel(path), tools), rel(path), name, many=True)
-            results += found if isinstance(found, list) else [found]
+    jobs = [(check, name, path) for kinds, check, name in CHECKS
+            for path in sorted(p for kind in kinds for p in files.get(kind, []))]
+    # Test files another environment has byte for byte, with the same rule files, are run once.
+    same: dict[Path, Path] = {}
+    seen: dict[bytes, Path] = {}
+    for check, _, path in jobs:
+        if check is _rule_tests:
+            key = _test_inputs(path, root)
+            if key is not None:
+                same[path] = seen.setdefault(key, path)
+
+    def run(job):
+        check, name, path = job
+        if same.get(path, path) != path:
+            return None  # the first of its kind is run
+        found = _guard(lambda: check(path, rel(path), tools), rel(path), name, many=True)
+        return found if isinstance(found, list) else [found]
+
+    # The tools run side by side, the slowest (promtool's tests, by size) first; the results
+    # keep the tree's order.
+    order = sorted(range(len(jobs)), key=lambda i: (jobs[i][0] is not _rule_tests, -_size(jobs[i][2])))
+    with ThreadPoolExecutor(max_workers=max(2, min(4, os.cpu_count() or 2))) as pool:
+        done = dict(zip(order, pool.map(run, [jobs[i] for i in order])))
+    firsts: dict[Path, list[CheckResult]] = {}
+    for i, (check, name, path) in enumerate(jobs):
+        found = done[i]
+        if found is not None:
+            firsts[path] = found
+    for i, (check, name, path) in enumerate(jobs):
+        if done[i] is not None:
+            results += done[i]
+            continue
+        first = firsts[same[path]]
+        results += [CheckResult(rel(path), r.check, r.ok, r.detail,
+                                f"the same tests and rules as {r.file}: run once") for r in first]
     results.append(secret_scan(root))
     return results
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _test_inputs(path: Path, root: Path) -> bytes | None:
+    """A test file and the rule files it loads, as one key; None when they cannot be read, or
+    lie outside the tree or behind a link (nothing is read through one)."""
+    try:
+        if path.is_symlink():
+            return None
+        text = path.read_bytes()
+        doc = read_yaml(text.decode("utf-8"), path.name)
+        parts = [text]
+        for rule_file in doc.get("rule_files") or []:
+            target = (path.parent / str(rule_file)).resolve()
+            if not target.is_relative_to(root.resolve()) or \
+                    link_on_path(root, target.relative_to(root.resolve()).as_posix()) is not None:
+                return None
+            parts.append(str(rule_file).encode() + b"\0" + target.read_bytes())
+    except (OSError, ValueError, UnicodeDecodeError, AttributeError, TypeError):
+        return None
+    return b"\0\0".join(parts)
 
 
 def _is_duration(text: str) -> bool:
@@ -163,7 +221,20 @@ def _rules(path: Path, name: str, tools: dict[str, str], check: str = "promtool 
 def _rule_tests(path: Path, name: str, tools: dict[str, str]) -> CheckResult:
     # Test files name their rule files relative to themselves.
     ok, out = _run([tools["promtool"], "test", "rules", path.name], cwd=path.parent)
+    newer = too_new_for_promtool(ok, out)
+    if newer:
+        return CheckResult(name, "promtool test rules", True, "", newer)
     return CheckResult(name, "promtool test rules", ok, "" if ok else out)
+
+
+def too_new_for_promtool(ok: bool, out: str) -> str | None:
+    """Why promtool could not run a test file whose rules have group settings newer than it
+    (the rule files themselves are checked structurally): the tests are not run, and say so."""
+    newer = sorted(set(_NEW_GROUP_FIELD.findall(out))) if not ok else []
+    if not newer:
+        return None
+    return (f"not run: the rules' group {' and '.join(newer)} need a newer promtool than this one "
+            f"(Prometheus 2.53 for query_offset, 3.0 for labels)")
 
 
 def _alertmanager(path: Path, name: str, tools: dict[str, str]) -> CheckResult:

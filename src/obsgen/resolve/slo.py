@@ -29,6 +29,7 @@ import re
 from dataclasses import dataclass
 
 from obsgen.core import naming
+from obsgen.core.naming import fmt_duration
 from obsgen.spec import DashboardSpec, PanelSpec, QuerySpec, ServiceSpec, SLOSpec, ThresholdStep
 
 MONTH = 30 * 86400
@@ -69,16 +70,6 @@ def burn_windows(period: str) -> list[BurnWindow]:
             long, short = (max(BASE_WINDOW, round(w * p / MONTH)) for w in (long, short))
         out.append(BurnWindow(tier, fraction, long, short, fraction * p / long))
     return out
-
-
-def fmt_duration(seconds: int) -> str:
-    """Prometheus's own way of writing a duration: 1d2h, 90m -> 1h30m, 30d."""
-    parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        if seconds >= size:
-            parts.append(f"{seconds // size}{unit}")
-            seconds %= size
-    return "".join(parts) or "0s"
 
 
 def fmt_number(x: float) -> str:

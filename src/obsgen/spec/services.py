@@ -320,6 +320,10 @@ class AlertSpec(Spec):
                                           "then; `obsgen test` runs them with promtool",
         examples=[[{"series": {'up{job="api"}': "1 0x15"}, "at": "10m", "fires": True},
                    {"series": {'up{job="api"}': "1x15"}, "at": "10m", "fires": False}]])
+    generate_tests: bool = Field(
+        True, description="generate promtool tests that make the alert fire just past its threshold and keep it "
+                          "quiet just short of it (`obsgen test` runs them); false: only the written `tests` "
+                          "prove it, and `obsgen explain` says so")
     silence: Silences = Field(default_factory=dict)
 
     @model_validator(mode="after")

@@ -82,6 +82,9 @@ def rule_file_owners(model: Model) -> dict[str, list[ServiceSpec]]:
 class RulesTarget:
     name = "rules"
 
+    def __init__(self, tests: bool = True):
+        self.tests = tests  # the rule files' tests too (written and generated); rebuilding rules needs none
+
     def generate(self, model: Model) -> list[Artifact]:
         alerts = {name: list(owned) for name, owned in groupby(model.alerts, key=lambda a: a.service)}
         out = []
@@ -89,6 +92,7 @@ class RulesTarget:
         for file_owner, owned in owners.items():
             groups = [rule_group(s, alerts.get(s.name, []), model.recording_rules(s)) for s in owned]
             out.append(Artifact(naming.rules_file(file_owner), to_yaml({"groups": groups}, model.header())))
-        for path, (doc, _) in test_files(model, owners).items():
-            out.append(Artifact(path, to_yaml(doc, model.header())))
+        if self.tests:
+            for path, (doc, _) in test_files(model, owners).items():
+                out.append(Artifact(path, to_yaml(doc, model.header())))
         return out

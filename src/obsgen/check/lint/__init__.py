@@ -28,10 +28,10 @@ from __future__ import annotations
 from obsgen.check.lint.alerts import alert_findings
 from obsgen.check.lint.catalog import Catalog, Known
 from obsgen.check.lint.exprs import expression_findings
-from obsgen.check.lint.promql import parse
 from obsgen.check.lint.routing import routing_findings
 from obsgen.check.silences import Finding
 from obsgen.core.diagnostics import Diagnostic
+from obsgen.core.promql_tree import parse
 from obsgen.load.yaml import YMap
 from obsgen.resolve.model import Model
 from obsgen.spec.parse import Parsed

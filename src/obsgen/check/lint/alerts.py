@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from obsgen.check.lint.promql import dur
 from obsgen.check.silences import Finding
 from obsgen.core import naming
 from obsgen.core.diagnostics import warning
+from obsgen.core.promql_tree import dur
 from obsgen.load.yaml import YMap
 from obsgen.resolve.model import Model
 from obsgen.spec.parse import Parsed, locate

@@ -9,7 +9,9 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from obsgen.check.lint.promql import (
+from obsgen.core import naming
+from obsgen.core.exporters import catalogs as exporter_catalogs
+from obsgen.core.promql_tree import (
     COMPARISONS,
     KEEP_LABELS,
     SELECTING,
@@ -23,8 +25,6 @@ from obsgen.check.lint.promql import (
     parse,
     vector_arg,
 )
-from obsgen.core import naming
-from obsgen.core.exporters import catalogs as exporter_catalogs
 from obsgen.resolve.model import Model
 from obsgen.resolve.slo import rule_groups
 from obsgen.spec.parse import did_you_mean

@@ -6,7 +6,9 @@ import re
 from dataclasses import dataclass
 
 from obsgen.check.lint.catalog import Catalog, Labels, condition
-from obsgen.check.lint.promql import (
+from obsgen.check.silences import Finding
+from obsgen.core.diagnostics import error, warning
+from obsgen.core.promql_tree import (
     COMPARISONS,
     COUNTER_MISREAD,
     COUNTER_PASS,
@@ -29,8 +31,6 @@ from obsgen.check.lint.promql import (
     selectors,
     vector_arg,
 )
-from obsgen.check.silences import Finding
-from obsgen.core.diagnostics import error, warning
 from obsgen.core.templating import for_promql
 from obsgen.load.yaml import YMap
 from obsgen.resolve.datasources import Datasources

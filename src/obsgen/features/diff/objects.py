@@ -471,9 +471,16 @@ def _blackbox(env: str, rel: str, text: str, out: Objects) -> None:
         _put(out, "probe_module", env, str(name), norm(module))
 
 
+def _rule_tests(env: str, rel: str, text: str, out: Objects) -> None:
+    """promtool's tests follow the rules they prove (a changed threshold changes its generated
+    test's inputs) and the tests written in the spec: they are what `obsgen test` runs, not
+    objects a review weighs, so a diff lists the alerts and rules, not their tests."""
+
+
 # How each kind of file the targets declare (targets.WRITES) is read into objects; a kind not
 # here (templates, env files, Python modules, provisioning) is compared as text.
 READERS: dict[str, Callable[[str, str, str, Objects], None]] = {
+    "rule-tests": _rule_tests,
     "prometheus-config": _prometheus,
     "rules": _rules,
     "mimir-namespace": _rules,  # Mimir namespaces: `namespace:` over rule groups

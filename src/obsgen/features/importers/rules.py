@@ -419,7 +419,8 @@ def rebuild(doc: dict) -> dict[tuple[str, str], dict]:
     model = Model(env="import", sources=(), spec=ProjectSpec.model_validate(
         {k: v for k, v in doc.items() if k != "apiVersion"}))
     yaml = YAML(typ="safe", pure=True)
-    return {(art.path, g["name"]): g for art in RulesTarget().generate(model) for g in yaml.load(art.content)["groups"]}
+    return {(art.path, g["name"]): g for art in RulesTarget(tests=False).generate(model)
+            for g in yaml.load(art.content)["groups"]}
 
 
 def compare(placements: list[Placement], built: dict[tuple[str, str], dict]) -> list[tuple[Pos, str]]:

@@ -8,9 +8,9 @@ from functools import lru_cache
 
 import promql_parser as pp
 
+from obsgen.core.naming import fmt_duration
 from obsgen.core.promql import parse as bounded_parse
 from obsgen.core.templating import METRIC_PLACEHOLDER
-from obsgen.resolve.slo import fmt_duration
 
 # ----------------------------------------------------------------------------- PromQL as plain data
 # The parser's objects are rebuilt on every attribute access; the checks walk these instead.
@@ -21,6 +21,8 @@ class Sel:
     name: str | None  # None: no fixed metric name ({__name__=~"..."})
     matchers: tuple[tuple[str, str, str], ...]  # (label, op, value), __name__ left out
     range: float | None  # seconds, for a range selector
+    offset: float = 0.0  # seconds (`offset 1h`; negative ahead)
+    pinned: bool = False  # an `@` modifier pins its time
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -85,7 +87,8 @@ def _sel(vs, rng: float | None) -> Sel:
                     name = m.value
                 continue
             matchers.append((m.name, op, m.value))
-    return Sel(name, tuple(matchers), rng)
+    offset = vs.offset.total_seconds() if vs.offset is not None else 0.0
+    return Sel(name, tuple(matchers), rng, offset, vs.at is not None)
 
 
 MAX_DEPTH = 120  # deeper expressions are not linted: the checks recurse
@@ -99,8 +102,13 @@ def _convert(e, depth: int = 0):
     if depth > MAX_DEPTH:
         raise _TooDeep
     convert = lambda x: _convert(x, depth + 1)  # noqa: E731
-    if isinstance(e, (pp.ParenExpr, pp.UnaryExpr)):
+    if isinstance(e, pp.ParenExpr):
         return convert(e.expr)
+    if isinstance(e, pp.UnaryExpr):  # -x: a negative number, or -1 * x (which drops the name, as -x does)
+        inner = convert(e.expr)
+        if isinstance(inner, Lit) and isinstance(inner.value, float):
+            return Lit(-inner.value)
+        return Bin("*", Lit(-1.0), inner, False, None, None, "OneToOne", ())
     if isinstance(e, pp.VectorSelector):
         return _sel(e, None)
     if isinstance(e, pp.MatrixSelector):
