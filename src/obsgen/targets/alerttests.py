@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from obsgen.core import promql_tree as pq
 from obsgen.core.regex import sample_of
 from obsgen.resolve.slo import fmt_duration, fmt_number
-from obsgen.targets.promsim import LOOKBACK, Beyond, Series, Simulation, matches
+from obsgen.targets.promsim import LOOKBACK, Beyond, Series, Simulation, exact, matches
 
 DEFAULT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 STEPS = (15, 30, 60, 120, 300)  # sample steps the inputs may use, seconds
@@ -41,7 +41,7 @@ class Var:
 
     name: str  # the series name selected (a histogram's *_bucket)
     labels: dict[str, str]  # without __name__ and le
-    kind: str  # counter | gauge | histogram
+    kind: str  # counter | gauge | ramp (a gauge moving by its level per second) | histogram
     buckets: tuple[float, ...] = ()
 
     @property
@@ -61,7 +61,7 @@ class Var:
         if self.kind == "gauge":  # a (low, high) level flaps between them, sample by sample
             values = [v[k % 2] if isinstance(v, tuple) else v for k, v in enumerate(timeline)]
             return [Series({"__name__": self.name, **self.labels}, values)]
-        if self.kind == "counter":
+        if self.kind in ("counter", "ramp"):  # a ramp: a gauge moving by its level per second
             return [Series({"__name__": self.name, **self.labels}, _counter(timeline, step))]
         out = []
         for bound in (*self.buckets, math.inf):
@@ -88,6 +88,8 @@ class Story:
     healthy: dict[int, float | None]  # var index -> level
     firing: dict[int, float | None]
     how: str  # what the firing level is, for the case's name
+    base: dict[int, float | None] = field(default_factory=dict)  # levels that hold the other conditions
+    verified: bool = True  # steady levels were seen to fire and to keep quiet (else only the change may)
 
 
 @dataclass
@@ -165,12 +167,35 @@ def _label_value(op: str, value: str) -> str | None:
     return None
 
 
+_COUNTER_FNS = frozenset(["rate", "increase", "irate", "resets"])
+_RAMP_FNS = frozenset(["delta", "idelta", "deriv", "predict_linear"])
+
+
+def _read_by(node, ctx: Context) -> dict[int, str]:
+    """{id(selector): the function reading it}, through the rule file's recording rules."""
+    out: dict[int, str] = {}
+    stack = [(node, "")]
+    seen: set[str] = set()
+    while stack:
+        n, fn = stack.pop()
+        if isinstance(n, pq.Sel):
+            out.setdefault(id(n), fn)
+            if n.name in ctx.records and n.name not in seen:
+                seen.add(n.name)
+                stack.extend((expr, "") for expr, _ in ctx.records[n.name])
+            continue
+        inner = n.name if isinstance(n, pq.Fn) else fn if isinstance(n, pq.Sub) else ""
+        stack.extend((c, inner) for c in pq.children(n))
+    return out
+
+
 def variables(node, ctx: Context) -> list[Var]:
     sels = _resolve_records(node, ctx)
     if any(s.name is None for s in sels):
         raise Beyond("a selector without a metric name")
     if any(s.name.startswith("ALERTS") for s in sels):
         raise Beyond("a query of ALERTS")
+    read_by = _read_by(node, ctx)
     shared: dict[str, str] = {}
     equal: dict[str, set[str]] = {}
     for s in sels:
@@ -185,10 +210,21 @@ def variables(node, ctx: Context) -> list[Var]:
             shared[label] = ctx.labels[label]
         elif label != "le":
             shared[label] = f"{label}-1"
+    thresholds = [abs(number) for _, _, number, _ in _comparisons(node) if number]
     out: list[Var] = []
     seen: set = set()
     for s in sels:
         labels = {k: v for k, v in shared.items()}
+        own = {m[0] for m in s.matchers}
+        # A label another selector of the metric excludes (`type!="available"`) and this one does
+        # not constrain takes the excluded value: the two selectors then read different series.
+        for other in sels:
+            if other is not s and other.name == s.name:
+                for label, op, value in other.matchers:
+                    if label not in own and op in ("!=", "!~"):
+                        excluded = value if op == "!=" else sample_of(value)
+                        if excluded:
+                            labels[label] = excluded
         for label, op, value in s.matchers:
             if label == "le" and op == "=":
                 labels["le"] = value
@@ -204,13 +240,20 @@ def variables(node, ctx: Context) -> list[Var]:
                    for m in s.matchers if m[0] != "le" or m[1] != "="):
             raise Beyond(f"no series satisfies every matcher of {s.name}")
         kind = ctx.kinds.get(s.name)
+        fn = read_by.get(id(s), "")
         if s.name.endswith("_bucket") and "le" not in labels and kind in (None, "bucket"):
-            buckets = ctx.buckets.get(s.name, DEFAULT_BUCKETS)
+            buckets = ctx.buckets.get(s.name)
+            if buckets is None:  # not in a catalog: bounds around the thresholds, and the usual ones
+                buckets = sorted({*DEFAULT_BUCKETS, *(x * f for x in thresholds for f in (0.5, 1, 2))})
             var = Var(s.name, labels, "histogram", tuple(buckets))
         else:
             if kind is None:
-                kind = "counter" if s.name.endswith(("_total", "_count", "_sum", "_bucket")) else "gauge"
-            var = Var(s.name, labels, "counter" if kind in ("counter", "bucket") else "gauge")
+                kind = ("counter" if s.name.endswith(("_total", "_count", "_sum", "_bucket")) or fn in _COUNTER_FNS
+                        else "gauge")
+            kind = "counter" if kind in ("counter", "bucket") else "gauge"  # a summary's quantiles are gauges
+            if kind == "gauge" and fn in _RAMP_FNS:
+                kind = "ramp"  # a gauge whose change is read: its level is how fast it moves
+            var = Var(s.name, labels, kind)
         key = (var.name, tuple(sorted(var.labels.items())))
         if key not in seen:
             seen.add(key)
@@ -248,11 +291,12 @@ class Alerting:
     def __init__(self, node, records, for_s: float, keep_s: float, eval_s: float, offset: float = 0.0):
         self.node, self.records = node, records
         self.for_s, self.keep_s, self.eval_s, self.offset = for_s, keep_s, eval_s, offset
+        self.exact = exact(node) and all(exact(expr) for rules in records.values() for expr, _ in rules)
 
     def fires_at(self, series: list[Series], step: float, ks: list[int], evals: int) -> bool:
         """Whether the alert fires at any of the evaluations ks (under either window edge)."""
         for left_open in (False, True):
-            sim = RecordingSimulation(series, step, left_open, self.records, self.eval_s, self.offset)
+            sim = RecordingSimulation(series, step, left_open, self.records, self.eval_s, self.offset, self.exact)
             if not any(sim.at(self.node, k) for k in ks) and not self.keep_s:
                 continue  # its condition is false at each: it cannot be firing then
             line = self.run(series, step, evals, left_open)
@@ -264,13 +308,13 @@ class Alerting:
             stop_from: int | None = None) -> list[dict]:
         """The firing alerts ({labels: value}) at each evaluation 0..evals-1; with stop_from, only
         until one evaluation after the first firing after it."""
-        sim = RecordingSimulation(series, step, left_open, self.records, self.eval_s, self.offset)
+        sim = RecordingSimulation(series, step, left_open, self.records, self.eval_s, self.offset, self.exact)
         active: dict = {}  # labels -> (active since, last seen, firing)
         out: list[dict] = []
         self.close = set()  # the evaluations a comparison decided by a hair
         first = None
         for k in range(evals):
-            if first is not None and k > first + 1:
+            if first is not None and k > first + math.ceil(self.for_s / self.eval_s) + 4:
                 break
             t = k * self.eval_s
             before = sim.close_calls
@@ -303,9 +347,10 @@ class RecordingSimulation(Simulation):
     """A simulation in which the rule file's recording rules record, in order, at each evaluation
     (`advance`), and are read back like any series."""
 
-    def __init__(self, series, step, left_open, records, eval_s, offset: float = 0.0):
+    def __init__(self, series, step, left_open, records, eval_s, offset: float = 0.0, exact_ties: bool = False):
         super().__init__(series, step, left_open)
         self.records, self.eval_s, self.offset = records, eval_s, offset
+        self.exact_ties = exact_ties
         self._recorded: dict[str, dict[tuple, Series]] = {name: {} for name in records}
         self._done = -1
 
@@ -399,13 +444,14 @@ class Synthesis:
                         or [STEPS[0]])
         self.warm = longest + 2 * self.step  # every window full of the current level
         self.rule = Alerting(node, ctx.records, for_s, keep_s, eval_s, ctx.offset)
+        self.base: dict[int, float | None] = {}  # levels other than the baselines, while a story is sought
 
     # steady state ---------------------------------------------------------------------------
     def _series(self, levels: dict[int, float | None], samples: int, change: dict[int, float | None] | None = None,
                 at: int = 0, back: int | None = None) -> list[Series]:
         out = []
         for i, var in enumerate(self.vars):
-            h = levels.get(i, var.baseline)
+            h = levels.get(i, self.base.get(i, var.baseline))
             timeline = [h] * samples
             if change is not None and i in change:
                 end = samples if back is None else back
@@ -424,37 +470,83 @@ class Synthesis:
         return [sim.at(node, k) for node in nodes]
 
     def _fires(self, levels) -> bool:
-        v = self.steady(levels, self.node)[0]
+        v = self.steady({**self.base, **levels}, self.node)[0]
         return bool(v) if isinstance(v, dict) else False
 
     # the threshold ---------------------------------------------------------------------------
     def by_threshold(self) -> list[Story]:
-        for comparison, vec, number, op in _comparisons(self.node):
+        comparisons = _comparisons(self.node)
+        for n, (comparison, vec, number, op) in enumerate(comparisons):
             read = _resolve_records(vec, self.ctx)
-            for i, var in enumerate(self.vars):
-                if not any(s.name == var.name and matches({"__name__": var.name, **var.labels}, s.name,
-                                                          [m for m in s.matchers if m[0] != "le"]) for s in read):
-                    continue
-                story = self._solve(i, comparison, vec, number, op)
-                if story is not None:
-                    return [story]
+            involved = [i for i, var in enumerate(self.vars)
+                        if any(s.name == var.name and matches({"__name__": var.name, **var.labels}, s.name,
+                                                              [m for m in s.matchers if m[0] != "le"]) for s in read)]
+            unsure: list[Story] = []
+            for base in ({}, self._holding_the_others(comparisons, n, involved)):
+                self.base = base
+                for i in involved:
+                    story = self._solve(i, comparison, vec, number, op)
+                    if story is not None:
+                        story.base = dict(base)
+                        if story.verified:
+                            self.base = {}
+                            return [story]
+                        unsure.append(story)
+            if unsure:
+                self.base = {}
+                return unsure
+        self.base = {}
         return []
 
+    def _holding_the_others(self, comparisons, n: int, involved: list[int]) -> dict[int, float | None]:
+        """Levels for series the other comparisons read (not the one being solved) at which each of
+        them holds, the nearest its baseline first: `x > 0.05 and total > 10` needs total past 10."""
+        base: dict[int, float | None] = {}
+        for m, (comparison, vec, number, op) in enumerate(comparisons):
+            if m == n:
+                continue
+            read = _resolve_records(vec, self.ctx)
+            for i, var in enumerate(self.vars):
+                if i in involved or i in base or not any(s.name == var.name for s in read):
+                    continue
+                grid = sorted(set(var.candidates()) | ({number} if var.kind == "gauge" else set()),
+                              key=lambda lv: abs(math.log10(abs(lv) + 1e-9) - math.log10(abs(var.baseline) + 1e-9)))
+                for level in grid:
+                    self.base = {**base, i: level}
+                    if self._holds(i, level, comparison, vec)[0]:
+                        base[i] = level
+                        break
+                self.base = {}
+                if i in base:
+                    break
+        return base
+
     def _holds(self, i: int, level: float, comparison, vec) -> tuple[bool, float | None]:
-        got, side = self.steady({i: level}, comparison, vec)
+        got, side = self.steady({**self.base, i: level}, comparison, vec)
         holds = bool(got) if isinstance(got, dict) else bool(got)
         value = next(iter(side.values())) if isinstance(side, dict) and side else None
         return holds, value
 
     def _solve(self, i: int, comparison, vec, number: float, op: str) -> Story | None:
         var = self.vars[i]
-        grid = var.candidates()
+        grid = sorted(set(var.candidates()) | ({number} if var.kind == "gauge" else set()))
         states = [(level, *self._holds(i, level, comparison, vec)) for level in grid]
         turns = [(a, b) for a, b in zip(states, states[1:]) if a[1] != b[1]]
         if not turns:
             return None
-        # the turn nearest the baseline
         base = var.baseline
+        near = lambda level: abs(math.log10(abs(level) + 1e-9) - math.log10(abs(base) + 1e-9))  # noqa: E731
+        if op in ("==", "!="):  # no threshold to be near: a level it holds at, one it does not
+            holding = sorted((lv for lv, h, _ in states if h), key=near)[:2]
+            failing = sorted((lv for lv, h, _ in states if not h), key=near)[:2]
+            for fire in holding:
+                for quiet in failing:
+                    if self._fires({i: fire}) and not self._fires({i: quiet}):
+                        return Story({i: quiet}, {i: fire}, self._describe(var, fire, op, number))
+                    if self._fires({i: quiet}) and not self._fires({i: fire}):
+                        return Story({i: fire}, {i: quiet}, self._describe(var, quiet, op, number))
+            return None
+        # the turn nearest the baseline
         turns.sort(key=lambda ab: abs(math.log10(abs(ab[0][0]) + 1e-9) - math.log10(abs(base) + 1e-9)))
         for (l1, h1, _), (l2, h2, _) in turns:
             if var.kind == "histogram":
@@ -482,7 +574,8 @@ class Synthesis:
                 if not fires and not quiets and unsure is None:
                     # Steady levels never fire it (a spike over its own mean): the change from one
                     # level to the other may, which the story's simulation shows or refutes.
-                    unsure = Story({i: quiet}, {i: fire}, "after " + self._describe(var, fire, op, number))
+                    unsure = Story({i: quiet}, {i: fire}, "after " + self._describe(var, fire, op, number),
+                                   verified=False)
             if unsure is not None:
                 return unsure
         return None
@@ -511,10 +604,10 @@ class Synthesis:
         return [(f, q) for f, q, _ in out]
 
     def _describe(self, var: Var, level: float | None, op: str, number: float) -> str:
-        what = {"counter": "rising", "gauge": "at", "histogram": "observing"}[var.kind]
+        what = {"counter": "rising", "ramp": "moving", "gauge": "at", "histogram": "observing"}[var.kind]
         if isinstance(level, tuple):
             return f"{var.name} flapping between {fmt_number(level[0])} and {fmt_number(level[1])}"
-        value = "absent" if level is None else fmt_number(level) + ("/s" if var.kind == "counter" else "")
+        value = "absent" if level is None else fmt_number(level) + ("/s" if var.kind in ("counter", "ramp") else "")
         if var.kind == "histogram" and level is not None:
             value = f"{fmt_number(level)} each, {fmt_number(HIST_RATE)}/s"
         return f"{var.name} {what} {value}"
@@ -529,10 +622,14 @@ class Synthesis:
             else:
                 if var.kind == "counter":  # a burst, a stop, the series gone
                     options = [base * 10, base * 100, 0.0, None, base * 0.1]
+                elif var.kind == "ramp":  # moving ten times faster, still, the other way, gone
+                    options = [base * 10, 0.0, -base * 10, None]
                 else:  # down to zero (up, *_up, probe_success), up tenfold, gone, flapping
                     options = [0.0, base * 10, None, base * 100, base * 0.1, -base, (base, base * 2)]
             for f in options:
                 out.append(Story({}, {i: f}, "after " + self._describe(var, f, "", 0.0).replace(" at ", " to ", 1)))
+            if var.kind == "gauge":  # a flag that is 1 when something is wrong: from 0 to 1
+                out.append(Story({i: 0.0}, {i: base}, f"after {var.name} from 0 to {fmt_number(base)}"))
         return out
 
     # the story -------------------------------------------------------------------------------
@@ -550,6 +647,15 @@ class Synthesis:
             if isinstance(plan, Plan):
                 return plan
             reasons.append(plan)
+        if _uses_time(self.node) and not getattr(self, "_longer", False):
+            # `time() - last_success > 1800`: Prometheus' clock starts at 0 in a test, so a timestamp
+            # can lie that far in the past only after the clock has run that long.
+            numbers = [abs(number) for _, _, number, _ in _comparisons(self.node)]
+            if numbers and max(numbers) * 1.5 > self.warm:
+                self.warm, self._longer = min(max(numbers) * 1.5, 2 * 86400.0), True
+                again = self.plan()
+                if isinstance(again, Plan):
+                    return again
         return reasons[0] if reasons else "no input found that makes it fire"
 
     def _tell(self, story: Story) -> Plan | str:
@@ -563,7 +669,7 @@ class Synthesis:
             return f"{TOO_LONG} {fmt_duration(int(end))} of series"
         samples = int(end // S) + 2
         at = int(W // S) + 1  # first sample of the change: just after W
-        healthy = {**{i: v.baseline for i, v in enumerate(self.vars)}, **story.healthy}
+        healthy = {**{i: v.baseline for i, v in enumerate(self.vars)}, **story.base, **story.healthy}
         firing = {**healthy, **story.firing}
         change = {i: firing[i] for i in range(len(self.vars)) if firing[i] != healthy[i]}
         w_k = int(W // E)
@@ -585,17 +691,19 @@ class Synthesis:
         if None in first:
             return "no input found that makes it fire"
         f0, f1 = min(first), max(first)
+        # the firing check: the first evaluation both edges fire at, with no close call deciding it
+        fire_k = next((k for k in range(f1, min(len(line) for line in lines))
+                       if all(line[k] for line in lines) and sure(k, self.for_s)), None)
+        if fire_k is None:
+            return "its firing is too close to the threshold to check exactly"
         # recover right after the check, and find when it resolves
-        back = int(((f1 + 1) * E) // S) + 1
+        back = int((fire_k * E) // S) + 1
         series = self._series(healthy, samples, change, at, back)
         lines, close = [], set()
         for left_open in (False, True):
             lines.append(self.rule.run(series, S, evals, left_open))
             close |= self.rule.close
-        # the firing check: the first evaluation both edges fire at, with no close call deciding it
-        fire_k = next((k for k in range(f1, min(evals, f1 + 3)) if all(line[k] for line in lines)
-                       and sure(k, self.for_s)), None)
-        if fire_k is None:
+        if not all(line[fire_k] for line in lines) or not sure(fire_k, self.for_s):
             return "its firing is too close to the threshold to check exactly"
         if set(lines[0][fire_k]) != set(lines[1][fire_k]):
             return "Prometheus 2 and 3 would fire different alerts"

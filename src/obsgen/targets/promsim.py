@@ -17,7 +17,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from obsgen.core.promql_tree import Agg, Bin, Fn, Lit, Sel, Sub
+from obsgen.core.promql_tree import Agg, Bin, Fn, Lit, Sel, Sub, children
 
 LOOKBACK = 300.0
 Labels = tuple  # sorted ((name, value), ...), __name__ included when the series has one
@@ -78,9 +78,11 @@ class Simulation:
         # Comparisons whose sides are equal or within a billionth (3.0000000000000004 > 3): Prometheus'
         # last bit may decide them the other way, so a test does not check a time that rests on one.
         self.close_calls = 0
+        self.exact_ties = False  # True: every value is a sample, a count or whole-number arithmetic,
+        # so equal sides are equal to Prometheus too (`count(x) > 1` at one series)
 
     def _compare(self, op: str, a: float, c: float) -> bool:
-        if op in _ORDER and (a == c != 0 or a != c and abs(a - c) <= 1e-9 * max(abs(a), abs(c))):
+        if op in _ORDER and (a == c != 0 and not self.exact_ties or a != c and abs(a - c) <= 1e-9 * max(abs(a), abs(c))):
             self.close_calls += 1
         return _apply(op, a, c)
 
@@ -624,4 +626,27 @@ _MATH = {
 }
 
 
-__all__ = ["Beyond", "LOOKBACK", "Series", "Simulation", "matches"]
+_INEXACT_FNS = frozenset("""rate increase irate delta idelta deriv predict_linear avg_over_time sum_over_time
+stddev_over_time stdvar_over_time quantile_over_time histogram_quantile sqrt exp ln log2 log10""".split())
+
+
+def exact(node) -> bool:
+    """Whether every value the expression computes is a sample, a count or whole-number arithmetic:
+    no extrapolation, mean or division whose last bit Prometheus may round otherwise."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Fn) and n.name in _INEXACT_FNS or isinstance(n, Agg) and n.op in ("avg", "stddev", "stdvar",
+                                                                                           "quantile"):
+            return False
+        if isinstance(n, Bin) and (n.op in ("/", "^", "%", "atan2") or any(
+                isinstance(side, Lit) and isinstance(side.value, float) and side.value != int(side.value)
+                for side in (n.lhs, n.rhs))):
+            return False
+        if isinstance(n, Sub):
+            return False
+        stack.extend(children(n))
+    return True
+
+
+__all__ = ["Beyond", "LOOKBACK", "Series", "Simulation", "exact", "matches"]
