@@ -44,6 +44,10 @@ def table(results: dict) -> str:
             lib, ruamel = build_floors(row, t)
             lines.append(f"{'':<28} {'build --target ' + name:<24} {t['wall']:8.2f} {t['cpu']:8.2f} "
                          f"{t['rss_mib']:6.0f} {lib:7.2f} {t['wall'] / lib:6.1f} {ruamel:8.2f} {t['wall'] / ruamel:5.1f}")
+        for name in ("check", "test"):
+            if name in row:
+                t = row[name]
+                lines.append(f"{'':<28} {name:<24} {t['wall']:8.2f} {t['cpu']:8.2f} {t['rss_mib']:6.0f}")
     lines += growth(results)
     if "profile" in results:
         lines += profile_lines(results["profile"])

@@ -5,7 +5,9 @@
     python benchmarks/run.py --profile                # plus cProfile of the biggest build
 
 For the reference spec (specs/) and synthetic specs (benchmarks/synthetic.py) it times
-`obsgen validate` and `obsgen build` for each output target (files, operator, mimir; one that
+`obsgen validate` and `obsgen build` for each output target, and for the reference spec `obsgen
+check` of the built tree and `obsgen test` (where promtool, amtool and the blackbox exporter are
+installed) (files, operator, mimir; one that
 obsgen does not have yet is skipped and reported), each run a fresh process whose peak RSS and
 CPU time come from wait4(). The floor is what Python alone takes: a process that only loads the
 same spec files (benchmarks/floor.py load), and the time to serialise and write the same output
@@ -115,7 +117,19 @@ def measure(name: str, n: int | None, specs: Path, targets: list[str], flag: boo
         result["files"] = dump.pop("files")
         row["targets"][target] = result
         report.progress(f"build --target {target}", result, report.build_floors(row, result)[0])
+        if n is None and target == "files" and tools_present():
+            # What a user waits for before a merge: promtool, amtool and the unit tests (written,
+            # generated, the SLO stories) over the built tree, and `obsgen test` from the spec.
+            for name, cmd in (("check", ["check", str(out)]), ("test", ["test", str(folder)])):
+                row[name] = timed(obsgen_cmd() + cmd, args.runs, args.budget)
+                report.progress(name, row[name], row["floor_load"]["ruamel-safe-c"]["wall"])
     return row
+
+
+def tools_present() -> bool:
+    import shutil
+
+    return all(shutil.which(t) for t in ("promtool", "amtool", "prometheus-blackbox-exporter"))
 
 
 def profile(n: int, specs: Path, scratch: Path, flag: bool) -> dict:

@@ -396,6 +396,7 @@ def _expand(text: str) -> list:
     ('{{ $value | printf "%.2f" }}', {}, 3.14159, "3.14"),
     ("{{ $value }}", {}, 42.0, "42"),
     ("{{ $value }}", {}, 0.1, None),  # Go's float formatting: not rendered
+    ("{{ $value }}", {}, -1e6, None),  # Go prints -1e+06
     ("{{ $labels.missing }}", {}, 1.0, None),
     ("{{ if gt $value 1.0 }}high{{ end }}", {}, 2.0, None),
     ("{{- $labels.x }}", {"x": "1"}, 1.0, None),

@@ -4,7 +4,8 @@ exactly: text, `$labels.<name>` (`.Labels.<name>`), and `$value` (`.Value`) as i
 pipelines, conditions, trimming markers) is None: the generated test then checks the labels only.
 
 `$value` is rendered only where a tiny difference in how the value was computed cannot change
-the text (no rounding boundary within a billionth), and as it is only when it is a whole number."""
+the text (no rounding boundary within a billionth), and as it is only when it is a whole number
+below a million (Go prints 1e+06 from there on)."""
 from __future__ import annotations
 
 import math
@@ -43,8 +44,8 @@ def _g4(v: float) -> str:
 
 
 def _format(fn: str, v: float) -> str | None:
-    if fn == "":
-        if not math.isfinite(v) or v != int(v) or abs(v) >= 1e15:
+    if fn == "":  # Go's %v: whole numbers below a million print as they are (1e+06 from there on)
+        if not math.isfinite(v) or v != int(v) or abs(v) >= 1e6:
             return None
         return str(int(v))
     if fn == "humanize":

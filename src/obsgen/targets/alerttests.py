@@ -210,7 +210,7 @@ def variables(node, ctx: Context) -> list[Var]:
             shared[label] = ctx.labels[label]
         elif label != "le":
             shared[label] = f"{label}-1"
-    thresholds = [abs(number) for _, _, number, _ in _comparisons(node) if number]
+    thresholds = [number for _, _, number, _ in _comparisons(node) if number > 0]  # latencies are positive
     out: list[Var] = []
     seen: set = set()
     for s in sels:
@@ -245,6 +245,8 @@ def variables(node, ctx: Context) -> list[Var]:
             buckets = ctx.buckets.get(s.name)
             if buckets is None:  # not in a catalog: bounds around the thresholds, and the usual ones
                 buckets = sorted({*DEFAULT_BUCKETS, *(x * f for x in thresholds for f in (0.5, 1, 2))})
+            if min(buckets) <= 0:
+                raise Beyond("histogram buckets at or below zero")
             var = Var(s.name, labels, "histogram", tuple(buckets))
         else:
             if kind is None:

@@ -169,6 +169,12 @@ class GeneratedTests:
         self.services = {s.name: s for s in services}
         self.shared = (catalog, records, buckets)
         self.same_name = {}
+        # Rules of one name whose alerts carry the same labels: ALERTS cannot tell them apart
+        self.twins: dict[tuple, int] = {}
+        for a in model.alerts:
+            if a.service in {sv.name for sv in services}:
+                twin = (a.name, tuple(sorted((k, v) for k, v in a.sent_labels.items() if "{{" not in v)))
+                self.twins[twin] = self.twins.get(twin, 0) + 1
         for a in model.alerts:
             if a.service in self.services:
                 self.same_name[(a.service, a.name)] = self.same_name.get((a.service, a.name), 0) + 1
@@ -187,6 +193,14 @@ class GeneratedTests:
         key = (alert.service, alert.name, alert.spec.severity)
         if not alert.spec.generate_tests:
             self.reasons[key] = "switched off (generate_tests: false)"
+            return []
+        if any(re.search(r"\$value|\.Value\b", v) for v in alert.sent_labels.values() if "{{" in v):
+            # Prometheus makes a new alert whenever such a label's value changes: `for` starts again
+            self.reasons[key] = "a label template reads $value, so the alert is a new one at each new value"
+            return []
+        twin = (alert.name, tuple(sorted((k, v) for k, v in alert.sent_labels.items() if "{{" not in v)))
+        if self.twins.get(twin, 1) > 1:
+            self.reasons[key] = "another rule of its name has the same labels, so their alerts cannot be told apart"
             return []
         own = service.rule_group.interval
         intervals = [naming.duration_seconds(own)] if own else [self.default_eval] + [
