@@ -131,14 +131,20 @@ def _resolve_records(node, ctx: Context, seen: tuple = ()) -> list[pq.Sel]:
     return out
 
 
-def _records_read(node, ctx: Context, seen: tuple = ()) -> list:
-    """The expressions of the rule file's recording rules the expression reads, transitively."""
-    out = []
+def recorded_names(node, ctx: Context, seen: frozenset = frozenset()) -> set[str]:
+    """The rule file's recorded series the expression reads, transitively."""
+    out: set[str] = set()
     for sel in pq.selectors(node):
         if sel.name in ctx.records and sel.name not in seen:
+            out.add(sel.name)
             for expr, _ in ctx.records[sel.name]:
-                out += [expr, *_records_read(expr, ctx, (*seen, sel.name))]
+                out |= recorded_names(expr, ctx, seen | {sel.name})
     return out
+
+
+def _records_read(node, ctx: Context) -> list:
+    """The expressions of the rule file's recording rules the expression reads, transitively."""
+    return [expr for name in sorted(recorded_names(node, ctx)) for expr, _ in ctx.records[name]]
 
 
 def _grouping_labels(node) -> set[str]:
@@ -544,9 +550,9 @@ class Synthesis:
             for fire in holding:
                 for quiet in failing:
                     if self._fires({i: fire}) and not self._fires({i: quiet}):
-                        return Story({i: quiet}, {i: fire}, self._describe(var, fire, op, number))
+                        return Story({i: quiet}, {i: fire}, self._describe(var, fire))
                     if self._fires({i: quiet}) and not self._fires({i: fire}):
-                        return Story({i: fire}, {i: quiet}, self._describe(var, quiet, op, number))
+                        return Story({i: fire}, {i: quiet}, self._describe(var, quiet))
             return None
         # the turn nearest the baseline
         turns.sort(key=lambda ab: abs(math.log10(abs(ab[0][0]) + 1e-9) - math.log10(abs(base) + 1e-9)))
@@ -570,13 +576,13 @@ class Synthesis:
             for fire, quiet in pairs:
                 fires, quiets = self._fires({i: fire}), self._fires({i: quiet})
                 if fires and not quiets:
-                    return Story({i: quiet}, {i: fire}, self._describe(var, fire, op, number))
+                    return Story({i: quiet}, {i: fire}, self._describe(var, fire))
                 if quiets and not fires:  # the alert fires when the comparison does not hold (absent, unless)
-                    return Story({i: fire}, {i: quiet}, self._describe(var, quiet, op, number))
+                    return Story({i: fire}, {i: quiet}, self._describe(var, quiet))
                 if not fires and not quiets and unsure is None:
                     # Steady levels never fire it (a spike over its own mean): the change from one
                     # level to the other may, which the story's simulation shows or refutes.
-                    unsure = Story({i: quiet}, {i: fire}, "after " + self._describe(var, fire, op, number),
+                    unsure = Story({i: quiet}, {i: fire}, "after " + self._describe(var, fire),
                                    verified=False)
             if unsure is not None:
                 return unsure
@@ -601,11 +607,11 @@ class Synthesis:
             h_fire, v_fire = self._holds(i, fire, comparison, vec)
             h_quiet, v_quiet = self._holds(i, quiet, comparison, vec)
             if h_fire and not h_quiet:
-                out.append((fire, quiet, _in_band(v_fire, number, op, True) and _in_band(v_quiet, number, op, False)))
+                out.append((fire, quiet, _in_band(v_fire, number) and _in_band(v_quiet, number)))
         out.sort(key=lambda p: not p[2])
         return [(f, q) for f, q, _ in out]
 
-    def _describe(self, var: Var, level: float | None, op: str, number: float) -> str:
+    def _describe(self, var: Var, level: float | None) -> str:
         what = {"counter": "rising", "ramp": "moving", "gauge": "at", "histogram": "observing"}[var.kind]
         if isinstance(level, tuple):
             return f"{var.name} flapping between {fmt_number(level[0])} and {fmt_number(level[1])}"
@@ -629,7 +635,7 @@ class Synthesis:
                 else:  # down to zero (up, *_up, probe_success), up tenfold, gone, flapping
                     options = [0.0, base * 10, None, base * 100, base * 0.1, -base, (base, base * 2)]
             for f in options:
-                out.append(Story({}, {i: f}, "after " + self._describe(var, f, "", 0.0).replace(" at ", " to ", 1)))
+                out.append(Story({}, {i: f}, "after " + self._describe(var, f).replace(" at ", " to ", 1)))
             if var.kind == "gauge":  # a flag that is 1 when something is wrong: from 0 to 1
                 out.append(Story({i: 0.0}, {i: base}, f"after {var.name} from 0 to {fmt_number(base)}"))
         return out
@@ -729,7 +735,7 @@ class Synthesis:
         return Plan(inputs=_inputs(series), interval=S, checks=checks, firing=firing_now, how=story.how)
 
 
-def _in_band(value: float | None, number: float, op: str, holds: bool) -> bool:
+def _in_band(value: float | None, number: float) -> bool:
     """The value within tenfold of the threshold, on its side: a tenfold change then turns it."""
     if value is None or number == 0 or not math.isfinite(value):
         return False
@@ -770,4 +776,4 @@ def notation(values: list[float | None]) -> str:
     return " ".join(parts)
 
 
-__all__ = ["TOO_LONG", "Beyond", "Context", "Plan", "Synthesis", "notation", "variables"]
+__all__ = ["TOO_LONG", "Beyond", "recorded_names", "Context", "Plan", "Synthesis", "notation", "variables"]

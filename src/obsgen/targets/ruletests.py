@@ -20,7 +20,7 @@ from obsgen.core import naming
 from obsgen.resolve.model import Alert, Model
 from obsgen.resolve.slo import fmt_duration
 from obsgen.spec import AlertTestSpec, RecordingRuleSpec, ServiceSpec
-from obsgen.targets.alerttests import TOO_LONG, Beyond, Context, Plan, Synthesis
+from obsgen.targets.alerttests import TOO_LONG, Beyond, Context, Plan, Synthesis, recorded_names
 
 COARSER = (60.0, 300.0, 900.0)  # evaluation intervals for generated tests whose windows are long
 
@@ -237,7 +237,7 @@ def _plan(expr: str, for_s: float, keep_s: float, ctx: Context, eval_s: float) -
     node = parse(expr)
     values: dict[str, str] = {}
     # what it reads from the rule file's own recording rules, and what those read
-    recorded = sorted(_records_read_names(node, ctx)) if node is not None else []
+    recorded = sorted(recorded_names(node, ctx)) if node is not None else []
     texts = [expr] + [text for name in recorded for text, _ in ctx.record_texts[name]]
     nodes = [n for n in (parse(t) for t in texts) if n is not None]
     if node is not None and len(nodes) == len(texts):
@@ -277,18 +277,6 @@ def _plan(expr: str, for_s: float, keep_s: float, ctx: Context, eval_s: float) -
     put = lambda d: {k: back.get(v, v) for k, v in d.items()}  # noqa: E731
     return Plan([(put(lab), v) for lab, v in plan.inputs], plan.interval, plan.checks,
                 [(put(lab), v) for lab, v in plan.firing], _put_text(plan.how, back))
-
-
-def _records_read_names(node, ctx: Context, seen: frozenset = frozenset()) -> set[str]:
-    from obsgen.core.promql_tree import selectors
-
-    out: set[str] = set()
-    for sel in selectors(node):
-        if sel.name in ctx.records and sel.name not in seen:
-            out.add(sel.name)
-            for expr, _ in ctx.records[sel.name]:
-                out |= _records_read_names(expr, ctx, seen | {sel.name})
-    return out
 
 
 def _put_text(text: str, back: dict[str, str]) -> str:
