@@ -64,3 +64,35 @@ def test_output_uses_lf_line_endings(tmp_path):
     out = tmp_path / "out"
     write_tree(out, {"x.yml": "a\nb\n"})
     assert b"\r" not in (out / "x.yml").read_bytes()
+
+
+def test_yaml_written_from_many_threads_at_once_is_the_same_as_written_alone():
+    # obsgen check serialises files from a thread pool; one YAML emitter shared between threads
+    # interleaved their events and stayed broken for every dump after (CI, not every run here).
+    from concurrent.futures import ThreadPoolExecutor
+
+    from obsgen.core.serialise import to_commented_yaml, to_yaml
+
+    docs = [{"groups": [{"name": f"g{i}-{j}", "rules": [
+        {"alert": f"A{k}", "expr": "up == 0", "labels": {"severity": "page"}} for k in range(100)]}
+        for j in range(2)]} for i in range(8)]
+    for dump, rounds in ((to_yaml, 5), (to_commented_yaml, 1)):
+        alone = [dump(d) for d in docs]
+        for _ in range(rounds):
+            with ThreadPoolExecutor(8) as pool:
+                assert list(pool.map(dump, docs * 3)) == alone * 3
+    assert to_yaml({"a": 1}) == "a: 1\n"
+
+
+def test_a_dump_that_fails_does_not_break_the_next_one():
+    from obsgen.core.serialise import to_yaml
+
+    class Unwritable:
+        pass
+
+    import pytest
+    from ruamel.yaml.representer import RepresenterError
+
+    with pytest.raises(RepresenterError):
+        to_yaml({"a": [1, Unwritable()]})
+    assert to_yaml({"b": [1, 2]}) == "b:\n- 1\n- 2\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import threading
 from dataclasses import dataclass
 
 from ruamel.yaml import YAML
@@ -84,7 +85,31 @@ def _yaml() -> YAML:
     return y
 
 
-_YAML = _yaml()
+class _PerThread(threading.local):
+    """One YAML instance per thread: a ruamel YAML object keeps its emitter's state between the
+    calls of one dump, so two threads sharing one (obsgen check writes files from a thread pool)
+    interleave their events, and the emitter stays broken for every dump after. An instance whose
+    dump raised is dropped, so one failure never poisons the next dump."""
+
+    plain: YAML | None = None
+    commented: YAML | None = None
+
+
+_LOCAL = _PerThread()
+
+
+def _dump(kind: str, make, data) -> str:
+    y = getattr(_LOCAL, kind)
+    if y is None:
+        y = make()
+        setattr(_LOCAL, kind, y)
+    buf = io.StringIO()
+    try:
+        y.dump(data, buf)
+    except BaseException:
+        setattr(_LOCAL, kind, None)
+        raise
+    return buf.getvalue()
 
 
 class _CommentedRepresenter(RoundTripRepresenter):
@@ -104,26 +129,19 @@ def _commented_yaml() -> YAML:
     return y
 
 
-_COMMENTED_YAML = _commented_yaml()
-
-
 def comment_header(header: str) -> str:
     return "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines())
 
 
 def to_yaml(data, header: str | None = None) -> str:
-    buf = io.StringIO()
-    _YAML.dump(data, buf)
-    text = buf.getvalue()
+    text = _dump("plain", _yaml, data)
     return (comment_header(header) if header else "") + text
 
 
 def to_commented_yaml(data, header: str | None = None) -> str:
     """YAML for people to edit (importers write specs): keeps the comments of ruamel's commented
     maps and lists, and indents lists as the reference spec does. Slower than to_yaml."""
-    buf = io.StringIO()
-    _COMMENTED_YAML.dump(data, buf)
-    return (comment_header(header) if header else "") + buf.getvalue()
+    return (comment_header(header) if header else "") + _dump("commented", _commented_yaml, data)
 
 
 def to_yaml_documents(docs: list, header: str | None = None) -> str:
