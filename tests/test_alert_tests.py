@@ -146,6 +146,13 @@ def test_a_spec_of_every_alert_shape_passes_its_generated_tests(tmp_path):
           - {name: Surge, expr: 'sum(rate(http_requests_total[10m])) > 3 * sum(rate(http_requests_total[1h] offset 1h))', for: 5m, severity: info, summary: surge}
           - {name: Expiring, expr: 'cert_expiry_seconds - time() < 7 * 86400', for: 15m, severity: warning, summary: expiring}
           - {name: Flapping, expr: 'changes(queue_depth[15m]) > 4', severity: info, summary: flapping, keep_firing_for: 10m}
+          - {name: NotExactly, expr: 'avg(queue_depth) != -212423.2105871588', for: 1m, severity: info, summary: exact}
+          - {name: Tiny, expr: 'queue_depth != 3.8449536902588825e-161', severity: info, summary: tiny}
+          - {name: FailedNoneDone, expr: 'jobs_failed_total > 0 and jobs_done_total == 0', for: 5m, severity: warning, summary: raw}
+          - {name: JustStarted, expr: 'process_uptime_seconds_total / 60 < 1', severity: info, summary: restarted}
+          - {name: TwoLeaders, expr: 'count(leader_info{role="leader"}) > 1', for: 1m, severity: critical, summary: split, runbook_url: "https://r.example.com/l"}
+          - {name: Versions, expr: 'count(count by (version) (build_info)) > 1', for: 15m, severity: info, summary: versions}
+          - {name: EvenMembers, expr: 'count(member_id) % 2 == 0', for: 5m, severity: warning, summary: even}
     """)
     project = load_texts({"s.yaml": spec})
     assert project.ok

@@ -43,9 +43,12 @@ class Var:
     labels: dict[str, str]  # without __name__ and le
     kind: str  # counter | gauge | ramp (a gauge moving by its level per second) | histogram
     buckets: tuple[float, ...] = ()
+    twin: int = -1  # a second series of the variable at this index, absent until a story adds it
 
     @property
-    def baseline(self) -> float:
+    def baseline(self) -> float | None:
+        if self.twin >= 0:
+            return None
         return self.candidates()[len(self.candidates()) // 3] if self.kind == "histogram" else 1.0
 
     def candidates(self) -> list[float]:
@@ -66,7 +69,7 @@ class Var:
         out = []
         for bound in (*self.buckets, math.inf):
             rates = [None if v is None else (HIST_RATE if v <= bound else 0.0) for v in timeline]
-            le = "+Inf" if bound == math.inf else fmt_number(bound)
+            le = "+Inf" if bound == math.inf else exact_number(bound)
             out.append(Series({"__name__": self.name, **self.labels, "le": le}, _counter(rates, step)))
         return out
 
@@ -195,7 +198,11 @@ def _read_by(node, ctx: Context) -> dict[int, str]:
     return out
 
 
-def variables(node, ctx: Context) -> list[Var]:
+def variables(node, ctx: Context, levels: bool = False) -> list[Var]:
+    """One Var per series the expression reads. `levels`: a counter the expression reads as it is
+    (`errors_total > 0 and completed_total == 0`, `uptime_seconds_total / 60 < 1`), not by rate()
+    or increase(), is fed as a level that may also fall, as a gauge; a second try, for the
+    expressions no rising counter makes fire or keeps quiet."""
     sels = _resolve_records(node, ctx)
     if any(s.name is None for s in sels):
         raise Beyond("a selector without a metric name")
@@ -259,6 +266,8 @@ def variables(node, ctx: Context) -> list[Var]:
                 kind = ("counter" if s.name.endswith(("_total", "_count", "_sum", "_bucket")) or fn in _COUNTER_FNS
                         else "gauge")
             kind = "counter" if kind in ("counter", "bucket") else "gauge"  # a summary's quantiles are gauges
+            if kind == "counter" and levels and fn not in _COUNTER_FNS:
+                kind = "gauge"
             if kind == "gauge" and fn in _RAMP_FNS:
                 kind = "ramp"  # a gauge whose change is read: its level is how fast it moves
             var = Var(s.name, labels, kind)
@@ -268,8 +277,47 @@ def variables(node, ctx: Context) -> list[Var]:
             out.append(var)
     if not out:
         raise Beyond("no series to feed")
+    out += _twins(node, out)
     if len(out) > 8:
         raise Beyond(f"{len(out)} input series")
+    return out
+
+
+def _twins(node, variables: list[Var]) -> list[Var]:
+    """A second series for each variable a count() counts (`count(redis_instance_info{role="master"})
+    > 1`, `count(count by (version) (build_info)) > 1`): it differs in `instance` and in the labels
+    inner aggregations group by and the count does not, and is absent until a story adds it."""
+    out: list[Var] = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if not (isinstance(n, pq.Agg) and n.op == "count"):
+            stack.extend(pq.children(n))
+            continue
+        inner: set[str] = set()
+        sels: list[pq.Sel] = []
+        below = [n.expr]
+        while below:
+            m = below.pop()
+            if isinstance(m, pq.Agg) and m.by:
+                inner |= set(m.by)
+            if isinstance(m, pq.Sel):
+                sels.append(m)
+            below.extend(pq.children(m))
+        vary = set(n.without) if n.without else (inner | {"instance"}) - set(n.by or ())
+        for sel in sels:
+            pinned = {label for label, op, _ in sel.matchers if op == "="}
+            labels = sorted(vary - pinned)
+            if not labels:
+                continue
+            for i, var in enumerate(variables):
+                if var.twin >= 0 or var.name != sel.name or not matches({"__name__": var.name, **var.labels},
+                                                                        sel.name, sel.matchers):
+                    continue
+                twin = {**var.labels, **{k: var.labels.get(k, "") + "-2" for k in labels}}
+                if matches({"__name__": var.name, **twin}, sel.name, sel.matchers) and not any(
+                        t.name == var.name and t.labels == twin for t in out):
+                    out.append(Var(var.name, twin, var.kind, var.buckets, twin=i))
     return out
 
 
@@ -434,13 +482,14 @@ def _round(x: float) -> float:
 class Synthesis:
     """The search for one alert rule's test: `plan()` gives the Plan, or why there is none."""
 
-    def __init__(self, expr: str, for_s: float, keep_s: float, ctx: Context, eval_s: float):
+    def __init__(self, expr: str, for_s: float, keep_s: float, ctx: Context, eval_s: float,
+                 levels: bool = False):
         self.ctx, self.eval_s = ctx, eval_s
         node = pq.parse(expr)
         if node is None:
             raise Beyond("an expression obsgen cannot read")
         self.node = node
-        self.vars = variables(node, ctx)
+        self.vars = variables(node, ctx, levels)
         longest, shortest = _ranges(node)
         for read in _records_read(node, ctx):
             lo, sh = _ranges(read)
@@ -487,7 +536,7 @@ class Synthesis:
         for n, (comparison, vec, number, op) in enumerate(comparisons):
             read = _resolve_records(vec, self.ctx)
             involved = [i for i, var in enumerate(self.vars)
-                        if any(s.name == var.name and matches({"__name__": var.name, **var.labels}, s.name,
+                        if var.twin < 0 and any(s.name == var.name and matches({"__name__": var.name, **var.labels}, s.name,
                                                               [m for m in s.matchers if m[0] != "le"]) for s in read)]
             unsure: list[Story] = []
             for base in ({}, self._holding_the_others(comparisons, n, involved)):
@@ -515,7 +564,7 @@ class Synthesis:
                 continue
             read = _resolve_records(vec, self.ctx)
             for i, var in enumerate(self.vars):
-                if i in involved or i in base or not any(s.name == var.name for s in read):
+                if i in involved or i in base or var.twin >= 0 or not any(s.name == var.name for s in read):
                     continue
                 grid = sorted(set(var.candidates()) | ({number} if var.kind == "gauge" else set()),
                               key=lambda lv: abs(math.log10(abs(lv) + 1e-9) - math.log10(abs(var.baseline) + 1e-9)))
@@ -625,6 +674,10 @@ class Synthesis:
         out = []
         for i, var in enumerate(self.vars):
             base = var.baseline
+            if var.twin >= 0:  # a second series of the variable appears, at its level
+                level = self.vars[var.twin].baseline
+                out.append(Story({}, {i: level}, f"after a second {var.name} series appears"))
+                continue
             if var.kind == "histogram":
                 options = [var.candidates()[-1], var.candidates()[0], None]
             else:
@@ -744,7 +797,8 @@ def _in_band(value: float | None, number: float) -> bool:
 
 
 def _inputs(series: list[Series]) -> list[tuple[dict[str, str], str]]:
-    return [(dict(s.labels), notation(s.values)) for s in series]
+    """The input series as promtool reads them; one that never has a sample is left out."""
+    return [(dict(s.labels), notation(s.values)) for s in series if any(v is not None for v in s.values)]
 
 
 def notation(values: list[float | None]) -> str:
@@ -766,14 +820,22 @@ def notation(values: list[float | None]) -> str:
             while j + 1 < n and values[j + 1] is not None and abs((values[j + 1] - values[j]) - d) <= 1e-9 * max(1, abs(d)):
                 j += 1
             count = j - i
-            step = fmt_number(round(d, 9))
+            step = exact_number(round(d, 9))
             sign = "" if step.startswith("-") else "+"
-            parts.append(f"{fmt_number(v)}{sign}{step}x{count}")
+            parts.append(f"{exact_number(v)}{sign}{step}x{count}")
             i = j + 1
         else:
-            parts.append(fmt_number(v))
+            parts.append(exact_number(v))
             i = j
     return " ".join(parts)
+
+
+def exact_number(x: float) -> str:
+    """The number as promtool will read back exactly the same float: short where that is exact
+    (`0.25`, `1800`), else every digit Python's repr needs (`-212423.2105871588`, `3.8e-161`). An
+    alert on `x != -212423.2105871588` is quiet only at exactly that value."""
+    text = fmt_number(x)
+    return text if math.isinf(x) or math.isnan(x) or float(text) == x else repr(x)
 
 
 __all__ = ["TOO_LONG", "Beyond", "recorded_names", "Context", "Plan", "Synthesis", "notation", "variables"]

@@ -260,9 +260,15 @@ def _plan(expr: str, for_s: float, keep_s: float, ctx: Context, eval_s: float) -
     if plan is None:
         records = {name: [(parse(t), lab) for t, lab in rules] for name, rules in stand_records.items()}
         records = {name: [(n, lab) for n, lab in rules if n is not None] for name, rules in records.items()}
+        context = Context(ctx.kinds, ctx.buckets, records, eval_s, labels, stand_records, ctx.offset)
         try:
-            plan = Synthesis(stand_in, for_s, keep_s, Context(ctx.kinds, ctx.buckets, records, eval_s, labels,
-                                                              stand_records, ctx.offset), eval_s).plan()
+            first = Synthesis(stand_in, for_s, keep_s, context, eval_s)
+            plan = first.plan()
+            if not isinstance(plan, Plan):  # counters read as they are, fed as levels that may fall
+                again = Synthesis(stand_in, for_s, keep_s, context, eval_s, levels=True)
+                if [v.kind for v in again.vars] != [v.kind for v in first.vars]:
+                    second = again.plan()
+                    plan = second if isinstance(second, Plan) else plan
         except Beyond as e:
             plan = f"its expression uses {e}"
         except (ArithmeticError, TypeError, ValueError, KeyError, IndexError, RecursionError) as e:
@@ -274,15 +280,18 @@ def _plan(expr: str, for_s: float, keep_s: float, ctx: Context, eval_s: float) -
     if not values or not isinstance(plan, Plan):
         return plan
     back = {stand: value for value, stand in values.items()}
-    put = lambda d: {k: back.get(v, v) for k, v in d.items()}  # noqa: E731
+    put = lambda d: {k: _put_text(v, back) for k, v in d.items()}  # noqa: E731 (a twin's `<value>-2` too)
     return Plan([(put(lab), v) for lab, v in plan.inputs], plan.interval, plan.checks,
                 [(put(lab), v) for lab, v in plan.firing], _put_text(plan.how, back))
 
 
 def _put_text(text: str, back: dict[str, str]) -> str:
-    for stand, value in back.items():
-        text = text.replace(stand, value)
-    return text
+    """The text with each stand-in put back (the longest first: `obsgen-value-1` is part of
+    `obsgen-value-12`)."""
+    if not back:
+        return text
+    found = re.compile("|".join(re.escape(stand) for stand in sorted(back, key=len, reverse=True)))
+    return found.sub(lambda m: back[m.group(0)], text)
 
 
 _PINNED = re.compile(r"""(\b[A-Za-z_][A-Za-z0-9_]*\s*=\s*)("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')""")
