@@ -258,7 +258,8 @@ def variables(node, ctx: Context, levels: bool = False) -> list[Var]:
             buckets = ctx.buckets.get(s.name)
             if buckets is None:  # not in a catalog: bounds around the thresholds, and the usual ones
                 buckets = sorted({*DEFAULT_BUCKETS, *(x * f for x in thresholds for f in (0.5, 1, 2))})
-            if min(buckets) <= 0:
+            buckets = [b for b in buckets if b > 0]  # a latency is above zero: le="0" stays empty
+            if not buckets:
                 raise Beyond("histogram buckets at or below zero")
             var = Var(s.name, labels, "histogram", tuple(buckets))
         else:
@@ -459,6 +460,34 @@ def _comparisons(node) -> list[tuple[pq.Bin, object, float, str]]:
     return out
 
 
+def _roles(node, target) -> dict[int, bool]:
+    """{id(comparison): whether it must hold} for the comparisons around `target` when `target`
+    alone is to decide: those `and`-ed with it hold, those `or`-ed with it or after `unless` do not."""
+    out: dict[int, bool] = {}
+
+    def mark(n, want: bool) -> None:
+        stack = [n]
+        while stack:
+            m = stack.pop()
+            if isinstance(m, pq.Bin) and m.op in pq.COMPARISONS:
+                out.setdefault(id(m), want)
+            stack.extend(pq.children(m))
+
+    def walk(n) -> bool:  # True when target is below n
+        if n is target:
+            return True
+        if isinstance(n, pq.Bin) and n.op in ("and", "or", "unless"):
+            for side, other in ((n.lhs, n.rhs), (n.rhs, n.lhs)):
+                if walk(side):
+                    mark(other, n.op == "and" or (n.op == "unless" and side is n.rhs))
+                    return True
+            return False
+        return any(walk(c) for c in pq.children(n))
+
+    walk(node)
+    return out
+
+
 def _constant(n) -> float | None:
     try:
         v = Simulation([], 60).eval(n, 0.0)
@@ -557,11 +586,14 @@ class Synthesis:
 
     def _holding_the_others(self, comparisons, n: int, involved: list[int]) -> dict[int, float | None]:
         """Levels for series the other comparisons read (not the one being solved) at which each of
-        them holds, the nearest its baseline first: `x > 0.05 and total > 10` needs total past 10."""
+        them holds, or fails where it is `or`-ed with the one solved, the nearest its baseline first:
+        `x > 0.05 and total > 10` needs total past 10, `a > 1 or b > 1` needs b short of 1."""
         base: dict[int, float | None] = {}
+        roles = _roles(self.node, comparisons[n][0])
         for m, (comparison, vec, number, op) in enumerate(comparisons):
             if m == n:
                 continue
+            want = roles.get(id(comparison), True)
             read = _resolve_records(vec, self.ctx)
             for i, var in enumerate(self.vars):
                 if i in involved or i in base or var.twin >= 0 or not any(s.name == var.name for s in read):
@@ -570,7 +602,7 @@ class Synthesis:
                               key=lambda lv: abs(math.log10(abs(lv) + 1e-9) - math.log10(abs(var.baseline) + 1e-9)))
                 for level in grid:
                     self.base = {**base, i: level}
-                    if self._holds(i, level, comparison, vec)[0]:
+                    if self._holds(i, level, comparison, vec)[0] == want:
                         base[i] = level
                         break
                 self.base = {}
