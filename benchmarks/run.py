@@ -86,13 +86,14 @@ def has_target_flag() -> bool:
     return "--target" in help_text
 
 
-def spec_for(base: Path, n: int | None, target: str, flag: bool, scratch: Path) -> tuple[Path, list[str]]:
+def spec_for(base: Path, n: int | None, target: str, flag: bool, scratch: Path,
+             packs: bool = False) -> tuple[Path, list[str]]:
     """The spec folder to build for `target`, and the extra build arguments."""
     if flag or n is None:
         return base, (["--target", target] if flag else [])
     folder = scratch / f"spec-{n}-{target}"
     if not folder.exists():
-        synthetic.write(n, folder, target)
+        synthetic.write(n, folder, target, packs=packs)
     return folder, []
 
 
@@ -106,7 +107,7 @@ def measure(name: str, n: int | None, specs: Path, targets: list[str], flag: boo
     row["validate"] = timed(obsgen_cmd() + ["validate", str(specs)], args.runs, args.budget)
     report.progress("validate", row["validate"], row["floor_load"]["ruamel-safe-c"]["wall"])
     for target in targets:
-        folder, extra = spec_for(specs, n, target, flag, scratch)
+        folder, extra = spec_for(specs, n, target, flag, scratch, getattr(args, "packs", False))
         if n is None and not flag and target != "files":
             continue  # the reference spec says its own target; without --target there is no other
         out = scratch / f"out-{n}-{target}"
@@ -153,6 +154,8 @@ def main() -> None:
     parser.add_argument("--targets", nargs="*", choices=TARGETS, default=list(TARGETS))
     parser.add_argument("--no-reference", action="store_true", help="skip the reference spec in specs/")
     parser.add_argument("--profile", action="store_true", help="cProfile the build of the biggest size")
+    parser.add_argument("--packs", action="store_true", help="synthetic services use packs, types and tiers "
+                                                              "(one in four each: http tier 1, postgres, redis, node)")
     parser.add_argument("--out", type=Path, help="results file (default benchmarks/results/<date>-<commit>.json)")
     args = parser.parse_args()
 
@@ -181,8 +184,9 @@ def main() -> None:
             results["rows"].append(measure("reference spec (specs/)", None, ROOT / "specs", targets, flag, args,
                                            scratch))
         for n in args.sizes:
-            specs = synthetic.write(n, scratch / f"spec-{n}")
-            results["rows"].append(measure(f"synthetic, {n} services", n, specs, targets, flag, args, scratch))
+            specs = synthetic.write(n, scratch / f"spec-{n}", packs=args.packs)
+            label = f"synthetic{' with packs' if args.packs else ''}, {n} services"
+            results["rows"].append(measure(label, n, specs, targets, flag, args, scratch))
         if args.profile and args.sizes:
             n = max(args.sizes)
             print(f"\nprofiling obsgen build of {n} services", flush=True)

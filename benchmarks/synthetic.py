@@ -18,13 +18,22 @@ def team_count(n: int) -> int:
     return max(2, n // SERVICES_PER_TEAM)
 
 
-def service(i: int, team: str) -> str:
+# With packs (`--packs`): one service in four of each: an http server of tier 1 (its type's alerts,
+# SLOs and dashboard), and a postgres, redis and node exporter (their packs).
+PACKED = ("type: http\n    tier: 1\n    scrape: {{static: ['{name}-a:8000', '{name}-b:8000']}}",
+          "scrape: {{exporter: {{kind: postgres, targets: ['{name}-a:9187']}}}}",
+          "scrape: {{exporter: {{kind: redis, targets: ['{name}-a:9121']}}}}",
+          "scrape: {{exporter: {{kind: node, targets: ['{name}-a:9100', '{name}-b:9100']}}}}")
+
+
+def service(i: int, team: str, packs: bool = False) -> str:
     name = f"svc-{i}"
     job = f'job="{name}"'
+    scrape = PACKED[i % 4].format(name=name) if packs else f"scrape: {{static: ['{name}-a:8000', '{name}-b:8000']}}"
     return f"""\
   - name: {name}
     team: {team}
-    scrape: {{static: ['{name}-a:8000', '{name}-b:8000']}}
+    {scrape}
     metrics:
       - {{name: http_requests_total, type: counter, help: Requests served., labels: [code]}}
       - {{name: http_request_duration_seconds, type: histogram, help: Request latency., buckets: [0.05, 0.1, 0.25, 0.5, 1]}}
@@ -65,7 +74,7 @@ def dashboard(i: int, team: str) -> str:
 """
 
 
-def files(n: int, target: str = "files") -> dict[str, str]:
+def files(n: int, target: str = "files", packs: bool = False) -> dict[str, str]:
     """{file name: text} of a spec of `n` services spread evenly over the teams."""
     teams = team_count(n)
     out = {"global.yaml": "apiVersion: obsgen/v1\n"
@@ -78,15 +87,15 @@ def files(n: int, target: str = "files") -> dict[str, str]:
                 f"  - {{name: {name}, slack: {{channel: '#{name}', api_url_file: /secrets/slack-{t}}},",
                 f"     pagerduty: {{routing_key_file: /secrets/pd-{t}}}}}",
                 "services:"]
-        text += [service(i, name).rstrip("\n") for i in mine]
+        text += [service(i, name, packs).rstrip("\n") for i in mine]
         text += ["dashboards:"] + [dashboard(i, name).rstrip("\n") for i in mine]
         out[f"{name}.yaml"] = "\n".join(text) + "\n"
     return out
 
 
-def write(n: int, folder: Path, target: str = "files") -> Path:
+def write(n: int, folder: Path, target: str = "files", packs: bool = False) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    for name, text in files(n, target).items():
+    for name, text in files(n, target, packs).items():
         (folder / name).write_text(text, encoding="utf-8")
     return folder
 

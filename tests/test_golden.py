@@ -44,6 +44,6 @@ def test_there_is_a_golden_case_for_every_target():
             produced.add(path.split("/")[1] if "/" in path else path)
     # prometheus.yml and rule files both live under prometheus/
     assert {"prometheus", "alertmanager", "grafana", "jaeger", "silenced.yaml", "instrumentation", "blackbox",
-            "logging", "mimir"} <= produced
+            "logging", "mimir", "runbooks"} <= produced
     assert set(REGISTRY) == {"prometheus", "rules", "slo", "alertmanager", "grafana", "jaeger", "otel", "silenced",
-                             "instrumentation", "blackbox", "logging", "mimir", "operator"}
+                             "instrumentation", "blackbox", "logging", "mimir", "operator", "runbooks"}

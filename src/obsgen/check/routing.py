@@ -10,6 +10,7 @@ from obsgen.core.regex import re2_problem
 from obsgen.core.routes import parse_matchers
 from obsgen.load.yaml import YMap, YSeq
 from obsgen.resolve.derived import alerts as derived_alerts
+from obsgen.resolve.packs import offered
 from obsgen.resolve.routing_table import channels_for
 from obsgen.spec.integrations import GLOBAL, INTEGRATIONS, ONE_OF, REQUIRED
 from obsgen.spec.parse import did_you_mean, key_pos
@@ -124,6 +125,11 @@ class RoutingChecks(Context):
             if svc.logs is not None and svc.logs.error_spike.enabled:
                 sev(svc.logs.error_spike.severity, f"service {svc.name!r} log error spike", "services", i, "logs",
                     "error_spike", "severity")
+            for name, (severity, category, origin, on) in offered(svc).alerts.items():  # packs and types
+                if on:
+                    where = f"the {name} alert of service {svc.name!r} (from its {'.'.join(map(str, origin))})"
+                    sev(severity, where, "services", i, *origin, "severity")
+                    cat(category, where, "services", i, *origin, "category")
             for d in derived_alerts(svc, self.sections.get("logging")):  # what obsgen sets on the alerts it derives
                 where = f"the {d.spec.name} alert obsgen derives from {'.'.join(str(x) for x in d.origin)}"
                 if d.spec.name.endswith("CertExpiringSoon"):  # the others take a severity the spec gives

@@ -1,6 +1,7 @@
 """The semantic checks of one environment, split by topic (one mixin per module), run in order."""
 from __future__ import annotations
 
+from obsgen.check.batteries import BatteryChecks
 from obsgen.check.context import Context
 from obsgen.check.dashboards import DashboardChecks
 from obsgen.check.logging import LoggingChecks
@@ -18,7 +19,7 @@ from obsgen.resolve.merge import item_name as _item_name
 from obsgen.resolve.slo import dashboard_uid
 
 
-class Checker(ReferenceChecks, ServiceChecks, SLOChecks, DashboardChecks, RoutingChecks, TracingChecks, LoggingChecks,
+class Checker(ReferenceChecks, ServiceChecks, BatteryChecks, SLOChecks, DashboardChecks, RoutingChecks, TracingChecks, LoggingChecks,
               OperatorChecks, ShardingChecks, ScrapingChecks, Context):
     """Checks across objects: names, references and expressions from the merged tree, the checks that
     need defaults from what parsed. List items keep their index in the merged tree."""
@@ -36,6 +37,7 @@ class Checker(ReferenceChecks, ServiceChecks, SLOChecks, DashboardChecks, Routin
                                         hint="give the other dashboard another uid"))
         self.references(teams, services)
         self.services()
+        self.batteries(services, uids)
         self.slos(teams)
         self.dashboards()
         self.routing()

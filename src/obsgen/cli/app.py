@@ -303,22 +303,29 @@ def test_cmd(paths: SpecPaths = None,
 @app.command()
 def explain(paths: SpecPaths = None, env: EnvOpt = None,
             coverage: Annotated[bool, typer.Option("--coverage", help="the per-service coverage table instead")] = False,
+            packs: Annotated[bool, typer.Option("--packs", help="what packs, types and tiers give each service "
+                                                                "instead")] = False,
             fmt: FormatOpt = Format.text) -> None:
     """How soon each alert can notify (worst case), who it reaches, and what tests prove it (the alerts
     obsgen cannot generate a test for, and why); or, with --coverage, which services have an owner, a
-    scrape job, alerts, an SLO and a dashboard.
+    scrape job, alerts, an SLO and a dashboard; or, with --packs, what each service got from its
+    exporter's pack, its type, its tier and its dependencies, and what its `batteries:` changed.
 
     Time to notify = scrape interval + rule evaluation interval + `for` + the route's group_wait.
 
     Examples:\n
       obsgen explain\n
       obsgen explain --env development --format json\n
-      obsgen explain --coverage
+      obsgen explain --coverage\n
+      obsgen explain --packs
     """
+    model = _model(paths, env)
+    if packs:
+        sys.stdout.write(reporters.packs(model, fmt.value))
+        return
     from obsgen.check.objectives import Explainer
     from obsgen.features.prove import proofs
 
-    model = _model(paths, env)
     explainer = Explainer(model)
     if coverage:
         sys.stdout.write(reporters.coverage(model, explainer, fmt.value))

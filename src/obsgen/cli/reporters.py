@@ -47,6 +47,37 @@ def coverage(model, explainer, fmt: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def packs(model, fmt: str) -> str:
+    """`obsgen explain --packs`: per service, what its exporter's pack, its type, its tier and its
+    dependencies gave it, and what its own `batteries:` changed."""
+    services = []
+    for s in model.services:
+        battery = model.battery(s)
+        if not battery.added and not s.depends_on:
+            continue
+        services.append({"service": s.name, "team": s.team, "tier": s.tier, "type": s.type,
+                         "exporter": s.scrape.exporter.kind if s.scrape and s.scrape.exporter else None,
+                         "depends_on": list(s.depends_on),
+                         "added": [{"what": a.what, "name": a.name, "from": a.source, "state": a.state}
+                                   for a in battery.added]})
+    if fmt == "json":
+        return json.dumps({"environment": model.env, "services": services}, indent=2) + "\n"
+    if not services:
+        return "no service gets anything from packs, types or tiers: give one an exporter kind or a type\n"
+    lines = []
+    for svc in services:
+        given = ", ".join(x for x in (f"{svc['exporter']} exporter" if svc["exporter"] else "",
+                                      f"type {svc['type']}" if svc["type"] else "", f"tier {svc['tier']}") if x)
+        lines.append(f"{svc['service']} ({given}; team {svc['team']})")
+        if svc["depends_on"]:
+            lines.append(f"  depends on: {', '.join(svc['depends_on'])} (their key panels are on its dashboard)")
+        width = max([len(a["name"]) for a in svc["added"]] + [4])
+        for a in svc["added"]:
+            lines.append(f"  {a['what']:<14}  {a['name']:<{width}}  {a['from']:<16}  {a['state']}")
+        lines.append("")
+    return "\n".join(lines)
+
+
 def timings(model, explainer, fmt: str, proofs: list | None = None) -> str:
     """`obsgen explain`: per alert, its worst-case time to notify and the receivers it reaches; then
     what proves the alerts (features/prove.proofs)."""

@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from obsgen.core import naming
-from obsgen.resolve import derived
+from obsgen.resolve import derived, packs
 from obsgen.resolve.probes import uptime_panels
 from obsgen.resolve.slo import SLO, dashboard
 from obsgen.spec import AlertSpec, DashboardSpec, ProjectSpec, RecordingRuleSpec, ServiceSpec, TeamSpec
+from obsgen.spec.services import MetricSpec
 
 
 @dataclass(frozen=True)
@@ -79,24 +80,39 @@ class Model:
         return sorted(self.spec.services, key=lambda s: s.name)
 
     @cached_property
+    def batteries(self) -> dict[str, packs.Battery]:
+        """What each service gets from its exporter's pack, its type and its tier (resolve/packs)."""
+        by_name = {s.name: s for s in self.spec.services}
+        return {s.name: packs.battery(s, by_name, self.spec.global_.runbooks_url) for s in self.services}
+
+    def battery(self, service: ServiceSpec) -> packs.Battery:
+        return self.batteries.get(service.name, packs.EMPTY)
+
+    def metrics(self, service: ServiceSpec) -> list[MetricSpec]:
+        """The service's catalog: its own metrics, and those its type's convention names."""
+        return list(service.metrics) + list(self.battery(service).metrics)
+
+    @cached_property
     def alerts(self) -> list[Alert]:
-        """Every alert rule: the spec's, and those derived from probes and logs (derived.py)."""
+        """Every alert rule: the spec's, those derived from probes and logs (derived.py), and those
+        packs and service types add (packs)."""
         out = [Alert(a, s.name, a.team or s.team, tuple(s.rule_group.alert_labels),
                      group_labels=tuple(sorted(s.rule_group.labels.items())))
                for s in self.services for a in s.alerts]
         out += [Alert(d.spec, s.name, s.team, tuple(s.rule_group.alert_labels), d.origin,
                       tuple(sorted(s.rule_group.labels.items())))
-                for s in self.services for d in derived.alerts(s, self.spec.logging)]
+                for s in self.services for d in (*derived.alerts(s, self.spec.logging), *self.battery(s).alerts)]
         return sorted(out, key=lambda a: (a.service, a.name))  # stable: a name's rules keep spec order
 
     def recording_rules(self, service: ServiceSpec) -> list[RecordingRuleSpec]:
         """The service's recording rules: the spec's, then those obsgen derives (log error rate)."""
-        return list(service.recording_rules) + derived.log_recording_rules(service, self.spec.logging,
-                                                                             self.spec.global_)
+        return (list(service.recording_rules) + list(self.battery(service).records)
+                + derived.log_recording_rules(service, self.spec.logging, self.spec.global_))
 
     @cached_property
     def slos(self) -> list:
-        return [SLO(s, o, o.alerting.team or s.team) for s in self.services for o in sorted(s.slos, key=lambda o: o.name)]
+        return [SLO(s, o, o.alerting.team or s.team) for s in self.services
+                for o in sorted((*s.slos, *self.battery(s).slos), key=lambda o: o.name)]
 
     @cached_property
     def dashboards(self) -> list[tuple[str, DashboardSpec]]:
@@ -108,6 +124,7 @@ class Model:
             if slos or service.probes:
                 d = dashboard(service, slos, tuple(uptime_panels(service)))
                 out.append((d.uid, d))
+            out += [(d.uid, d) for d in self.battery(service).dashboards]
         return sorted(out, key=lambda p: p[0])
 
     def header(self) -> str:

@@ -129,6 +129,10 @@ class GlobalSpec(Spec):
     alert_relabel_configs: list[RelabelRule] = Field(
         default_factory=list, description="relabelling of the alerts Prometheus sends",
         examples=[[{"regex": "replica", "action": "labeldrop"}]])
+    runbooks_url: Annotated[str, Field(pattern=r"^https?://")] | None = Field(
+        None, description="where the runbooks obsgen writes (runbooks/<service>.md, for the alerts packs and "
+                          "service types add) are published: their alerts link `<runbooks_url>/<service>.md#<alert>`; "
+                          "unset: they carry no runbook_url", examples=["https://git.example.com/ops/monitoring/-/blob/main/generated/production/runbooks"])
     self_monitoring: bool = Field(
         False, description="also scrape the monitoring itself: Prometheus (localhost:9090), the Alertmanagers of "
                            "`alertmanagers`, and the blackbox exporter when probes use it")

@@ -20,6 +20,7 @@ from obsgen.spec.base import (
     Spec,
     _regex,
 )
+from obsgen.spec.batteries import BatteriesSpec, ServiceType, SignalsSpec
 from obsgen.spec.probes import ProbeSpec
 from obsgen.spec.scraping import DISCOVERY, HTTP, SCRAPE, SD_MODELS, RelabelRule, StaticGroup, _fields, _refused
 from obsgen.spec.slos import SLOSpec
@@ -434,7 +435,9 @@ class ServiceSpec(Spec):
                                    "the `service` label of its alerts", examples=["waardhaven-api", "node-exporter"])
     team: Name = Field(description="the owning team (a teams[].name): notified of the service's alerts unless an "
                                    "alert names another team", examples=["backend"])
-    tier: int = Field(2, ge=1, le=4, description="how critical the service is, 1 (most) to 4 (least)")
+    tier: int = Field(2, ge=1, le=4, description="how critical the service is, 1 (most) to 4 (least). With a "
+                                                 "`type`: tier 1 gets availability and latency SLOs whose fast "
+                                                 "burns page, tier 2 the same SLOs as tickets, tiers 3 and 4 none")
     description: str | None = Field(None, description="what the service does; for people reading the spec",
                                     examples=["Trading API of the Waardhaven platform."])
     scrape: ScrapeSpec | None = Field(
@@ -480,6 +483,23 @@ class ServiceSpec(Spec):
         None, description="ship the service's JSON logs to Elasticsearch (needs the top-level `logging` section) "
                           "and alert on error spikes; unset: its logs are not handled by obsgen",
         examples=[{"format": "cri"}, {"path": "/var/log/qlib-pro/api-*.log", "format": "json"}])
+    type: ServiceType | None = Field(
+        None, description="what the service is: an http or a grpc server. Gives its golden signals: recording "
+                          "rules, error and latency alerts, an overview dashboard, and with its tier the SLOs; "
+                          "unset: none",
+        examples=["http"])
+    signals: SignalsSpec = Field(
+        default_factory=SignalsSpec, description="where the type's golden signals are read from: OpenTelemetry's "
+                                                 "metric names unless told otherwise",
+        examples=[{"convention": "prometheus-client"}, {"requests": "shop_requests_total", "errors": 'code=~"5.."'}])
+    depends_on: list[Name] = Field(
+        default_factory=list, description="services this one needs (services[].name): their key panels join its "
+                                          "overview dashboard, and `obsgen explain` lists them with its alerts",
+        examples=[["checkout-db", "cache"]])
+    batteries: BatteriesSpec = Field(
+        default_factory=BatteriesSpec, description="what the exporter's pack, the type and the tier add, tuned or "
+                                                   "switched off by name (`obsgen explain --packs` lists it)",
+        examples=[{"alerts": {"PostgresTooManyConnections": {"threshold": 0.9}}, "slos": {"latency": {"enabled": False}}}])
     silence: Silences = Field(default_factory=dict)
 
 

@@ -57,6 +57,7 @@ WRITES: dict[str, tuple[Writes, ...]] = {
     "otel": (Writes("otel-env", "instrumentation/otel/*.env"),
              Writes("otel-configmap", "instrumentation/otel/*.configmap.yaml")),
     "silenced": (Writes("silenced", "silenced.yaml"),),
+    "runbooks": (Writes("runbooks", "runbooks/*.md"),),
     "instrumentation": (Writes("python-module", "instrumentation/python/*.py"),),
     "blackbox": (Writes("blackbox-config", "blackbox/blackbox.yml"),),
     "mimir": (Writes("mimir-namespace", "mimir/rules/*.yaml"),),
@@ -104,6 +105,7 @@ def _registry() -> dict[str, Callable[[], Target]]:
         "jaeger": load("jaeger", "JaegerTarget"),
         "otel": load("otel", "OtelTarget"),
         "silenced": load("silenced", "SilencedTarget"),
+        "runbooks": load("runbooks", "RunbooksTarget"),
         "instrumentation": load("instrumentation", "InstrumentationTarget"),
         "blackbox": load("blackbox", "BlackboxTarget"),
         "mimir": load("mimir", "MimirTarget"),
@@ -118,7 +120,7 @@ REGISTRY = _registry()
 # differs; the rest (Alertmanager, tracing, logs, application code) is the same everywhere.
 # alertmanager.yml is kept under the operator target too: its Secret or AlertmanagerConfigs are
 # made from it, and `obsgen check` and `obsgen drill` test routing on it.
-_COMMON = ("alertmanager", "jaeger", "otel", "silenced", "instrumentation", "blackbox", "logging")
+_COMMON = ("alertmanager", "jaeger", "otel", "silenced", "runbooks", "instrumentation", "blackbox", "logging")
 OUTPUT_TARGETS: dict[str, tuple[str, ...]] = {
     "files": ("prometheus", "rules", "slo", "grafana") + _COMMON,
     "operator": ("operator",) + _COMMON,

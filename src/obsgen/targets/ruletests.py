@@ -164,7 +164,7 @@ class GeneratedTests:
                 if node is not None:
                     records.setdefault(r.record, []).append((node, dict(r.labels)))
                     self.record_texts.setdefault(r.record, []).append((r.expr, dict(r.labels)))
-        buckets = {f"{m.name}_bucket": tuple(m.buckets) for s in model.services for m in s.metrics
+        buckets = {f"{m.name}_bucket": tuple(m.buckets) for s in model.services for m in model.metrics(s)
                    if m.type == "histogram" and m.buckets}
         self.services = {s.name: s for s in services}
         self.shared = (catalog, records, buckets)
@@ -317,7 +317,7 @@ def _kinds(model: Model) -> dict[str, str]:
     from obsgen.core.exporters import catalogs
 
     out: dict[str, str] = {name: "gauge" for name in naming.PROMETHEUS_SCRAPE_SERIES}
-    metrics = [(m.name, m.type) for s in model.services for m in s.metrics if not m.inferred]  # a guess: the query says
+    metrics = [(m.name, m.type) for s in model.services for m in model.metrics(s) if not m.inferred]  # a guess: the query says
     kinds = {s.scrape.exporter.kind for s in model.services if s.scrape is not None and s.scrape.exporter is not None}
     exporters = catalogs()
     metrics += [(m.name, m.type) for kind in sorted(kinds) if kind in exporters

@@ -1,0 +1,84 @@
+"""Batteries: what a service tunes must be something it is offered, what it depends on must exist,
+and the SLOs and alerts it is given must be able to work (a latency threshold on a bucket, a
+severity and category routing knows)."""
+from __future__ import annotations
+
+from obsgen.check.context import Context
+from obsgen.core.diagnostics import error, warning
+from obsgen.resolve.merge import DEFAULT_BUCKETS
+from obsgen.resolve.packs import convention, dashboard_uid, offered
+from obsgen.spec.parse import did_you_mean
+
+
+class BatteryChecks(Context):
+    def batteries(self, services: set[str], uids: set[str] = frozenset()) -> None:
+        folded = {u.casefold() for u in uids}
+        for i, s in self.svcs:
+            if (s.type is not None or (s.scrape is not None and s.scrape.exporter is not None)) \
+                    and s.batteries.enabled and dashboard_uid(s.name).casefold() in folded:
+                self.diags.append(error("OBS020", f"dashboard uid {dashboard_uid(s.name)!r} is taken by the dashboard "
+                                                  f"service {s.name!r} gets from its {self._sources(s)}",
+                                        self.at("services", i, "name"),
+                                        hint="give the other dashboard another uid"))
+            for j, name in enumerate(s.depends_on):
+                if name == s.name:
+                    self.diags.append(error("OBS021", f"service {s.name!r} depends on itself",
+                                            self.at("services", i, "depends_on", j)))
+                elif name not in services:
+                    self.diags.append(error("OBS021", f"service {s.name!r} depends on {name!r}, which is not a "
+                                                      f"service", self.at("services", i, "depends_on", j),
+                                            hint=did_you_mean(name, sorted(services))))
+            got = offered(s)
+            tune = s.batteries
+            for section, names, given in (("alerts", got.alerts, tune.alerts), ("slos", got.slos, tune.slos),
+                                          ("panels", got.panels, tune.panels)):
+                for name in given:
+                    if name not in names:
+                        what = {"alerts": "alert", "slos": "SLO", "panels": "panel"}[section]
+                        offer = sorted(set(names))
+                        self.diags.append(error(
+                            "OBS021", f"service {s.name!r} tunes {what} {name!r}, which its "
+                                      f"{self._sources(s)} do not add", self.at("services", i, "batteries", section, name),
+                            hint=did_you_mean(name, offer) or (f"they add: {', '.join(offer)}" if offer else
+                                                               "only a typed service of tier 1 or 2 gets SLOs"
+                                                               if section == "slos" else
+                                                               "nothing is added: give the service an exporter kind "
+                                                               "or a type")))
+            g = self.sections.get("global")
+            if g is None or not getattr(g, "runbooks_url", None):
+                bare = [(name, origin) for name, (severity, _, origin, on) in got.alerts.items()
+                        if on and severity == "critical" and not getattr(tune.alerts.get(name), "runbook_url", None)]
+                if bare:
+                    self.diags.append(warning(
+                        "OBS059", f"critical alerts service {s.name!r} gets from its {self._sources(s)} link no "
+                                  f"runbook: {', '.join(n for n, _ in bare)}", self.at("services", i, *bare[0][1]),
+                        hint="obsgen writes their runbooks to runbooks/<service>.md: publish them and set "
+                             "global.runbooks_url, or give each a batteries.alerts.<name>.runbook_url"))
+            if got.latency is not None:
+                histogram, threshold = got.latency
+                catalog = {m.name: m for m in s.metrics}
+                metric = catalog.get(histogram)
+                buckets = (metric.buckets if metric is not None else None) or self._convention_buckets(s, histogram)
+                if buckets and not any(abs(b - threshold) < 1e-9 for b in buckets):
+                    where = ("batteries", "slos", "latency", "threshold") if "latency" in tune.slos else ("tier",)
+                    self.diags.append(error(
+                        "OBS034", f"the latency SLO of service {s.name!r}: no bucket of {histogram} has "
+                                  f"le={threshold:g}, so the share of requests under it cannot be counted",
+                        self.at("services", i, *where), hint=f"buckets: {', '.join(f'{b:g}' for b in buckets)}"))
+
+    @staticmethod
+    def _sources(s) -> str:
+        parts = []
+        if s.scrape is not None and s.scrape.exporter is not None:
+            parts.append(f"{s.scrape.exporter.kind} pack")
+        if s.type is not None:
+            parts.append(f"type ({s.type}) and tier ({s.tier})")
+        return " and ".join(parts) or "packs, type and tier"
+
+    @staticmethod
+    def _convention_buckets(s, histogram: str):
+        conv = convention(s)
+        for name, _, _, _, buckets in (conv.metrics if conv is not None else ()):
+            if name == histogram:
+                return buckets or DEFAULT_BUCKETS
+        return None

@@ -1,0 +1,116 @@
+"""The golden signals of a service type: where a convention keeps requests, errors and durations,
+and the recording rules, alerts and overview dashboard made from them. In expressions, `$requests`
+is the request counter, `$errors` the matchers of failed requests, `$bucket` the duration
+histogram's buckets, `$job` the job matcher, `$threshold` the alert's threshold, `$per_second`
+what turns the histogram's unit into seconds (` / 1000` for milliseconds, else nothing)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from obsgen.resolve.packs.data import Pack, PackAlert, PackPanel, PackRecord
+
+
+@dataclass(frozen=True)
+class Convention:
+    requests: str  # counter of requests handled (a histogram's _count counts too)
+    errors: str  # matchers of the failed ones
+    duration: str  # histogram of durations, without _bucket
+    scale: float  # the histogram's unit per second: 1 for seconds, 1000 for milliseconds
+    # (name, type, labels, help, buckets or None) for the catalog
+    metrics: tuple[tuple[str, str, tuple[str, ...], str, tuple[float, ...] | None], ...]
+    saturation: str | None = None  # a query of how busy the process is, where the convention has one
+
+
+_OTEL_HTTP = "http_server_request_duration_seconds"
+_OTEL_RPC = "rpc_server_duration_milliseconds"
+# The OpenTelemetry SDKs' default bucket bounds: seconds for http.server.request.duration (semantic
+# conventions' advice), milliseconds for the older rpc.server.duration.
+_OTEL_SECONDS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10)
+_OTEL_MILLISECONDS = (0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000)
+_GRPC_SERVER_ERRORS = "Unknown|DeadlineExceeded|Unimplemented|Internal|Unavailable|DataLoss"
+
+CONVENTIONS: dict[tuple[str, str], Convention] = {
+    ("http", "opentelemetry"): Convention(
+        f"{_OTEL_HTTP}_count", 'http_response_status_code=~"5.."', _OTEL_HTTP, 1,
+        ((_OTEL_HTTP, "histogram", ("http_request_method", "http_response_status_code", "http_route",
+                                    "url_scheme", "network_protocol_version", "server_address", "server_port",
+                                    "error_type"),
+          "Duration of HTTP server requests (OpenTelemetry http.server.request.duration).", _OTEL_SECONDS),)),
+    ("http", "prometheus-client"): Convention(
+        "http_requests_total", 'code=~"5.."', "http_request_duration_seconds", 1,
+        (("http_requests_total", "counter", ("method", "code", "handler"), "HTTP requests handled.", None),
+         ("http_request_duration_seconds", "histogram", ("method", "code", "handler"),
+          "Duration of HTTP requests.", None)),
+        saturation="rate(process_cpu_seconds_total{$sel}[$__rate_interval])"),
+    ("grpc", "opentelemetry"): Convention(
+        f"{_OTEL_RPC}_count", 'rpc_grpc_status_code=~"2|4|12|13|14|15"', _OTEL_RPC, 1000,
+        ((_OTEL_RPC, "histogram", ("rpc_system", "rpc_service", "rpc_method", "rpc_grpc_status_code",
+                                   "server_address", "server_port"),
+          "Duration of RPC server calls (OpenTelemetry rpc.server.duration), in milliseconds.",
+          _OTEL_MILLISECONDS),)),
+    ("grpc", "prometheus-client"): Convention(
+        "grpc_server_handled_total", f'grpc_code=~"{_GRPC_SERVER_ERRORS}"', "grpc_server_handling_seconds", 1,
+        (("grpc_server_handled_total", "counter", ("grpc_type", "grpc_service", "grpc_method", "grpc_code"),
+          "RPCs completed on the server, by status code.", None),
+         ("grpc_server_handling_seconds", "histogram", ("grpc_type", "grpc_service", "grpc_method"),
+          "Time the server took to handle RPCs (go-grpc-prometheus' handling-time histogram).", None)),
+        saturation="rate(process_cpu_seconds_total{$sel}[$__rate_interval])"),
+}
+
+# What the server's failures are, in words, per type.
+_FAILED = {"http": "5xx responses", "grpc": "server-side error codes"}
+_PREFIX = {"http": "Http", "grpc": "Grpc"}
+_RECORD = {"http": "http_requests", "grpc": "grpc_requests"}
+
+
+def pack(kind: str) -> Pack:
+    """The pack of a service type (http, grpc), over the placeholders above."""
+    p, r, failed = _PREFIX[kind], _RECORD[kind], _FAILED[kind]
+    rate, errors = f"job:{r}:rate5m", f"job:{r}_errors:rate5m"
+    return Pack(kind, f"{kind.upper() if kind == 'http' else 'gRPC'} service", (
+        PackAlert(f"{p}TargetDown", "up{$job} == 0", "{{ $labels.instance }} of {{ $labels.job }} is not scraped",
+                  "Prometheus has failed to scrape {{ $labels.instance }} for $for: it is down, or its metrics "
+                  "endpoint is.",
+                  ("Check the instance's process or pod, its restarts and its log.",
+                   "If it runs, fetch its /metrics from the Prometheus host."),
+                  for_="5m", category="application"),
+        PackAlert(f"{p}HighErrorRate", f"{errors}{{$job}} / {rate}{{$job}} > $threshold",
+                  f"{{{{ $labels.job }}}} answers {{{{ $value | humanizePercentage }}}} of requests with {failed}",
+                  f"More than $threshold of the requests to {{{{ $labels.job }}}} have ended in {failed} for "
+                  "$for.",
+                  ("The overview dashboard's error panel shows since when, and by route or method.",
+                   "A deploy at that time: roll it back. A dependency failing: see its dashboard (rows below).",
+                   "Read the service's log for the errors' cause."),
+                  for_="10m", threshold=0.05, unit="ratio of requests", category="application"),
+        PackAlert(f"{p}HighLatency",
+                  "histogram_quantile(0.99, sum by (job, le) (rate($bucket{$job}[5m])))$per_second > $threshold",
+                  "{{ $labels.job }} answers 1% of requests in more than {{ $value | humanizeDuration }}",
+                  "The 99th percentile of the request durations of {{ $labels.job }} has been above ${threshold}s "
+                  "for $for.",
+                  ("The latency panel shows whether all requests slowed or only the slowest.",
+                   "Saturation (CPU) and the dependencies' panels show where the time goes."),
+                  for_="10m", threshold=1, unit="seconds", category="application"),
+    ), rows=(
+        ("Traffic and errors", (
+            PackPanel("Requests", ((f"{rate}{{$job}}", "{{job}}"),), unit="reqps", key=True),
+            PackPanel("Error ratio", ((f"{errors}{{$job}} / {rate}{{$job}}", "{{job}}"),), unit="percentunit",
+                      min=0, key=True),
+            PackPanel("Requests by instance", (("sum by (instance) (rate($requests{$sel}[$__rate_interval]))",
+                                                "{{instance}}"),), unit="reqps"),
+        )),
+        ("Latency", (
+            PackPanel("Latency percentiles", tuple(
+                (f"histogram_quantile({q}, sum by (le) (rate($bucket{{$sel}}[$__rate_interval])))$per_second",
+                 f"p{q[2:] if len(q) > 3 else q[2:] + '0'}") for q in ("0.5", "0.9", "0.99")), unit="s", key=True),
+        )),
+    ), records=(
+        PackRecord(rate, "sum by (job) (rate($requests{$job}[5m]))"),
+        PackRecord(errors, "sum by (job) (rate($requests{$job, $errors}[5m]))"),
+    ))
+
+
+# How busy the process is, where the convention has a metric for it (the client libraries' process
+# collector): a row of its own on the overview.
+SATURATION = ("Saturation", (PackPanel("CPU used", (("$saturation", "{{instance}}"),), unit="percentunit", min=0),))
+
+TYPES = ("http", "grpc")

@@ -1,0 +1,356 @@
+"""Batteries (resolve/packs): exporter packs, service types and tier SLOs.
+
+What is proven here: a short spec of four services (an http server of tier 1, postgres, redis,
+node) builds into alerts, SLOs and dashboards that promtool, amtool and Grafana's schema accept;
+every alert a pack or type adds is scoped to its service's job, reads only metrics its exporter
+exports (the catalog), has generated tests that pass, and a tenfold change of its threshold or
+`for` fails one of them; what a service tunes is applied, and what it names wrongly is an error."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+from conftest import grafana_schema, needs
+from ruamel.yaml import YAML
+from test_alert_tests import _generated, assert_most_killed, mutation_test
+
+from obsgen.api import generate, load_texts
+from obsgen.core.diagnostics import format_text
+from obsgen.core.exporters import catalogs
+from obsgen.core.promql_tree import parse, selectors
+from obsgen.features.verify import check_tree
+from obsgen.resolve.packs.exporters import PACKS
+from obsgen.resolve.packs.signals import CONVENTIONS, TYPES
+from obsgen.resolve.packs.signals import pack as type_pack
+from obsgen.write.tree import write_tree
+
+yaml = YAML(typ="safe")
+
+HEAD = """\
+apiVersion: obsgen/v1
+global: {runbooks_url: "https://git.example.com/ops/monitoring/-/blob/main/generated/default/runbooks"}
+teams:
+  - name: web
+    email: {to: web@example.com}
+    slack: {channel: "#web", api_url_file: /etc/alertmanager/slack}
+routing: {default_team: web, smtp: {smarthost: "smtp:25", from: am@example.com}}
+services:
+"""
+
+FOUR = HEAD + """\
+  - name: checkout
+    team: web
+    tier: 1
+    type: http
+    depends_on: [checkout-db, cache]
+    scrape: {kubernetes: {role: pod, namespaces: [shop], selector: {app: checkout}, port: metrics}}
+  - name: checkout-db
+    team: web
+    scrape: {exporter: {kind: postgres, targets: ["pg-exporter.shop:9187"]}}
+  - name: cache
+    team: web
+    scrape: {exporter: {kind: redis, targets: ["redis-exporter.shop:9121"]}}
+  - name: hosts
+    team: web
+    scrape: {exporter: {kind: node, targets: ["node-1:9100", "node-2:9100"]}}
+"""
+
+EVERY_PACK = FOUR + """\
+  - name: events
+    team: web
+    scrape: {exporter: {kind: kafka, targets: ["kafka-exporter:9308"]}}
+  - name: probes
+    team: web
+    scrape: {exporter: {kind: blackbox, targets: ["blackbox:9115"], probes: ["https://shop.example.com/health"]}}
+  - name: payments
+    team: web
+    tier: 2
+    type: grpc
+    signals: {convention: prometheus-client}
+    depends_on: [events]
+    scrape: {static: ["payments-1:9090"]}
+  - name: search
+    team: web
+    tier: 1
+    type: grpc
+    scrape: {static: ["search-1:9090"]}
+  - name: api
+    team: web
+    tier: 2
+    type: http
+    signals: {convention: prometheus-client}
+    scrape: {static: ["api-1:8000"]}
+"""
+
+
+def _project(text: str):
+    project = load_texts({"spec.yaml": text})
+    assert project.ok, "\n".join(format_text(d) for d in project.diagnostics)
+    return project
+
+
+@pytest.fixture(scope="module")
+def four():
+    return _project(FOUR)
+
+
+@pytest.fixture(scope="module")
+def every():
+    return _project(EVERY_PACK)
+
+
+# ----------------------------------------------------------------------------- what a spec gets
+
+def test_four_short_services_get_scoped_alerts_slos_and_dashboards(four):
+    model = four.models[0]
+    by_service: dict[str, list] = {}
+    for a in model.alerts:
+        by_service.setdefault(a.service, []).append(a)
+    for name in ("checkout-db", "cache", "hosts"):
+        alerts = by_service[name]
+        # at least five that wait their `for` (an event counted over a window, a deadlock or an OOM
+        # kill, needs none)
+        assert len([a for a in alerts if a.spec.for_ not in ("0s", "0m")]) >= 5, name
+        for a in alerts:
+            assert a.spec.summary and a.spec.description, a.name
+            if a.spec.severity == "critical":
+                assert a.spec.runbook_url and a.spec.runbook_url.endswith(f"/{name}.md#{a.name.lower()}")
+    checkout = {a.name for a in by_service["checkout"]}
+    assert {"HttpHighErrorRate", "HttpHighLatency", "HttpTargetDown"} <= checkout
+    slos = [s for s in model.slos if s.service.name == "checkout"]
+    assert sorted(s.spec.name for s in slos) == ["availability", "latency"]
+    assert all(s.spec.alerting.page.enabled for s in slos)  # tier 1 pages
+    dashboards = dict(model.dashboards)
+    for name in ("checkout", "checkout-db", "cache", "hosts"):
+        d = dashboards[f"svc-{name}"]
+        assert [v.name for v in d.variables] == ["instance"]
+    rows = [p.title for p in dashboards["svc-checkout"].panels]
+    assert rows[-2:] == ["Dependency: checkout-db", "Dependency: cache"]
+
+
+def test_every_added_alert_reads_only_its_own_job(every):
+    model = every.models[0]
+    jobs = {s.name: (s.scrape.job or s.name) for s in model.services}
+    added = [(a, jobs[a.service]) for a in model.alerts if a.origin]
+    assert len(added) > 40
+    for a, job in added:
+        for sel in selectors(parse(a.spec.expr)):
+            if sel.name in {r.record for s in model.services for r in model.recording_rules(s)}:
+                assert ("job", "=", job) in sel.matchers, (a.name, a.spec.expr)
+                continue
+            assert ("job", "=", job) in sel.matchers, (a.name, a.spec.expr)
+    for s in model.services:
+        for r in model.battery(s).records:
+            assert all(("job", "=", jobs[s.name]) in sel.matchers for sel in selectors(parse(r.expr)))
+
+
+def _families(kind: str) -> tuple[set[str], list[str]]:
+    catalog = catalogs()[kind]
+    names = set(catalog.metrics)
+    return names, [d.prefix for d in catalog.dynamic if d.default]
+
+
+@pytest.mark.parametrize("kind", sorted(PACKS))
+def test_every_pack_reads_only_metrics_its_exporter_exports_by_default(kind):
+    names, prefixes = _families(kind)
+    pack = PACKS[kind]
+    exprs = [pa.expr for pa in pack.alerts] + [e for _, row in pack.rows for p in row for e, _ in p.queries]
+    assert len(pack.alerts) >= 5
+    for expr in exprs:
+        text = expr.replace("$job", 'job="x"').replace("$sel", 'job="x"').replace("$threshold", "1") \
+            .replace("$__rate_interval", "5m")
+        for sel in selectors(parse(text)):
+            if sel.name == "up":
+                continue
+            known = sel.name in names and catalogs()[kind].metrics[sel.name].default
+            assert known or any(sel.name.startswith(p) for p in prefixes), f"{kind}: {sel.name} in {expr}"
+            if sel.name in names:  # and the labels it matches or groups by are the metric's
+                have = set(catalogs()[kind].metrics[sel.name].labels) | {"job", "instance"}
+                assert {label for label, _, _ in sel.matchers} <= have, (sel.name, sel.matchers)
+
+
+@pytest.mark.parametrize("kind", TYPES)
+def test_every_type_reads_what_its_conventions_name(kind):
+    pack = type_pack(kind)
+    for (k, _), conv in CONVENTIONS.items():
+        if k != kind:
+            continue
+        families = {conv.duration + "_bucket", conv.requests, "up"}
+        declared = {name for name, *_ in conv.metrics}
+        assert conv.duration in declared
+        exprs = [pa.expr for pa in pack.alerts] + [r.expr for r in pack.records] + \
+                [e for _, row in pack.rows for p in row for e, _ in p.queries]
+        for expr in exprs:
+            text = (expr.replace("$job", 'job="x"').replace("$sel", 'job="x"').replace("$threshold", "1")
+                    .replace("$__rate_interval", "5m").replace("$requests", conv.requests)
+                    .replace("$errors", conv.errors).replace("$bucket", conv.duration + "_bucket")
+                    .replace("$per_second", ""))
+            for sel in selectors(parse(text)):
+                assert sel.name in families or sel.name.startswith("job:"), (kind, sel.name)
+
+
+@needs("promtool", "amtool")
+def test_the_files_pass_promtool_amtool_and_grafanas_schema(every, tmp_path):
+    files = generate(every)
+    write_tree(tmp_path, files)
+    failed = [f"{r.file}: {r.check}\n{r.detail}" for r in check_tree(tmp_path) if not r.ok]
+    assert not failed, "\n\n".join(failed)
+    dashboards = sorted(tmp_path.glob("default/grafana/dashboards/**/*.json"))
+    assert len([d for d in dashboards if d.name.startswith("svc-")]) == 9
+    printed, errors = grafana_schema(*dashboards)
+    assert not errors, printed
+
+
+def test_every_added_alert_has_generated_tests(every):
+    got = _generated(every.models[0])
+    added = {(a.service, a.name, a.spec.severity) for a in every.models[0].alerts if a.origin}
+    missing = {k: r.get(k) for k, (cases, r) in got.items() if k in added and not cases}
+    assert not missing
+
+
+@needs("promtool")
+def test_a_tenfold_change_of_a_pack_threshold_or_for_fails_a_test(every, tmp_path):
+    files = {p: t for p, t in generate(every, targets=["rules"]).items()}
+    assert_most_killed(*mutation_test(files, "default", tmp_path), at_least=80)
+
+
+# ----------------------------------------------------------------------------- tuning
+
+TUNED = HEAD + """\
+  - name: db
+    team: web
+    scrape: {exporter: {kind: postgres, targets: ["pg:9187"]}}
+    alerts:
+      - name: PostgresDown
+        expr: 'pg_up{job="db"} == 0'
+        for: 30s
+        severity: critical
+        summary: our own
+        runbook_url: https://wiki.example.com/pg
+    batteries:
+      alerts:
+        PostgresTooManyConnections: {threshold: 0.95, for: 15m, labels: {component: database}}
+        PostgresDeadlocks: {enabled: false}
+        PostgresLongTransaction: {severity: info, silence: {OBS059: "info needs no runbook"}}
+      panels:
+        Database size: {enabled: false}
+  - name: web-api
+    team: web
+    tier: 2
+    type: http
+    signals: {convention: prometheus-client}
+    scrape: {static: ["api:8000"]}
+    batteries:
+      slos:
+        availability: {objective: 99.5, page: true}
+        latency: {enabled: false}
+"""
+
+
+def test_what_a_service_tunes_is_applied_and_its_own_alert_replaces_the_packs():
+    model = _project(TUNED).models[0]
+    alerts = {(a.service, a.name): a for a in model.alerts}
+    assert alerts[("db", "PostgresDown")].spec.summary == "our own"
+    assert sum(1 for a in model.alerts if a.name == "PostgresDown") == 1
+    conn = alerts[("db", "PostgresTooManyConnections")]
+    assert conn.spec.expr.endswith("> 0.95") and conn.spec.for_ == "15m"
+    assert conn.labels["component"] == "database"
+    assert "95%" in conn.spec.description and "15m" in conn.spec.description
+    assert ("db", "PostgresDeadlocks") not in alerts
+    assert alerts[("db", "PostgresLongTransaction")].spec.severity == "info"
+    panels = [p.title for row in dict(model.dashboards)["svc-db"].panels for p in row.panels or []]
+    assert "Database size" not in panels and "Connections used" in panels
+    slos = {s.spec.name: s for s in model.slos if s.service.name == "web-api"}
+    assert list(slos) == ["availability"] and slos["availability"].spec.objective == 99.5
+    assert slos["availability"].spec.alerting.page.enabled  # tier 2, told to page
+    states = {(a.what, a.name): a.state for a in model.battery(next(s for s in model.services if s.name == "db")).added}
+    assert states[("alert", "PostgresDown")] == "replaced by the service's own"
+    assert states[("alert", "PostgresDeadlocks")] == "off"
+    assert states[("alert", "PostgresTooManyConnections")].startswith("tuned: threshold 0.95; for 15m")
+
+
+@pytest.mark.parametrize("change, message, where", [
+    ("PostgresDeadlocks: {enabled: false}", "tunes alert 'PostgresDeadlock'", "PostgresDeadlock: {enabled"),
+    ("Database size: {enabled: false}", "tunes panel 'Database sise'", "Database sise:"),
+])
+def test_a_name_nothing_adds_is_an_error_at_its_line(change, message, where):
+    text = TUNED.replace(change, change.replace("PostgresDeadlocks", "PostgresDeadlock")
+                         .replace("Database size", "Database sise"))
+    project = load_texts({"spec.yaml": text})
+    found = [d for d in project.diagnostics if d.code == "OBS021"]
+    assert len(found) == 1 and message in found[0].message, [format_text(d) for d in project.diagnostics]
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if where in row)
+    assert found[0].pos.line == line
+    assert "did you mean" in (found[0].hint or "")
+
+
+def test_wrong_dependencies_severities_and_latency_thresholds_are_errors():
+    text = FOUR.replace("depends_on: [checkout-db, cache]", "depends_on: [checkout-dbs, checkout]") + """\
+    batteries:
+      alerts: {NodeHighCPU: {severity: page}}
+      slos: {}
+  - name: web2
+    team: web
+    tier: 1
+    type: http
+    scrape: {static: ["w:80"]}
+    batteries: {slos: {latency: {threshold: 0.3}}}
+"""
+    project = load_texts({"spec.yaml": text})
+    messages = [d.message for d in project.diagnostics if d.severity.value == "error"]
+    assert any("depends on 'checkout-dbs', which is not a service" in m for m in messages), messages
+    assert any("depends on itself" in m for m in messages), messages
+    assert any("severity 'page' is not defined" in m for m in messages), messages
+    assert any("no bucket of http_server_request_duration_seconds has le=0.3" in m for m in messages), messages
+
+
+def test_explain_packs_lists_what_each_service_got_and_from_where(tmp_path):
+    (tmp_path / "spec.yaml").write_text(TUNED, encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "obsgen", "explain", "--packs", str(tmp_path), "--format", "json"],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    services = {s["service"]: s for s in json.loads(run.stdout)["services"]}
+    added = {(a["what"], a["name"]): (a["from"], a["state"]) for a in services["db"]["added"]}
+    assert added[("alert", "PostgresDeadlocks")] == ("postgres pack", "off")
+    assert added[("alert", "PostgresExporterDown")] == ("postgres pack", "added")
+    assert services["web-api"]["added"][0]["from"] == "http type"
+    text = subprocess.run([sys.executable, "-m", "obsgen", "explain", "--packs", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120).stdout
+    assert re.search(r"SLO\s+availability\s+tier 2\s+tuned \(objective 99.5; pages\)", text), text
+
+
+def test_runbooks_are_written_for_what_packs_add_and_the_alerts_link_them(four):
+    files = generate(four)
+    runbook = files["default/runbooks/checkout-db.md"]
+    assert "## PostgresDown\n" in runbook and "What to check:" in runbook
+    rules = yaml.load(files["default/prometheus/rules/checkout-db.rules.yml"])
+    down = next(r for g in rules["groups"] for r in g["rules"] if r.get("alert") == "PostgresDown")
+    assert down["annotations"]["runbook_url"].endswith("/checkout-db.md#postgresdown")
+    assert "## SLO availability\n" in files["default/runbooks/checkout.md"]
+
+
+def test_batteries_off_leaves_only_what_the_service_writes():
+    text = FOUR.replace("    scrape: {exporter: {kind: postgres, targets: [\"pg-exporter.shop:9187\"]}}",
+                        "    scrape: {exporter: {kind: postgres, targets: [\"pg-exporter.shop:9187\"]}}\n"
+                        "    batteries: {enabled: false}")
+    model = _project(text).models[0]
+    assert not [a for a in model.alerts if a.service == "checkout-db"]
+    assert "svc-checkout-db" not in dict(model.dashboards)
+
+
+def test_critical_alerts_added_without_a_runbook_address_are_one_warning_per_service():
+    text = FOUR.replace(HEAD.splitlines()[1] + "\n", "")
+    project = load_texts({"spec.yaml": text})
+    found = sorted(d.message for d in project.diagnostics if d.code == "OBS059")
+    assert len(found) == 3 and all("link no runbook" in m for m in found), found  # checkout-db, cache, hosts
+    assert "PostgresDown" in found[1] and project.ok
+
+
+def test_a_dashboard_of_the_spec_with_the_uid_a_pack_dashboard_takes_is_an_error():
+    text = FOUR + "dashboards:\n  - {title: Mine, uid: svc-cache, panels: [{title: Up, queries: [{expr: up}]}]}\n"
+    project = load_texts({"spec.yaml": text})
+    found = [d.message for d in project.diagnostics if d.code == "OBS020"]
+    assert found and "'svc-cache' is taken by the dashboard service 'cache' gets" in found[0], found
