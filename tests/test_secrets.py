@@ -30,6 +30,8 @@ SECRETS = [
     ("aws_key", "aws_access_key_id AKIAIOSFODNN7EXAMPLE"),
     ("github_token", "ghp_" + "a1B2c3D4e5" * 4),
     ("jwt", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"),
+    ("assignment", "password: hunterhunter"),  # a password needs no digit to be one
+    ("assignment", "routing_key: a1b2c3d4e5f6a7b8c9d0"),  # 20 letters and digits: generated
 ]
 
 # Texts that look close but hold no credential: references resolved at run time, paths, prose.
@@ -44,6 +46,20 @@ CLEAN = [
     "mailto:alerts@waardhaven.com",
     "The seed had the SMTP password inline; it now lives in a file.",
     'sum by (service) (rate(http_requests_total{job="api", status=~"5.."}[5m]))',
+    # References, placeholders and paths where each kind expects a value
+    "url: https://alerts:${SMTP_PASSWORD}@smtp.example.com",
+    "https://hooks.example.com/notify?token=${HOOK_TOKEN}",
+    "Authorization: Bearer /var/run/secrets/kubernetes.io/token",
+    "X-API-Key: ${API_KEY_VALUE}",
+    "password: <your-password-here>",
+    "password: {{ .Values.password }}",
+    # Keys named like identifiers hold a name unless it looks generated
+    "routing_key: a1b2c3d4e5f6a7b8c9d",  # 19 characters
+    "routing_key: payments-team-2024-oncall",  # not only letters and digits
+    "routing_key: abcdefghijklmnopqrstuvwxyz",  # no digit
+    # Other keys: a word or a name is not a secret
+    "client_secret: from-vault-only",
+    "api_key: frontend",
 ]
 
 

@@ -77,7 +77,7 @@ class Hit:
 def _is_literal(value: str) -> bool:
     """A value written out, not a reference resolved at run time (`${VAR}`, `{{ … }}`, `<…>`),
     a path, or a YAML word."""
-    return bool(value) and value[0] not in "$<{/" and value.strip("\"'") not in _NOT_VALUES
+    return bool(value) and value[0] not in "$<{/" and value not in _NOT_VALUES  # no pattern captures quotes
 
 
 def _looks_random(value: str) -> bool:
