@@ -354,3 +354,29 @@ def test_a_dashboard_of_the_spec_with_the_uid_a_pack_dashboard_takes_is_an_error
     project = load_texts({"spec.yaml": text})
     found = [d.message for d in project.diagnostics if d.code == "OBS020"]
     assert found and "'svc-cache' is taken by the dashboard service 'cache' gets" in found[0], found
+
+
+@needs("promtool", "amtool")
+def test_a_job_name_with_quotes_and_backslashes_is_quoted_in_every_query(tmp_path):
+    text = HEAD + """\
+  - name: db
+    team: web
+    scrape: {exporter: {kind: postgres, targets: ["pg:9187"]}, job: 'pg "main" \\\\ $sel'}
+  - name: web
+    team: web
+    tier: 1
+    type: http
+    signals: {convention: prometheus-client}
+    depends_on: [db]
+    scrape: {static: ["w:80"], job: 'web $job'}
+"""
+    project = _project(text)
+    db = next(a for a in project.models[0].alerts if a.name == "PostgresDown")
+    assert db.spec.expr == 'pg_up{job="pg \\"main\\" \\\\\\\\ $sel"} == 0'  # the job has two backslashes
+    files = generate(project)
+    write_tree(tmp_path, files)
+    failed = [f"{r.file}: {r.check}\n{r.detail}" for r in check_tree(tmp_path) if not r.ok]
+    assert not failed, "\n\n".join(failed)
+    overview = json.loads(files["default/grafana/dashboards/services/svc-web.json"])
+    exprs = [t["expr"] for p in overview["panels"] for t in p.get("targets", [])]
+    assert 'rate(process_cpu_seconds_total{job="web $job", instance=~"$instance"}[$__rate_interval])' in exprs

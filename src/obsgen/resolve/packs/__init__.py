@@ -16,6 +16,7 @@ check reports those).
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from string import Template
 
@@ -62,6 +63,11 @@ def dashboard_uid(service: str) -> str:
     return f"svc-{service}"[:40].rstrip("-")
 
 
+def job_matcher(job: str) -> str:
+    """`job="<job>"`, the name quoted as a PromQL string (a quote or a backslash in it escaped)."""
+    return f"job={json.dumps(job, ensure_ascii=False)}"
+
+
 def job_of(service: ServiceSpec) -> str:
     sc = service.scrape
     return (sc.job if sc is not None and sc.job else None) or service.name
@@ -98,7 +104,7 @@ def convention(service: ServiceSpec) -> Convention | None:
 
 
 def _words(service: ServiceSpec, conv: Convention | None, job: str) -> dict[str, str]:
-    words = {"job": f'job="{job}"'}
+    words = {"job": job_matcher(job)}
     if conv is not None:
         words.update(requests=conv.requests, errors=conv.errors, bucket=f"{conv.duration}_bucket",
                      per_second="" if conv.scale == 1 else f" / {fmt_number(conv.scale)}",
@@ -213,7 +219,7 @@ def _tier_slos(service: ServiceSpec, conv: Convention | None, job: str, own: set
         return [], [], set()
     availability, latency, page = TIER_SLOS[service.tier]
     source = f"tier {service.tier}"
-    sel = f'job="{job}"'
+    sel = job_matcher(job)
     made = {
         "availability": {"objective": availability, "description": f"Requests to {service.name} that do not fail",
                          "sli": {"ratio": {"bad": f"{conv.requests}{{{sel}, {conv.errors}}}",
@@ -262,9 +268,11 @@ def _panels(panels: tuple[PackPanel, ...], words: dict[str, str], sel: str, off:
     for p in panels:
         if p.title in off and not off[p.title].enabled:
             continue
+        told = {**words, "sel": sel}
+        if "saturation" in told:  # a query of its own, over the same selector
+            told["saturation"] = _fill(told["saturation"], {"sel": sel})
         panel: dict = {"title": p.title, "type": p.type,
-                       "queries": [{"expr": _fill(_fill(e, {**words, "sel": sel}), {"sel": sel}), "legend": legend}
-                                   for e, legend in p.queries]}
+                       "queries": [{"expr": _fill(e, told), "legend": legend} for e, legend in p.queries]}
         for field in ("unit", "width", "min", "max", "description"):
             if getattr(p, field) is not None:
                 panel[field] = getattr(p, field)
