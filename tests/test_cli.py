@@ -21,7 +21,7 @@ def obsgen(*args, cwd=None, env=None):
 def test_validate_accepts_the_reference_spec():
     proc = obsgen("validate", SPECS)
     assert proc.returncode == 0, proc.stderr
-    assert "2 environment(s), 10 service(s), 61 alert(s), 3 SLO(s)" in proc.stderr
+    assert "2 environment(s), 10 service(s), 56 alert(s), 3 SLO(s)" in proc.stderr
 
 
 def test_validate_reads_specs_folder_by_default(tmp_path):
