@@ -380,3 +380,24 @@ def test_a_job_name_with_quotes_and_backslashes_is_quoted_in_every_query(tmp_pat
     overview = json.loads(files["default/grafana/dashboards/services/svc-web.json"])
     exprs = [t["expr"] for p in overview["panels"] for t in p.get("targets", [])]
     assert 'rate(process_cpu_seconds_total{job="web $job", instance=~"$instance"}[$__rate_interval])' in exprs
+
+
+def test_long_service_names_that_begin_alike_keep_their_own_dashboards():
+    long = "payments-processing-service-eu-west-1"
+    text = HEAD + "".join(f"""\
+  - name: {long}-{role}
+    team: web
+    scrape: {{exporter: {{kind: postgres, targets: ["{role}:9187"]}}}}
+""" for role in ("primary", "replica"))
+    files = generate(_project(text))
+    uids = sorted(p for p in files if "/dashboards/services/" in p)
+    assert len(uids) == 2 and len({len(p) for p in uids}) == 1, uids
+    slos = text.replace('targets: ["primary:9187"]}}', 'targets: ["primary:9187"]}}\n    slos: [' + SLO + "]") \
+        .replace('targets: ["replica:9187"]}}', 'targets: ["replica:9187"]}}\n    slos: [' + SLO + "]")
+    project = load_texts({"spec.yaml": slos})
+    found = [d.message for d in project.diagnostics if d.code == "OBS020"]
+    assert len(found) == 1 and "would both have the SLO dashboard uid" in found[0], found
+
+
+SLO = ('{name: up, objective: 99, alerting: {runbook_url: "https://r.example.com/up"}, '
+       'sli: {raw: {error_ratio: "1 - avg(avg_over_time(pg_up[{{window}}]))"}}}')

@@ -6,6 +6,7 @@ from __future__ import annotations
 from obsgen.check.context import Context
 from obsgen.core.diagnostics import error, warning
 from obsgen.resolve.merge import DEFAULT_BUCKETS
+from obsgen.resolve.slo import dashboard_uid as slo_dashboard_uid
 from obsgen.resolve.packs import convention, dashboard_uid, offered
 from obsgen.spec.parse import did_you_mean
 
@@ -13,6 +14,18 @@ from obsgen.spec.parse import did_you_mean
 class BatteryChecks(Context):
     def batteries(self, services: set[str], uids: set[str] = frozenset()) -> None:
         folded = {u.casefold() for u in uids}
+        # The dashboards obsgen makes per service (SLO and probe panels; a pack's or type's) take
+        # uids from the service's name, cut at 40 characters: two names may meet there.
+        made: dict[str, str] = {}
+        for i, s in self.svcs:
+            owned = [slo_dashboard_uid(s.name)] if (s.slos or s.probes) else []
+            for uid in owned:
+                other = made.setdefault(uid.casefold(), s.name)
+                if other != s.name:
+                    self.diags.append(error(
+                        "OBS020", f"services {other!r} and {s.name!r} would both have the SLO dashboard uid "
+                                  f"{uid!r} (a uid has at most 40 characters)", self.at("services", i, "name"),
+                        hint="shorten one of the names within their first 36 characters"))
         for i, s in self.svcs:
             if (s.type is not None or (s.scrape is not None and s.scrape.exporter is not None)) \
                     and s.batteries.enabled and dashboard_uid(s.name).casefold() in folded:

@@ -81,6 +81,18 @@ def slug(text: str, limit: int = 40) -> str:
     return s[:limit].rstrip("-") or "dashboard"
 
 
+def owned_uid(prefix: str, name: str, limit: int = 40) -> str:
+    """`<prefix>-<name>` as a Grafana uid: when that is too long, the name cut short and ended with
+    a digest of it, so that two long names that begin alike keep two uids."""
+    uid = f"{prefix}-{name}"
+    if len(uid) <= limit:
+        return uid
+    import hashlib  # only for names this long
+
+    digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]
+    return f"{uid[:limit - 9].rstrip('-')}-{digest}"
+
+
 class NameNotAllowed(ValueError):
     pass
 

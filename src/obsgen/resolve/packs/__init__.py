@@ -20,6 +20,7 @@ import json
 from dataclasses import dataclass
 from string import Template
 
+from obsgen.core import naming
 from obsgen.resolve.derived import Derived
 from obsgen.resolve.packs.data import Pack, PackAlert, PackPanel
 from obsgen.resolve.packs.exporters import PACKS
@@ -60,7 +61,7 @@ EMPTY = Battery()
 
 
 def dashboard_uid(service: str) -> str:
-    return f"svc-{service}"[:40].rstrip("-")
+    return naming.owned_uid("svc", service)
 
 
 def job_matcher(job: str) -> str:
