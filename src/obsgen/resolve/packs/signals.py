@@ -60,13 +60,15 @@ CONVENTIONS: dict[tuple[str, str], Convention] = {
 # What the server's failures are, in words, per type.
 _FAILED = {"http": "5xx responses", "grpc": "server-side error codes"}
 _PREFIX = {"http": "Http", "grpc": "Grpc"}
-_RECORD = {"http": "http_requests", "grpc": "grpc_requests"}
+# Recorded per job; names apart from the usual `job:http_requests:rate5m`, which a spec may record
+# itself over all jobs (the same series written by two groups would clash).
+_RECORD = {"http": "http_server_requests", "grpc": "grpc_server_requests"}
 
 
 def pack(kind: str) -> Pack:
     """The pack of a service type (http, grpc), over the placeholders above."""
     p, r, failed = _PREFIX[kind], _RECORD[kind], _FAILED[kind]
-    rate, errors = f"job:{r}:rate5m", f"job:{r}_errors:rate5m"
+    rate, errors = f"job:{r}:rate5m", f"job:{r}_failed:rate5m"
     return Pack(kind, f"{kind.upper() if kind == 'http' else 'gRPC'} service", (
         PackAlert(f"{p}TargetDown", "up{$job} == 0", "{{ $labels.instance }} of {{ $labels.job }} is not scraped",
                   "Prometheus has failed to scrape {{ $labels.instance }} for $for: it is down, or its metrics "
