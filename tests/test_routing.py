@@ -57,12 +57,14 @@ def receivers(config: dict, labels: dict[str, str]) -> list[str]:
     (r'a="back\\slash"', "a", "=", "back\\slash"),
     (r'a="two\nlines"', "a", "=", "two\nlines"),
     (r'a="\q"', "a", "=", "\\q"),
+    (r'a="\X"', "a", "=", "\\X"),
     ("a=ends\\", "a", "=", "ends\\"),
     ('a=""', "a", "=", ""),
     ("a=", "a", "=", ""),
     ("a==b", "a", "=", "=b"),
     ("a=~", "a", "=~", ""),
     ("_x:y=1", "_x:y", "=", "1"),
+    ("a=VALUEX", "a", "=", "VALUEX"),  # only Go's white space is trimmed from the end
 ])
 def test_a_matcher_is_read_as_alertmanager_reads_it(text, name, op, value):
     assert parse_matcher(text) == Matcher(name, op, value)
@@ -72,6 +74,9 @@ def test_a_matcher_is_read_as_alertmanager_reads_it(text, name, op, value):
     ('a="b', "unescaped double quote"),
     ('a=b"c', "unescaped double quote"),
     (r'a="b\"', "unescaped double quote"),
+    ('a=bc"', "unescaped double quote"),
+    ('a="b"c"', "unescaped double quote"),
+    ('a="b"\x0b', "unescaped double quote"),  # a vertical tab is not trimmed: the quote is not last
     ("1a=b", "bad matcher format"),
     ("a<b", "bad matcher format"),
     ("a", "bad matcher format"),
@@ -327,6 +332,19 @@ def test_the_table_document_lists_labels_and_receivers():
     assert problems == [] and rows[0].receivers == ("b-info", "a-info")
     assert read_routing_table({"tests": [{"labels": {"a": 1}, "receivers": []}]})[1] == [
         "tests[0]: needs `labels` (label: string value) and a non-empty `receivers` list"]
+
+
+@pytest.mark.parametrize("doc", [["tests"], "tests", None, {"tests": "row"}])
+def test_a_table_that_is_not_a_mapping_with_a_list_is_a_problem_not_a_crash(doc):
+    assert read_routing_table(doc) == ([], ["expected a mapping with a `tests` list"])
+
+
+def test_each_bad_row_of_a_table_is_reported_and_the_good_rows_after_it_are_read():
+    bad = [{"labels": {"a": 1}, "receivers": ["x"]}, {"labels": {"a": "b"}, "receivers": []}, "row",
+           {"labels": {"a": "b"}, "receivers": [1]}, {"labels": ["a"], "receivers": ["x"]}]
+    rows, problems = read_routing_table({"tests": [*bad, {"labels": {"a": "b"}, "receivers": ["x"]}]})
+    assert rows == [RoutingRow({"a": "b"}, ("x",))]
+    assert [p.split(":")[0] for p in problems] == [f"tests[{i}]" for i in range(len(bad))]
 
 
 def test_the_table_uses_the_alertmanager_targets_receiver_names():
