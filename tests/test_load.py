@@ -45,3 +45,21 @@ def test_yaml_read_back_from_a_committed_tree_is_plain_data_with_every_document(
     assert docs == [{"a": 1}, ["x"]] and type(docs[0]) is dict and type(docs[1]) is list
     with pytest.raises(ValueError, match="more than one YAML document"):
         read_yaml("a: 1\n---\nb: 2\n")
+
+
+def test_the_fast_depth_check_refuses_exactly_past_the_limit_and_counts_siblings_once():
+    # The event-based check that refuses a deeply nested text before the slow composer sees it:
+    # it must agree with the composer's own limit to the level, and count only open collections.
+    from obsgen.load.yaml import MAX_DEPTH, _check_depth, _TooDeep
+
+    _check_depth("a: " + "[" * (MAX_DEPTH - 1) + "1" + "]" * (MAX_DEPTH - 1) + "\n")  # the root mapping is one
+    with pytest.raises(_TooDeep) as caught:
+        _check_depth("a: " + "[" * MAX_DEPTH + "1" + "]" * MAX_DEPTH + "\n")
+    assert (caught.value.mark.line, caught.value.mark.column) == (0, 3 + MAX_DEPTH - 1)
+    siblings = "a: [" + ", ".join(["[[1]]"] * (3 * MAX_DEPTH)) + "]\n"
+    _check_depth(siblings)
+    # Closed siblings leave the depth where it was: a later branch one level past the limit is refused.
+    half = MAX_DEPTH // 2
+    deep = "a: " + "[" * half + "[1], " * 5 + "[" * (MAX_DEPTH - half) + "1" + "]" * (MAX_DEPTH - half) + "]" * half
+    with pytest.raises(_TooDeep):
+        _check_depth(deep + "\n")
