@@ -63,3 +63,58 @@ def test_the_fast_depth_check_refuses_exactly_past_the_limit_and_counts_siblings
     deep = "a: " + "[" * half + "[1], " * 5 + "[" * (MAX_DEPTH - half) + "1" + "]" * (MAX_DEPTH - half) + "]" * half
     with pytest.raises(_TooDeep):
         _check_depth(deep + "\n")
+
+
+# ----------------------------------------------------------------------------- environments merging
+
+_ENV_BASE = """\
+apiVersion: obsgen/v1
+teams: [{name: ops, email: {to: ops@example.com}}]
+routing: {smtp: {smarthost: "smtp:25", from: am@example.com}}
+services:
+  - name: api
+    team: ops
+    alerts:
+      - {name: Down, expr: up == 0, for: 5m, severity: warning, summary: s, description: d}
+      - {name: Slow, expr: up == 2, for: 5m, severity: warning, summary: s, description: d}
+dashboards:
+  - {title: With Uid, uid: with-uid, panels: [{title: Up, queries: [{expr: up}]}]}
+  - {title: By Title, panels: [{title: Up, queries: [{expr: up}]}]}
+environments:
+  prod:
+"""
+
+
+def _env(overrides: str):
+    from obsgen.api import load_texts
+
+    return load_texts({"spec.yaml": _ENV_BASE + overrides})
+
+
+def test_an_environment_merges_one_alert_of_a_list_by_name_and_keeps_the_others():
+    project = _env("    services: {api: {alerts: [{name: Slow, for: 10m}]}}\n")
+    assert project.ok
+    alerts = {a.name: a.spec.for_ for a in project.models[0].alerts}
+    assert alerts == {"Down": "5m", "Slow": "10m"}
+
+
+@pytest.mark.parametrize("override, renamed", [
+    ("    services: {api: {name: web}}\n", "name"),
+    ("    dashboards: {with-uid: {uid: other}}\n", "uid"),
+    ("    dashboards: {by-title: {title: Another}}\n", "title"),
+])
+def test_an_environment_cannot_change_what_finds_its_object(override, renamed):
+    found = [d.message for d in _env(override).diagnostics if d.code == "OBS033"]
+    assert len(found) == 1 and f"cannot change the {renamed} of" in found[0], found
+
+
+def test_a_dashboard_with_a_uid_may_take_another_title_per_environment():
+    project = _env("    dashboards: {with-uid: {title: Production}}\n")
+    assert project.ok, [d.message for d in project.diagnostics]
+    assert {d.title for _, d in project.models[0].dashboards} >= {"Production", "By Title"}
+
+
+def test_an_environment_may_restate_the_name_it_finds_its_object_by():
+    project = _env("    services: {api: {name: api, alerts: [{name: Down, for: 1m}]}}\n")
+    assert project.ok, [d.message for d in project.diagnostics]
+    assert {a.name: a.spec.for_ for a in project.models[0].alerts}["Down"] == "1m"
