@@ -468,3 +468,20 @@ def test_the_evaluator_agrees_with_amtool_on_matcher_syntax_regexes_and_routing_
     ok, printed = amtool_routes(AMTOOL, TRICKY, labels)
     assert ok, printed
     assert ",".join(receivers(TRICKY_CONFIG, labels)) == printed
+
+
+@pytest.mark.parametrize("pattern, sample", [
+    ("[^x]", "y"), ("[^a]", "x"), (".", "x"), ("[b-d]", "b"), ("(ab|cd)", "ab"), ("(?:ef|gh)+", "ef"),
+    ("a+?", "a"), ("(x){2,3}", "xx"), (r"\d", "1"), ("^a$", "a"), ("5..", "5xx"), ("", ""),
+])
+def test_a_sample_of_a_regex_is_the_shortest_first_value_it_accepts(pattern, sample):
+    from obsgen.core.regex import sample_of
+
+    assert sample_of(pattern) == sample
+
+
+@pytest.mark.parametrize("pattern", [r"[^xa0\-_Z]", "(", "a(?=b)"])
+def test_a_regex_without_a_sample_obsgen_can_find_or_that_go_refuses_has_none(pattern):
+    from obsgen.core.regex import sample_of
+
+    assert sample_of(pattern) is None

@@ -99,7 +99,7 @@ def sample_of(pattern: str) -> str | None:
         import sre_parse  # type: ignore[no-redef]
     try:
         tree = sre_parse.parse(pattern)
-        candidate = _sample(tree, sre_parse)
+        candidate = _sample(tree)
     except Exception:  # noqa: BLE001 - syntax Python reads differently from Go: no sample
         return None
     return candidate if candidate is not None and compiled.fullmatch(candidate) else None
@@ -109,7 +109,7 @@ _CATEGORY = {"CATEGORY_DIGIT": "1", "CATEGORY_NOT_DIGIT": "a", "CATEGORY_WORD": 
              "CATEGORY_SPACE": " ", "CATEGORY_NOT_SPACE": "x"}
 
 
-def _sample(tree, sre) -> str | None:
+def _sample(tree) -> str | None:
     out = []
     for op, arg in tree:
         name = str(op)
@@ -122,18 +122,18 @@ def _sample(tree, sre) -> str | None:
         elif name == "IN":
             out.append(_member(arg))
         elif name == "BRANCH":
-            part = _sample(arg[1][0], sre)
+            part = _sample(arg[1][0])
             if part is None:
                 return None
             out.append(part)
         elif name == "SUBPATTERN":
-            part = _sample(arg[-1], sre)
+            part = _sample(arg[-1])
             if part is None:
                 return None
             out.append(part)
         elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
             low, _high, body = arg
-            part = _sample(body, sre)
+            part = _sample(body)
             if part is None:
                 return None
             out.append(part * low)
