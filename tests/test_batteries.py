@@ -401,3 +401,12 @@ def test_long_service_names_that_begin_alike_keep_their_own_dashboards():
 
 SLO = ('{name: up, objective: 99, alerting: {runbook_url: "https://r.example.com/up"}, '
        'sli: {raw: {error_ratio: "1 - avg(avg_over_time(pg_up[{{window}}]))"}}}')
+
+
+def test_batteries_off_asks_for_no_runbook_and_checks_no_severity_of_what_is_not_added():
+    text = FOUR.replace(HEAD.splitlines()[1] + "\n", "").replace(
+        '    scrape: {exporter: {kind: redis, targets: ["redis-exporter.shop:9121"]}}',
+        '    scrape: {exporter: {kind: redis, targets: ["redis-exporter.shop:9121"]}}\n'
+        '    batteries: {enabled: false, alerts: {RedisDown: {severity: page}}}')
+    messages = [d.message for d in load_texts({"spec.yaml": text}).diagnostics]
+    assert not [m for m in messages if "'cache'" in m], messages

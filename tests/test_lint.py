@@ -678,3 +678,25 @@ def test_rules_of_one_name_and_severity_for_different_teams_are_not_the_same_ale
              "      - {name: DiskFull, expr: \"queue_depth > 0.9\", severity: critical, summary: s, description: d, "
              "team: web}\n")
     assert not [d for d in load_texts({"spec.yaml": spec(rules)}).diagnostics if d.code == "OBS085"]
+
+
+@pytest.mark.parametrize("kind, expr, codes", [
+    # An exporter's histogram: its buckets carry le, its _sum and _count are counters.
+    ("redis", "histogram_quantile(0.99, sum by (le, cmd) (rate(redis_commands_latencies_usec_bucket[5m]))) > 1000",
+     set()),
+    ("redis", "sum(rate(redis_commands_latencies_usec_count[5m])) > 1", set()),
+    ("redis", "redis_commands_latencies_usec_sum > 1", {"OBS052"}),
+    ("redis", "redis_commands_latencies_usec_count > 1", {"OBS052"}),
+    ("redis", 'redis_commands_latencies_usec_bucket{lee="1"} > 1', {"OBS051", "OBS052"}),
+    # An exporter's summary: its quantiles are read as they are, its _sum and _count are counters.
+    ("node", 'go_gc_duration_seconds{quantile="0.99"} > 1', set()),
+    ("node", 'go_gc_duration_seconds{quantil="0.99"} > 1', {"OBS051"}),
+    ("node", "go_gc_duration_seconds_count > 1", {"OBS052"}),
+    ("node", "go_gc_duration_seconds_sum > 1", {"OBS052"}),
+    ("node", "sum(rate(go_gc_duration_seconds_sum[5m])) > 1", set()),
+])
+def test_an_exporters_histograms_and_summaries_are_the_series_it_scrapes(kind, expr, codes):
+    text = spec(scrape=f'{{exporter: {{kind: {kind}, targets: ["x:9100"]}}}}\n    batteries: {{enabled: false}}',
+                alerts=alert(expr))
+    found = {d.code for d in load_texts({"spec.yaml": text}).diagnostics} & lint_codes()
+    assert found == codes, (expr, found)

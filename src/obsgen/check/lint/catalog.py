@@ -99,13 +99,19 @@ def _series_index(kind: str) -> dict[str, tuple[str | None, tuple[str, ...]]]:
     return out
 
 
+def _with(labels: frozenset[str] | None, label: str) -> frozenset[str] | None:
+    """The labels and one more; None (labels unknown) stays None. A metric without labels of its
+    own still has its buckets' `le` and its quantiles' `quantile`."""
+    return None if labels is None else labels | {label}
+
+
 def _series(name: str, type_: str, labels: frozenset[str] | None) -> list[tuple[str, str | None, frozenset | None]]:
     """The series a catalog metric of `type_` is scraped as: (name, lint's kind, labels)."""
     if type_ == "histogram":
-        return [(f"{name}_bucket", "bucket", labels and labels | {"le"}), (f"{name}_sum", "counter", labels),
+        return [(f"{name}_bucket", "bucket", _with(labels, "le")), (f"{name}_sum", "counter", labels),
                 (f"{name}_count", "counter", labels)]
     if type_ == "summary":
-        return [(name, "summary", labels and labels | {"quantile"}), (f"{name}_sum", "counter", labels),
+        return [(name, "summary", _with(labels, "quantile")), (f"{name}_sum", "counter", labels),
                 (f"{name}_count", "counter", labels)]
     return [(name, type_ if type_ in ("counter", "gauge") else None, labels)]
 
@@ -172,9 +178,9 @@ class Catalog:
                 own = None if open_labels else (frozenset(m.labels) | self.targets) - dropped
                 series = {"counter": [(m.name, "counter", own)],
                           "gauge": [(m.name, "gauge", own)],
-                          "histogram": [(f"{m.name}_bucket", "bucket", own and own | {"le"}),
+                          "histogram": [(f"{m.name}_bucket", "bucket", _with(own, "le")),
                                         (f"{m.name}_sum", "counter", own), (f"{m.name}_count", "counter", own)],
-                          "summary": [(m.name, "summary", own and own | {"quantile"}),
+                          "summary": [(m.name, "summary", _with(own, "quantile")),
                                       (f"{m.name}_sum", "counter", own), (f"{m.name}_count", "counter", own)],
                           }[m.type]
                 if m.type != "gauge":  # prometheus_client's creation timestamps

@@ -336,7 +336,8 @@ def offered(service: ServiceSpec) -> Offered:
             origin = ("batteries", "alerts", pa.name) if tuned is not None else path
             alerts[pa.name] = ((tuned.severity if tuned is not None and tuned.severity else pa.severity),
                                (tuned.category if tuned is not None and tuned.category else pa.category), origin,
-                               (tuned is None or tuned.enabled) and pa.name not in {a.name for a in service.alerts})
+                               service.batteries.enabled and (tuned is None or tuned.enabled)
+                               and pa.name not in {a.name for a in service.alerts})
         panels += [p.title for _, row in rows_of(pack, service) for p in row]
     conv = convention(service)
     slos: tuple[str, ...] = ()
@@ -344,7 +345,7 @@ def offered(service: ServiceSpec) -> Offered:
     if conv is not None and service.tier in TIER_SLOS:
         slos = ("availability", "latency")
         tuned = service.batteries.slos.get("latency")
-        if tuned is None or tuned.enabled:
+        if service.batteries.enabled and (tuned is None or tuned.enabled):
             threshold = tuned.threshold if tuned is not None and tuned.threshold is not None else LATENCY_THRESHOLD
             latency = (conv.duration, threshold * conv.scale)
     return Offered(alerts, slos, tuple(panels), latency)
