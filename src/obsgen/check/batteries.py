@@ -6,8 +6,8 @@ from __future__ import annotations
 from obsgen.check.context import Context
 from obsgen.core.diagnostics import error, warning
 from obsgen.resolve.merge import DEFAULT_BUCKETS
-from obsgen.resolve.slo import dashboard_uid as slo_dashboard_uid
 from obsgen.resolve.packs import convention, dashboard_uid, offered
+from obsgen.resolve.slo import dashboard_uid as slo_dashboard_uid
 from obsgen.spec.parse import did_you_mean
 
 
