@@ -700,3 +700,16 @@ def test_an_exporters_histograms_and_summaries_are_the_series_it_scrapes(kind, e
                 alerts=alert(expr))
     found = {d.code for d in load_texts({"spec.yaml": text}).diagnostics} & lint_codes()
     assert found == codes, (expr, found)
+
+
+def test_the_kind_a_series_is_declared_with_comes_from_every_source_but_a_guess():
+    from obsgen.check.lint.catalog import Catalog
+
+    text = spec(scrape='{exporter: {kind: redis, targets: ["r:9121"]}}\n    batteries: {enabled: false}') \
+        .replace("    metrics:\n", "    metrics:\n      - {name: guessed_total, type: counter, help: G., inferred: true}\n")
+    catalog = Catalog(load_texts({"spec.yaml": text}).models[0])
+    assert catalog.declared_kind("up") == "gauge"  # Prometheus' own
+    assert catalog.declared_kind("redis_commands_processed_total") == "counter"  # the exporter's catalog
+    assert catalog.declared_kind("queue_depth") == "gauge"  # the service's catalog
+    assert catalog.declared_kind("guessed_total") is None  # a type guessed from the name
+    assert catalog.declared_kind("nowhere_total") is None

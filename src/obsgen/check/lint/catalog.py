@@ -313,10 +313,7 @@ class Catalog:
         """The kind the spec (a catalog, a recording rule, an exporter's catalog) says a series
         has; None where only its name suggests one."""
         known = self.lookup(name)
-        if known is not None and known.source != "inferred" and (
-                known.kind is not None or known.source in ("record", "catalog", "mixed")):
-            return known.kind
-        return None
+        return known.kind if known is not None and known.source != "inferred" else None
 
     def kind(self, name: str | None) -> str | None:
         """counter, gauge, bucket, summary, or None when the spec does not say."""
