@@ -169,15 +169,11 @@ class GeneratedTests:
         self.services = {s.name: s for s in services}
         self.shared = (catalog, records, buckets)
         self.same_name = {}
-        # Rules of one name whose alerts carry the same labels: ALERTS cannot tell them apart
-        self.twins: dict[tuple, int] = {}
-        for a in model.alerts:
-            if a.service in {sv.name for sv in services}:
-                twin = (a.name, tuple(sorted((k, v) for k, v in a.sent_labels.items() if "{{" not in v)))
-                self.twins[twin] = self.twins.get(twin, 0) + 1
+        self.twins: dict[tuple, int] = {}  # rules of one name whose alerts carry the same labels
         for a in model.alerts:
             if a.service in self.services:
                 self.same_name[(a.service, a.name)] = self.same_name.get((a.service, a.name), 0) + 1
+                self.twins[_twin(a)] = self.twins.get(_twin(a), 0) + 1
         self.reasons: dict[tuple[str, str, str], str] = {}
 
     def _context(self, service: ServiceSpec):
@@ -198,8 +194,7 @@ class GeneratedTests:
             # Prometheus makes a new alert whenever such a label's value changes: `for` starts again
             self.reasons[key] = "a label template reads $value, so the alert is a new one at each new value"
             return []
-        twin = (alert.name, tuple(sorted((k, v) for k, v in alert.sent_labels.items() if "{{" not in v)))
-        if self.twins.get(twin, 1) > 1:
+        if self.twins.get(_twin(alert), 1) > 1:
             self.reasons[key] = "another rule of its name has the same labels, so their alerts cannot be told apart"
             return []
         own = service.rule_group.interval
@@ -283,6 +278,11 @@ def _plan(expr: str, for_s: float, keep_s: float, ctx: Context, eval_s: float) -
     put = lambda d: {k: _put_text(v, back) for k, v in d.items()}  # noqa: E731 (a twin's `<value>-2` too)
     return Plan([(put(lab), v) for lab, v in plan.inputs], plan.interval, plan.checks,
                 [(put(lab), v) for lab, v in plan.firing], _put_text(plan.how, back))
+
+
+def _twin(alert: Alert) -> tuple:
+    """What ALERTS tells an alert apart by: its name and its fixed labels (templated ones aside)."""
+    return alert.name, tuple(sorted((k, v) for k, v in alert.sent_labels.items() if "{{" not in v))
 
 
 def _put_text(text: str, back: dict[str, str]) -> str:

@@ -11,8 +11,8 @@
 `batteries:` on the service tunes each by name (threshold, for, severity, objective, ...) or turns
 it off; an alert, SLO or recording rule of the same name written by the service replaces the one
 added. `battery(...)` returns all of it with, per object, where it came from and what was done to
-it (`obsgen explain --packs`), and the names the service's tuning gives that nothing added (a
-check reports those).
+it (`obsgen explain --packs`); `offered(...)` says by name only what a service would get, which is
+what the checks need (a tuned name that nothing adds is an error there).
 """
 from __future__ import annotations
 
@@ -54,7 +54,6 @@ class Battery:
     dashboards: tuple[DashboardSpec, ...] = ()
     metrics: tuple[MetricSpec, ...] = ()
     added: tuple[Added, ...] = ()
-    unknown: tuple[tuple[str, str], ...] = ()  # (alerts|slos|panels, name) tuned but not added
 
 
 EMPTY = Battery()
@@ -104,7 +103,7 @@ def convention(service: ServiceSpec) -> Convention | None:
                       base.saturation)
 
 
-def _words(service: ServiceSpec, conv: Convention | None, job: str) -> dict[str, str]:
+def _words(conv: Convention | None, job: str) -> dict[str, str]:
     words = {"job": job_matcher(job)}
     if conv is not None:
         words.update(requests=conv.requests, errors=conv.errors, bucket=f"{conv.duration}_bucket",
@@ -121,18 +120,16 @@ def battery(service: ServiceSpec, services: dict[str, ServiceSpec], runbooks_url
     """Everything the service gets from packs, its type, its tier and its dependencies."""
     tune = service.batteries
     if not tune.enabled:
-        return Battery(unknown=tuple([("alerts", n) for n in tune.alerts] + [("slos", n) for n in tune.slos]
-                                     + [("panels", n) for n in tune.panels]))
+        return EMPTY
     job = job_of(service)
     conv = convention(service)
-    words = _words(service, conv, job)
+    words = _words(conv, job)
     own_alerts = {a.name for a in service.alerts}
     own_records = {r.record for r in service.recording_rules}
     own_slos = {s.name for s in service.slos}
     alerts: list[Derived] = []
     records: list[RecordingRuleSpec] = []
     added: list[Added] = []
-    seen_alerts: set[str] = set()
     packs = packs_of(service)
     for pack, source, path in packs:
         for rec in pack.records:
@@ -143,31 +140,27 @@ def battery(service: ServiceSpec, services: dict[str, ServiceSpec], runbooks_url
             records.append(RecordingRuleSpec.model_validate({"record": name, "expr": _fill(rec.expr, words)}))
             added.append(Added("recording rule", name, source, "added"))
         for pa in pack.alerts:
-            seen_alerts.add(pa.name)
-            made = _alert(pa, service, tune.alerts.get(pa.name), words, runbooks_url)
             if pa.name in own_alerts:
                 added.append(Added("alert", pa.name, source, "replaced by the service's own"))
-            elif made is None:
+                continue
+            made = _alert(pa, service, tune.alerts.get(pa.name), words, runbooks_url)
+            if made is None:
                 added.append(Added("alert", pa.name, source, "off"))
             else:
                 spec, state = made
                 origin = ("batteries", "alerts", pa.name) if pa.name in tune.alerts else path
                 alerts.append(Derived(spec, origin))
                 added.append(Added("alert", pa.name, source, state))
-    slos, slo_added, seen_slos = _tier_slos(service, conv, job, own_slos, runbooks_url)
+    slos, slo_added = _tier_slos(service, conv, job, own_slos, runbooks_url)
     added += slo_added
-    dashboards, panel_titles = _dashboards(service, services, packs, words, runbooks_url)
+    dashboards = _dashboards(service, services, packs, words)
     added += [Added("dashboard", d.title, "packs", "added") for d in dashboards]
     metrics = ()
     if conv is not None:
         have = {m.name for m in service.metrics}
         metrics = tuple(MetricSpec(name=n, type=t, labels=list(labels), help=h, buckets=list(b) if b else None)
                         for n, t, labels, h, b in conv.metrics if n not in have)
-    unknown = ([("alerts", n) for n in tune.alerts if n not in seen_alerts]
-               + [("slos", n) for n in tune.slos if n not in seen_slos]
-               + [("panels", n) for n in tune.panels if n not in panel_titles])
-    return Battery(tuple(alerts), tuple(records), tuple(slos), tuple(dashboards), metrics, tuple(added),
-                   tuple(unknown))
+    return Battery(tuple(alerts), tuple(records), tuple(slos), tuple(dashboards), metrics, tuple(added))
 
 
 def runbook_link(runbooks_url: str | None, service: str, alert: str) -> str | None:
@@ -215,9 +208,9 @@ def _alert(pa: PackAlert, service: ServiceSpec, tuned, words: dict[str, str],
 
 
 def _tier_slos(service: ServiceSpec, conv: Convention | None, job: str, own: set[str],
-               runbooks_url: str | None) -> tuple[list[SLOSpec], list[Added], set[str]]:
+               runbooks_url: str | None) -> tuple[list[SLOSpec], list[Added]]:
     if conv is None or service.tier not in TIER_SLOS:
-        return [], [], set()
+        return [], []
     availability, latency, page = TIER_SLOS[service.tier]
     source = f"tier {service.tier}"
     sel = job_matcher(job)
@@ -261,7 +254,7 @@ def _tier_slos(service: ServiceSpec, conv: Convention | None, job: str, own: set
         what = f"{fmt_number(body['objective'])}% over {body.get('period', '30d')}, " + \
             ("fast burns page" if pages else "burns open tickets")
         added.append(Added("SLO", name, source, (f"tuned ({'; '.join(changes)}): " if changes else "added: ") + what))
-    return out, added, set(made)
+    return out, added
 
 
 def _panels(panels: tuple[PackPanel, ...], words: dict[str, str], sel: str, off: dict) -> list[dict]:
@@ -281,18 +274,16 @@ def _panels(panels: tuple[PackPanel, ...], words: dict[str, str], sel: str, off:
     return out
 
 
-def _dashboards(service: ServiceSpec, services: dict[str, ServiceSpec], packs, words: dict[str, str],
-                runbooks_url: str | None) -> tuple[list[DashboardSpec], set[str]]:
+def _dashboards(service: ServiceSpec, services: dict[str, ServiceSpec], packs,
+                words: dict[str, str]) -> list[DashboardSpec]:
     """One dashboard per service with a pack or a type: its rows, then its dependencies' key panels."""
-    titles: set[str] = set()
     if not packs:
-        return [], titles
+        return []
     off = service.batteries.panels
     sel = f'{words["job"]}, instance=~"$instance"'
     rows = []
     for pack, _, _ in packs:
         for row, panels in rows_of(pack, service):
-            titles |= {p.title for p in panels}
             chosen = _panels(panels, words, sel, off)
             if chosen:
                 rows.append({"title": row, "type": "row", "panels": chosen})
@@ -300,13 +291,13 @@ def _dashboards(service: ServiceSpec, services: dict[str, ServiceSpec], packs, w
         dep = services.get(name)
         if dep is None or not dep.batteries.enabled:
             continue
-        dep_words = _words(dep, convention(dep), job_of(dep))
+        dep_words = _words(convention(dep), job_of(dep))
         key = [p for pack, _, _ in packs_of(dep) for _, panels in rows_of(pack, dep) for p in panels if p.key]
         chosen = _panels(tuple(key), dep_words, dep_words["job"], {})
         if chosen:
             rows.append({"title": f"Dependency: {name}", "type": "row", "collapsed": False, "panels": chosen})
     if not rows:
-        return [], titles
+        return []
     title = " and ".join(p.title for p, _, _ in packs)
     job = words["job"]
     return [DashboardSpec.model_validate({
@@ -314,7 +305,7 @@ def _dashboards(service: ServiceSpec, services: dict[str, ServiceSpec], packs, w
         "team": service.team, "tags": ["obsgen-pack", *[p.kind for p, _, _ in packs], service.name],
         "variables": [{"name": "instance", "query": f"label_values(up{{{job}}}, instance)", "label": "Instance",
                        "multi": True, "include_all": True, "current": "$__all"}],
-        "panels": rows})], titles
+        "panels": rows})]
 
 
 @dataclass(frozen=True)
@@ -330,6 +321,7 @@ class Offered:
 def offered(service: ServiceSpec) -> Offered:
     alerts: dict[str, tuple[str, str, tuple, bool]] = {}
     panels: list[str] = []
+    own = {a.name for a in service.alerts}
     for pack, _, path in packs_of(service):
         for pa in pack.alerts:
             tuned = service.batteries.alerts.get(pa.name)
@@ -337,7 +329,7 @@ def offered(service: ServiceSpec) -> Offered:
             alerts[pa.name] = ((tuned.severity if tuned is not None and tuned.severity else pa.severity),
                                (tuned.category if tuned is not None and tuned.category else pa.category), origin,
                                service.batteries.enabled and (tuned is None or tuned.enabled)
-                               and pa.name not in {a.name for a in service.alerts})
+                               and pa.name not in own)
         panels += [p.title for _, row in rows_of(pack, service) for p in row]
     conv = convention(service)
     slos: tuple[str, ...] = ()
