@@ -82,7 +82,40 @@ EVERY_PACK = FOUR + """\
     tier: 2
     type: http
     signals: {convention: prometheus-client}
+    depends_on: [orders-db, edge]
     scrape: {static: ["api-1:8000"]}
+  - name: orders-db
+    team: web
+    scrape: {exporter: {kind: mysql, targets: ["mysqld-exporter:9104"]}}
+  - name: web-front
+    team: web
+    scrape: {exporter: {kind: nginx, targets: ["nginx-exporter"]}}
+  - name: edge
+    team: web
+    scrape: {exporter: {kind: haproxy, targets: ["haproxy-1:8405", "haproxy-2:8405"]}}
+  - name: logs-es
+    team: web
+    scrape: {exporter: {kind: elasticsearch, targets: ["es-exporter:9114"]}}
+  - name: cluster-state
+    team: web
+    scrape:
+      exporter: {kind: kube-state-metrics}
+      kubernetes: {role: endpoints, namespaces: [kube-system], selector: {app.kubernetes.io/name: kube-state-metrics}}
+  - name: billing-jvm
+    team: web
+    scrape: {exporter: {kind: jvm, targets: ["billing-1", "billing-2"]}}
+  - name: sessions-mongo
+    team: web
+    scrape: {exporter: {kind: mongodb, targets: ["mongodb-exporter:9216"], collectors: [diagnosticdata]}}
+  - name: queue
+    team: web
+    scrape: {exporter: {kind: rabbitmq, targets: ["rabbit-1", "rabbit-2", "rabbit-3"]}}
+  - name: monitoring
+    team: web
+    scrape: {exporter: {kind: prometheus, targets: ["prometheus-0:9090", "prometheus-1:9090"]}}
+  - name: alerting
+    team: web
+    scrape: {exporter: {kind: alertmanager, targets: ["alertmanager-0", "alertmanager-1"]}}
 """
 
 
@@ -147,29 +180,42 @@ def test_every_added_alert_reads_only_its_own_job(every):
             assert all(("job", "=", jobs[s.name]) in sel.matchers for sel in selectors(parse(r.expr)))
 
 
-def _families(kind: str) -> tuple[set[str], list[str]]:
-    catalog = catalogs()[kind]
-    names = set(catalog.metrics)
-    return names, [d.prefix for d in catalog.dynamic if d.default]
-
-
 @pytest.mark.parametrize("kind", sorted(PACKS))
 def test_every_pack_reads_only_metrics_its_exporter_exports_by_default(kind):
-    names, prefixes = _families(kind)
     pack = PACKS[kind]
-    exprs = [pa.expr for pa in pack.alerts] + [e for _, row in pack.rows for p in row for e, _ in p.queries]
-    assert len(pack.alerts) >= 5
-    for expr in exprs:
+    catalog = catalogs()[kind]
+    exprs = [(pa.expr, pa.needs) for pa in pack.alerts] + [(r.expr, None) for r in pack.records] + \
+        [(e, p.needs) for _, row in pack.rows for p in row for e, _ in p.queries]
+    assert len([pa for pa in pack.alerts if not pa.needs]) >= 5  # out of the box
+    for expr, collector in exprs:
+        assert collector is None or collector in catalog.collectors, (kind, collector)
+        on = frozenset([collector] if collector else [])
+        prefixes = [d.prefix for d in catalog.dynamic if catalog.emits(d, on)]
         text = expr.replace("$job", 'job="x"').replace("$sel", 'job="x"').replace("$threshold", "1") \
             .replace("$__rate_interval", "5m")
         for sel in selectors(parse(text)):
             if sel.name == "up":
                 continue
-            known = sel.name in names and catalogs()[kind].metrics[sel.name].default
+            metric = _series(kind, sel.name)
+            known = metric is not None and catalog.emits(metric[0], on)
             assert known or any(sel.name.startswith(p) for p in prefixes), f"{kind}: {sel.name} in {expr}"
-            if sel.name in names:  # and the labels it matches or groups by are the metric's
-                have = set(catalogs()[kind].metrics[sel.name].labels) | {"job", "instance"}
+            if metric is not None:  # and the labels it matches or groups by are the metric's
+                have = set(metric[0].labels) | set(metric[1]) | {"job", "instance"}
                 assert {label for label, _, _ in sel.matchers} <= have, (sel.name, sel.matchers)
+
+
+def _series(kind: str, name: str):
+    """(the catalog's metric, labels the series adds) for a series name: a metric's own, or a
+    histogram's or summary's _bucket (le), _sum, _count, or a summary's quantiles."""
+    metrics = catalogs()[kind].metrics
+    if name in metrics:
+        return metrics[name], (("quantile",) if metrics[name].type == "summary" else ())
+    for suffix, types, extra in (("_bucket", ("histogram",), ("le",)), ("_sum", ("histogram", "summary"), ()),
+                                 ("_count", ("histogram", "summary"), ())):
+        base = metrics.get(name.removesuffix(suffix)) if name.endswith(suffix) else None
+        if base is not None and base.type in types:
+            return base, extra
+    return None
 
 
 @pytest.mark.parametrize("kind", TYPES)
@@ -199,7 +245,7 @@ def test_the_files_pass_promtool_amtool_and_grafanas_schema(every, tmp_path):
     failed = [f"{r.file}: {r.check}\n{r.detail}" for r in check_tree(tmp_path) if not r.ok]
     assert not failed, "\n\n".join(failed)
     dashboards = sorted(tmp_path.glob("default/grafana/dashboards/**/*.json"))
-    assert len([d for d in dashboards if d.name.startswith("svc-")]) == 9
+    assert len([d for d in dashboards if d.name.startswith("svc-")]) == len(PACKS) + 4  # and the typed services
     printed, errors = grafana_schema(*dashboards)
     assert not errors, printed
 
@@ -410,3 +456,103 @@ def test_batteries_off_asks_for_no_runbook_and_checks_no_severity_of_what_is_not
         '    batteries: {enabled: false, alerts: {RedisDown: {severity: page}}}')
     messages = [d.message for d in load_texts({"spec.yaml": text}).diagnostics]
     assert not [m for m in messages if "'cache'" in m], messages
+
+
+def test_every_exporter_kind_has_a_pack_and_a_service_in_the_spec_that_proves_them(every):
+    from obsgen.core.exporters import KINDS
+
+    assert set(PACKS) == set(KINDS) == set(catalogs())
+    used = {s.scrape.exporter.kind for s in every.models[0].services if s.scrape and s.scrape.exporter}
+    assert used == set(PACKS)
+
+
+def test_kube_state_metrics_keeps_the_namespace_and_pod_it_reports_over_discoverys(every):
+    files = generate(every)
+    jobs = {j["job_name"]: j for j in yaml.load(files["default/prometheus/prometheus.yml"])["scrape_configs"]}
+    assert jobs["cluster-state"]["honor_labels"] is True
+    assert "honor_labels" not in jobs["orders-db"]
+    own = EVERY_PACK.replace("      exporter: {kind: kube-state-metrics}\n",
+                             "      exporter: {kind: kube-state-metrics}\n      honor_labels: false\n")
+    jobs = {j["job_name"]: j for j in yaml.load(generate(_project(own))["default/prometheus/prometheus.yml"])
+            ["scrape_configs"]}
+    assert jobs["cluster-state"]["honor_labels"] is False
+    operator = generate(every, output="operator")
+    monitors = [yaml.load(text) for path, text in operator.items() if "cluster-state" in path and "/scrape/" in path]
+    assert monitors and all(e.get("honorLabels") is True for m in monitors
+                            for e in m["spec"].get("endpoints", [m["spec"]])), monitors
+
+
+def test_what_reads_a_collector_off_by_default_comes_with_the_collector_and_an_unknown_one_is_an_error():
+    with_it = {a.name for a in _project(EVERY_PACK).models[0].alerts if a.service == "sessions-mongo"}
+    assert {"MongodbReplicationLag", "MongodbCacheDirty", "MongodbDown"} <= with_it
+    without = EVERY_PACK.replace(', collectors: [diagnosticdata]}}', '}}')
+    model = _project(without).models[0]
+    got = {a.name for a in model.alerts if a.service == "sessions-mongo"}
+    assert "MongodbDown" in got and not got & {"MongodbReplicationLag", "MongodbCacheDirty"}
+    states = {a.name: a.state for a in model.battery(next(s for s in model.services if s.name == "sessions-mongo"))
+              .added}
+    assert states["MongodbReplicationLag"].startswith("off: reads the exporter's diagnosticdata collector")
+    panels = [p.title for row in dict(model.dashboards)["svc-sessions-mongo"].panels for p in row.panels]
+    assert "Replication lag" not in panels and "Up" in panels
+    wrong = EVERY_PACK.replace("collectors: [diagnosticdata]", "collectors: [diagnosticsdata]")
+    found = [d for d in load_texts({"spec.yaml": wrong}).diagnostics if d.code == "OBS075"]
+    assert len(found) == 1 and "diagnosticdata" in (found[0].hint or ""), found
+    assert found[0].pos.line == wrong.splitlines().index(
+        next(line for line in wrong.splitlines() if "diagnosticsdata" in line)) + 1
+
+
+# ----------------------------------------------------------------------------- the heartbeat
+
+MONITOR = HEAD.replace("routing: {default_team: web, smtp: {smarthost: \"smtp:25\", from: am@example.com}}\n", "") + """\
+  - name: monitoring
+    team: web
+    scrape: {exporter: {kind: prometheus, targets: ["prometheus:9090"]}}
+"""
+ROUTED = """\
+routing:
+  default_team: web
+  smtp: {smarthost: "smtp:25", from: am@example.com}
+  receivers:
+    - {name: deadmans-switch, webhook: [{url: "https://hc-ping.example.org/abc"}]}
+  routes:
+    - {matchers: ['alertname="Watchdog"'], receiver: deadmans-switch, group_wait: 0s, group_interval: 1m,
+       repeat_interval: 1m}
+"""
+
+
+def test_the_heartbeat_is_left_out_with_a_warning_until_a_route_takes_it_to_a_dead_mans_switch():
+    bare = MONITOR + 'routing: {default_team: web, smtp: {smarthost: "smtp:25", from: am@example.com}}\n'
+    project = load_texts({"spec.yaml": bare})
+    assert project.ok
+    assert "Watchdog" not in {a.name for a in project.models[0].alerts}
+    found = [d for d in project.diagnostics if d.code == "OBS074"]
+    assert len(found) == 1 and "alertname=\"Watchdog\"" in found[0].message and found[0].severity.value == "warning"
+    assert found[0].pos.line == bare.splitlines().index(
+        '    scrape: {exporter: {kind: prometheus, targets: ["prometheus:9090"]}}') + 1
+    states = {a.name: a.state for a in project.models[0].battery(project.models[0].services[0]).added}
+    assert states["Watchdog"].startswith("off: no route")
+    # a route that takes every info alert somewhere does not name the heartbeat: still left out
+    catch_all = ROUTED.replace("""['alertname="Watchdog"']""", """['severity="info"']""")
+    assert "Watchdog" not in {a.name for a in _project(MONITOR + catch_all).models[0].alerts}
+    # turned off by name: no warning
+    off = bare.replace('targets: ["prometheus:9090"]}}\n',
+                       'targets: ["prometheus:9090"]}}\n    batteries: {alerts: {Watchdog: {enabled: false}}}\n')
+    assert not [d for d in load_texts({"spec.yaml": off}).diagnostics if d.code == "OBS074"]
+
+
+@needs("promtool", "amtool")
+def test_a_routed_heartbeat_fires_to_the_dead_mans_switch_and_nowhere_else(tmp_path):
+    from obsgen.core.routes import match_routes
+
+    project = _project(MONITOR + ROUTED)
+    assert not [d for d in project.diagnostics if d.code == "OBS074"]
+    watchdog = next(a for a in project.models[0].alerts if a.name == "Watchdog")
+    files = generate(project)
+    am = yaml.load(files["default/alertmanager/alertmanager.yml"])
+    hits = match_routes(am, {**watchdog.sent_labels, "alertname": "Watchdog"})
+    assert [h.receiver for h in hits] == ["deadmans-switch"]
+    write_tree(tmp_path, files)
+    failed = [f"{r.file}: {r.check}\n{r.detail}" for r in check_tree(tmp_path) if not r.ok]
+    assert not failed, "\n\n".join(failed)
+    got = _generated(project.models[0])
+    assert got[("monitoring", "Watchdog", watchdog.spec.severity)][0]

@@ -4,11 +4,33 @@ severity and category routing knows)."""
 from __future__ import annotations
 
 from obsgen.check.context import Context
+from obsgen.check.silences import Finding
 from obsgen.core.diagnostics import error, warning
+from obsgen.load.yaml import YMap
 from obsgen.resolve.merge import DEFAULT_BUCKETS
-from obsgen.resolve.packs import convention, dashboard_uid, offered
+from obsgen.resolve.model import Model
+from obsgen.resolve.packs import UNROUTED, convention, dashboard_uid, offered
 from obsgen.resolve.slo import dashboard_uid as slo_dashboard_uid
-from obsgen.spec.parse import did_you_mean
+from obsgen.spec.parse import Parsed, did_you_mean, locate
+
+
+def heartbeat_findings(tree: YMap, parsed: Parsed, model: Model) -> list[Finding]:
+    """OBS074 for each service whose pack's heartbeat is left out because no route of the spec's
+    own takes it to a dead man's switch: without one, a Prometheus that dies is noticed by nobody."""
+    out = []
+    for i, s in parsed.items["services"]:
+        for a in model.battery(s).added:
+            if a.what == "alert" and a.state == UNROUTED:
+                owner = ("services", i, "scrape", "exporter", "kind")
+                out.append(Finding(warning(
+                    "OBS074", f"service {s.name!r}: the {a.source}'s heartbeat alert {a.name} is left out: no route of "
+                              f"routing.routes takes alertname=\"{a.name}\" to a dead man's switch, so if this "
+                              f"Prometheus or its Alertmanager stops, nobody is told", locate(tree, owner)[0],
+                    hint=f"add a receiver for your dead man's switch (a webhook to it) and a route "
+                         f"{{matchers: ['alertname=\"{a.name}\"'], receiver: <it>, group_wait: 0s, group_interval: 1m, "
+                         f"repeat_interval: 1m}}; or turn it off with batteries.alerts.{a.name}.enabled: false"),
+                    ("services", i), f"service {s.name}"))
+    return out
 
 
 class BatteryChecks(Context):
@@ -33,6 +55,19 @@ class BatteryChecks(Context):
                                                   f"service {s.name!r} gets from its {self._sources(s)}",
                                         self.at("services", i, "name"),
                                         hint="give the other dashboard another uid"))
+            ex = s.scrape.exporter if s.scrape is not None else None
+            if ex is not None and ex.collectors:
+                from obsgen.core.exporters import catalogs
+
+                known = catalogs()[ex.kind].collectors
+                for j, name in enumerate(ex.collectors):
+                    if name not in known:
+                        self.diags.append(error(
+                            "OBS075", f"service {s.name!r}: the {ex.kind} exporter has no collector {name!r} that "
+                                      f"adds series", self.at("services", i, "scrape", "exporter", "collectors", j),
+                            hint=did_you_mean(name, sorted(known)) or (
+                                f"its collectors: {', '.join(sorted(known))}" if known else
+                                f"everything the {ex.kind} exporter exposes is on by default")))
             for j, name in enumerate(s.depends_on):
                 if name == s.name:
                     self.diags.append(error("OBS021", f"service {s.name!r} depends on itself",

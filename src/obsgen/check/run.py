@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from obsgen.check import lint, objectives, silences
+from obsgen.check.batteries import heartbeat_findings
 from obsgen.check.files import check_file
 from obsgen.check.semantic import Checker
 from obsgen.core.diagnostics import Diagnostic, has_errors
@@ -29,7 +30,8 @@ def run_checks(files: list[SpecFile], resolved: Resolved) -> tuple[list[Model], 
             # those that cannot depend on the broken part (a typo'd key must not hide them).
             diags += silences.apply(env.tree, _independent(env))[0]
             continue
-        findings = lint.run(env.tree, env.parsed, env.model) + objectives.findings(env.tree, env.parsed, env.model)
+        findings = (lint.run(env.tree, env.parsed, env.model) + objectives.findings(env.tree, env.parsed, env.model)
+                    + heartbeat_findings(env.tree, env.parsed, env.model))
         left, silenced, env_used = silences.apply(env.tree, findings)
         diags += left
         used |= env_used

@@ -91,6 +91,9 @@ REGISTRY: dict[str, Code] = {
     "OBS071": _e("objectives", "monitoring coverage below the objective"),
     "OBS072": _w("check", "panel positions Grafana would rearrange (outside their row, overlapping)"),
     "OBS073": _w("check", "a dashboard panel with no query on a Prometheus or Loki datasource (it shows no data)"),
+    "OBS074": _w("lint", "a pack's heartbeat (Watchdog) left out: no route of the spec's own sends it to a dead "
+                         "man's switch", True),
+    "OBS075": _e("check", "an exporter collector its catalog does not know"),
     "OBS080": _e("check", "setting needs a newer Alertmanager than the spec targets"),
     "OBS082": _e("check", "setting the targeted Prometheus does not have (global.prometheus_version)"),
     "OBS083": _w("check", "TLS certificate verification turned off (insecure_skip_verify)"),

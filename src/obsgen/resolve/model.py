@@ -83,7 +83,15 @@ class Model:
     def batteries(self) -> dict[str, packs.Battery]:
         """What each service gets from its exporter's pack, its type and its tier (resolve/packs)."""
         by_name = {s.name: s for s in self.spec.services}
-        return {s.name: packs.battery(s, by_name, self.spec.global_.runbooks_url) for s in self.services}
+        routes = self.spec.routing.routes
+
+        def routed(service: ServiceSpec):
+            def takes(spec) -> bool:
+                alert = Alert(spec, service.name, spec.team or service.team, tuple(service.rule_group.alert_labels),
+                              group_labels=tuple(sorted(service.rule_group.labels.items())))
+                return packs.heartbeat_route(routes, {**alert.sent_labels, "alertname": spec.name}) is not None
+            return takes
+        return {s.name: packs.battery(s, by_name, self.spec.global_.runbooks_url, routed(s)) for s in self.services}
 
     def battery(self, service: ServiceSpec) -> packs.Battery:
         return self.batteries.get(service.name, packs.EMPTY)

@@ -92,19 +92,31 @@ class KubernetesScrape(Spec):
                           "endpointslice); unset: every port discovered", examples=["metrics"])
 
 
-EXPORTER_PORTS = {"node": 9100, "postgres": 9187, "redis": 9121, "kafka": 9308, "blackbox": 9115}
+EXPORTER_PORTS = {"node": 9100, "postgres": 9187, "redis": 9121, "kafka": 9308, "blackbox": 9115, "mysql": 9104,
+                  "mongodb": 9216, "rabbitmq": 15692, "nginx": 9113, "haproxy": 8405, "elasticsearch": 9114,
+                  "kube-state-metrics": 8080, "jvm": 9404, "prometheus": 9090, "alertmanager": 9093}
 
 
 class ExporterScrape(Spec):
-    kind: Literal["node", "postgres", "redis", "kafka", "blackbox"] = Field(
+    kind: Literal[tuple(EXPORTER_PORTS)] = Field(
         description="which exporter; sets its default port (node 9100, postgres 9187, redis 9121, kafka 9308, "
-                    "blackbox 9115), and its well-known metrics count as the service's catalog")
+                    "blackbox 9115, mysql 9104, mongodb 9216, rabbitmq 15692 (its own prometheus plugin), nginx "
+                    "9113, haproxy 8405 (HAProxy's own exporter), elasticsearch 9114, kube-state-metrics 8080, jvm "
+                    "9404 (the JMX exporter's agent), prometheus 9090, alertmanager 9093), brings its pack of "
+                    "alerts and dashboard (see `batteries`), and its well-known metrics count as the service's "
+                    "catalog")
     targets: list[Annotated[str, Field(pattern=r"^[^\s/:]+(:\d+)?$")]] | None = Field(
         None, min_length=1, description="exporter host[:port]; the exporter's default port is used when none is "
                                         "given. Leave it out when the job's `kubernetes` discovery finds the "
                                         "exporters (say, by their pods' labels). blackbox: exactly one, the "
                                         "exporter every probe goes through",
         examples=[["postgres-exporter"], ["node-1:9100", "node-2:9100"]])
+    collectors: list[Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=list, description="the exporter's collectors (or options) turned on beyond its defaults, "
+                                          "as its catalog names them (mongodb: diagnosticdata, replicasetstatus, "
+                                          "dbstats; postgres: stat_statements; node: systemd, ...): their series "
+                                          "count as the exporter's, and the pack's alerts and panels that read "
+                                          "them are added", examples=[["diagnosticdata"]])
     module: str = Field("http_2xx", description="blackbox only: the prober module (from the blackbox "
                                                 "exporter's own config) every probe uses")
     probes: list[str] = Field(

@@ -301,6 +301,17 @@ def _prometheus_settings(job: dict, sc: ScrapeSpec) -> None:
         job["metric_relabel_configs"] = [r.written() for r in sc.metric_relabel_configs]
     for key, value in sc.extra.items():
         job.setdefault(key, plain(value))
+    if honors_exporter_labels(sc) and "honor_labels" not in job:
+        job["honor_labels"] = True
+
+
+def honors_exporter_labels(sc: ScrapeSpec) -> bool:
+    """Whether the job keeps the labels its exporter sets over its target's: kube-state-metrics
+    labels every series with the namespace and pod it describes, which discovery's own namespace
+    and pod labels (the exporter's pod) would rename to exported_namespace and exported_pod.
+    A spec's own honor_labels wins."""
+    return (sc.exporter is not None and sc.exporter.kind == "kube-state-metrics"
+            and "honor_labels" not in sc.model_fields_set)
 
 
 def _settings_of(sc: ScrapeSpec, keys: tuple[str, ...]) -> dict:

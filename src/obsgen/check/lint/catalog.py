@@ -32,7 +32,10 @@ from obsgen.spec.parse import did_you_mean
 # ----------------------------------------------------------------------------- what the spec says exists
 
 EXPORTER_PREFIXES = {"node": ("node_",), "postgres": ("pg_", "postgres_exporter_"), "redis": ("redis_",),
-                     "kafka": ("kafka_",), "blackbox": ("probe_", "blackbox_exporter_")}
+                     "kafka": ("kafka_",), "blackbox": ("probe_", "blackbox_exporter_"), "mysql": ("mysql_", "mysqld_exporter_"),
+                     "mongodb": ("mongodb_",), "rabbitmq": ("rabbitmq_", "erlang_", "telemetry_"), "nginx": ("nginx_", "nginxplus_"),
+                     "haproxy": ("haproxy_",), "elasticsearch": ("elasticsearch_",), "kube-state-metrics": ("kube_",),
+                     "jvm": ("jvm_", "jmx_"), "prometheus": ("prometheus_",), "alertmanager": ("alertmanager_",)}
 # Kubernetes presets scrape components whose metrics no catalog lists.
 PRESET_PREFIXES = {"apiservers": ("apiserver_", "etcd_", "workqueue_", "rest_client_"),
                    "nodes": ("kubelet_", "rest_client_", "storage_operation_", "volume_manager_"),
@@ -135,6 +138,7 @@ class Catalog:
         self.external_visible = model.spec.output.target == "mimir"
         targets = {"job", "instance", *(g.external_labels if self.external_visible else ())}
         kinds: dict[str, dict[str, float]] = {}
+        collectors: dict[str, set[str]] = {}  # exporter kind -> collectors a service of it turns on
         every_job: dict[str, float] = {}
         for s in model.services:
             for p in s.probes:  # synthetic probes: the blackbox exporter's probe_* series
@@ -166,6 +170,7 @@ class Catalog:
                     targets |= _k8s_labels(sc.kubernetes)
             if sc.exporter is not None:
                 kinds.setdefault(sc.exporter.kind, {})[job] = interval
+                collectors.setdefault(sc.exporter.kind, set()).update(sc.exporter.collectors)
         self.targets = frozenset(targets)
         for s in model.services:
             sc = s.scrape
@@ -210,20 +215,20 @@ class Catalog:
                 for prefix in PRESET_PREFIXES.get(kind[7:], ()):
                     self.prefixes.append((prefix, Known(None, None, dict(jobs), "exporter")))
             else:
-                self._exporter(exporter_catalogs()[kind], jobs)
+                self._exporter(exporter_catalogs()[kind], jobs, frozenset(collectors.get(kind, ())))
         if every_job:
             for prefix in CLIENT_PREFIXES:
                 self.prefixes.append((prefix, Known(None, None, dict(every_job), "exporter")))
         self.prefixes.sort(key=lambda p: -len(p[0]))
 
-    def _exporter(self, catalog, jobs: dict[str, float]) -> None:
+    def _exporter(self, catalog, jobs: dict[str, float], collectors: frozenset[str] = frozenset()) -> None:
         """An exporter's typed catalog: its series are facts (type, labels), and a name it does not
         have is reported like a service's own typo. Families it names at run time are known by
         prefix, without labels, unless the name is a near miss of one it has. Its thousands of
         series are looked up when an expression names one (`lookup`), not copied in."""
         self._exporters.append((_series_index(catalog.kind), dict(jobs)))
         for d in catalog.dynamic:
-            if d.default:
+            if catalog.emits(d, collectors):
                 kind = {"counter": "counter", "gauge": "gauge"}.get(d.type or "")
                 self.prefixes.append((d.prefix, Known(kind, None, dict(jobs), "exporter")))
                 self._dynamic[d.prefix] = catalog.kind

@@ -17,17 +17,19 @@ what the checks need (a tuned name that nothing adds is an error there).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from string import Template
 
 from obsgen.core import naming
+from obsgen.core.routes import parse_matchers
 from obsgen.resolve.derived import Derived
 from obsgen.resolve.packs.data import Pack, PackAlert, PackPanel
 from obsgen.resolve.packs.exporters import PACKS
 from obsgen.resolve.packs.signals import CONVENTIONS, SATURATION, Convention
 from obsgen.resolve.packs.signals import pack as type_pack
 from obsgen.resolve.slo import fmt_duration, fmt_number
-from obsgen.spec import AlertSpec, DashboardSpec, RecordingRuleSpec, ServiceSpec
+from obsgen.spec import AlertSpec, DashboardSpec, RecordingRuleSpec, RouteSpec, ServiceSpec
 from obsgen.spec.services import MetricSpec
 from obsgen.spec.slos import SLOSpec
 
@@ -116,8 +118,37 @@ def _fill(text: str, words: dict[str, str]) -> str:
     return Template(text).safe_substitute(words)
 
 
-def battery(service: ServiceSpec, services: dict[str, ServiceSpec], runbooks_url: str | None) -> Battery:
-    """Everything the service gets from packs, its type, its tier and its dependencies."""
+UNROUTED = "off: no route of routing.routes names it to take it to a dead man's switch"
+
+
+def needs_collector(collector: str) -> str:
+    return f"off: reads the exporter's {collector} collector, not in scrape.exporter.collectors"
+
+
+def collectors_of(service: ServiceSpec) -> frozenset[str]:
+    """The exporter collectors the service turns on beyond the defaults."""
+    sc = service.scrape
+    return frozenset(sc.exporter.collectors) if sc is not None and sc.exporter is not None else frozenset()
+
+
+def heartbeat_route(routes: list[RouteSpec], labels: dict[str, str]) -> RouteSpec | None:
+    """The route of the spec's own that takes a heartbeat with these labels (alertname included)
+    to a dead man's switch: the first top-level route tried before obsgen's (position first)
+    whose matchers all hold, if it names the alert by `alertname` and has a receiver."""
+    for r in routes:
+        if r.position == "last":
+            continue
+        matchers = [m for text in r.matchers for m in parse_matchers(text)]
+        if all(m.matches(labels) for m in matchers):
+            named = any(m.name == "alertname" for m in matchers)
+            return r if named and r.receiver else None
+    return None
+
+
+def battery(service: ServiceSpec, services: dict[str, ServiceSpec], runbooks_url: str | None,
+            routed: Callable[[AlertSpec], bool] = lambda spec: False) -> Battery:
+    """Everything the service gets from packs, its type, its tier and its dependencies; a
+    heartbeat alert only if `routed` says a route of the spec's own takes it (heartbeat_route)."""
     tune = service.batteries
     if not tune.enabled:
         return EMPTY
@@ -144,8 +175,12 @@ def battery(service: ServiceSpec, services: dict[str, ServiceSpec], runbooks_url
                 added.append(Added("alert", pa.name, source, "replaced by the service's own"))
                 continue
             made = _alert(pa, service, tune.alerts.get(pa.name), words, runbooks_url)
-            if made is None:
+            if made is not None and pa.needs and pa.needs not in collectors_of(service):
+                added.append(Added("alert", pa.name, source, needs_collector(pa.needs)))
+            elif made is None:
                 added.append(Added("alert", pa.name, source, "off"))
+            elif pa.heartbeat and not routed(made[0]):
+                added.append(Added("alert", pa.name, source, UNROUTED))
             else:
                 spec, state = made
                 origin = ("batteries", "alerts", pa.name) if pa.name in tune.alerts else path
@@ -257,10 +292,11 @@ def _tier_slos(service: ServiceSpec, conv: Convention | None, job: str, own: set
     return out, added
 
 
-def _panels(panels: tuple[PackPanel, ...], words: dict[str, str], sel: str, off: dict) -> list[dict]:
+def _panels(panels: tuple[PackPanel, ...], words: dict[str, str], sel: str, off: dict,
+            collectors: frozenset[str] = frozenset()) -> list[dict]:
     out = []
     for p in panels:
-        if p.title in off and not off[p.title].enabled:
+        if (p.title in off and not off[p.title].enabled) or (p.needs and p.needs not in collectors):
             continue
         told = {**words, "sel": sel}
         if "saturation" in told:  # a query of its own, over the same selector
@@ -284,7 +320,7 @@ def _dashboards(service: ServiceSpec, services: dict[str, ServiceSpec], packs,
     rows = []
     for pack, _, _ in packs:
         for row, panels in rows_of(pack, service):
-            chosen = _panels(panels, words, sel, off)
+            chosen = _panels(panels, words, sel, off, collectors_of(service))
             if chosen:
                 rows.append({"title": row, "type": "row", "panels": chosen})
     for name in service.depends_on:
@@ -293,7 +329,7 @@ def _dashboards(service: ServiceSpec, services: dict[str, ServiceSpec], packs,
             continue
         dep_words = _words(convention(dep), job_of(dep))
         key = [p for pack, _, _ in packs_of(dep) for _, panels in rows_of(pack, dep) for p in panels if p.key]
-        chosen = _panels(tuple(key), dep_words, dep_words["job"], {})
+        chosen = _panels(tuple(key), dep_words, dep_words["job"], {}, collectors_of(dep))
         if chosen:
             rows.append({"title": f"Dependency: {name}", "type": "row", "collapsed": False, "panels": chosen})
     if not rows:
@@ -329,7 +365,7 @@ def offered(service: ServiceSpec) -> Offered:
             alerts[pa.name] = ((tuned.severity if tuned is not None and tuned.severity else pa.severity),
                                (tuned.category if tuned is not None and tuned.category else pa.category), origin,
                                service.batteries.enabled and (tuned is None or tuned.enabled)
-                               and pa.name not in own)
+                               and pa.name not in own and (not pa.needs or pa.needs in collectors_of(service)))
         panels += [p.title for _, row in rows_of(pack, service) for p in row]
     conv = convention(service)
     slos: tuple[str, ...] = ()

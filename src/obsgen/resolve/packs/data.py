@@ -19,6 +19,13 @@ class PackAlert:
     threshold: float | None = None
     unit: str = ""  # what the threshold is in, for the runbook and `explain --packs`
     category: str = "infrastructure"
+    # A heartbeat fires all the time the rules are evaluated, for a dead man's switch that raises
+    # the alarm when it stops: added only where a route of the spec's own names it (alertname) and
+    # takes it before obsgen's team routes, which would otherwise notify a team of it for ever.
+    heartbeat: bool = False
+    # The exporter's collector (or option) whose series it reads, when a default start lacks them:
+    # added only where the service lists it in scrape.exporter.collectors.
+    needs: str | None = None
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,7 @@ class PackPanel:
     max: float | None = None
     key: bool = False  # shown on the dashboards of services that depend on this one
     description: str | None = None
+    needs: str | None = None  # as PackAlert's
 
 
 @dataclass(frozen=True)
@@ -51,3 +59,17 @@ class Pack:
     alerts: tuple[PackAlert, ...]
     rows: tuple[tuple[str, tuple[PackPanel, ...]], ...]
     records: tuple[PackRecord, ...] = field(default=())
+
+
+_DOWN = ("Check the exporter's process or pod and its logs: `kubectl logs` or `journalctl -u` the exporter.",
+         "From the Prometheus host, fetch the target's /metrics: a refused connection, a timeout or a TLS error "
+         "says which side is wrong.",
+         "While it is down, the other alerts of this service cannot fire: watch the component by hand.")
+
+
+def exporter_down(name: str, what: str) -> PackAlert:
+    """The alert every exporter pack starts with: its target is not scraped, so the rest are blind."""
+    return PackAlert(
+        name, "up{$job} == 0", f"{what} exporter on {{{{ $labels.instance }}}} is not scraped",
+        f"Prometheus has failed to scrape {{{{ $labels.instance }}}} (job {{{{ $labels.job }}}}) for $for: "
+        f"the {what} alerts of this service are blind until it is back.", _DOWN)

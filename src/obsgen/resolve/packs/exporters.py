@@ -3,25 +3,12 @@ job, and a dashboard. Written for obsgen from each exporter's metrics (the catal
 core/exporters; a test checks every name against them) and what the component needs watched."""
 from __future__ import annotations
 
-from obsgen.resolve.packs.data import Pack, PackAlert, PackPanel
-
-_DOWN = ("Check the exporter's process or pod and its logs: `kubectl logs` or `journalctl -u` the exporter.",
-         "From the Prometheus host, fetch the target's /metrics: a refused connection, a timeout or a TLS error "
-         "says which side is wrong.",
-         "While it is down, the other alerts of this service cannot fire: watch the component by hand.")
-
-
-def _exporter_down(name: str, what: str) -> PackAlert:
-    return PackAlert(
-        name, "up{$job} == 0", f"{what} exporter on {{{{ $labels.instance }}}} is not scraped",
-        f"Prometheus has failed to scrape {{{{ $labels.instance }}}} (job {{{{ $labels.job }}}}) for $for: "
-        f"the {what} alerts of this service are blind until it is back.", _DOWN)
-
+from obsgen.resolve.packs.data import Pack, PackAlert, PackPanel, exporter_down
 
 _FS = 'fstype!~"tmpfs|overlay|squashfs|ramfs|nsfs", mountpoint!~"/run($|/.*)"'
 
 NODE = Pack("node", "Linux host", (
-    _exporter_down("NodeExporterDown", "Node"),
+    exporter_down("NodeExporterDown", "Node"),
     PackAlert("NodeHighCPU", '1 - avg by (instance) (rate(node_cpu_seconds_total{$job, mode="idle"}[5m])) > $threshold',
               "CPU of {{ $labels.instance }} is {{ $value | humanizePercentage }} busy",
               "The CPUs of {{ $labels.instance }} have been busy more than $threshold of the time for $for: "
@@ -95,7 +82,7 @@ NODE = Pack("node", "Linux host", (
 ))
 
 POSTGRES = Pack("postgres", "PostgreSQL", (
-    _exporter_down("PostgresExporterDown", "PostgreSQL"),
+    exporter_down("PostgresExporterDown", "PostgreSQL"),
     PackAlert("PostgresDown", "pg_up{$job} == 0", "PostgreSQL behind {{ $labels.instance }} is unreachable",
               "postgres_exporter on {{ $labels.instance }} has not been able to connect to its database for "
               "$for: the database is down or refuses connections.",
@@ -174,7 +161,7 @@ POSTGRES = Pack("postgres", "PostgreSQL", (
 ))
 
 REDIS = Pack("redis", "Redis", (
-    _exporter_down("RedisExporterDown", "Redis"),
+    exporter_down("RedisExporterDown", "Redis"),
     PackAlert("RedisDown", "redis_up{$job} == 0", "Redis behind {{ $labels.instance }} is unreachable",
               "redis_exporter on {{ $labels.instance }} has not been able to reach Redis for $for.",
               ("Check the Redis process or pod and its log.",
@@ -244,7 +231,7 @@ REDIS = Pack("redis", "Redis", (
 ))
 
 KAFKA = Pack("kafka", "Kafka", (
-    _exporter_down("KafkaExporterDown", "Kafka"),
+    exporter_down("KafkaExporterDown", "Kafka"),
     PackAlert("KafkaUnderReplicatedPartitions",
               "sum by (topic) (kafka_topic_partition_under_replicated_partition{$job}) > 0",
               "{{ $value }} partitions of {{ $labels.topic }} are under-replicated",
@@ -297,7 +284,7 @@ KAFKA = Pack("kafka", "Kafka", (
 ))
 
 BLACKBOX = Pack("blackbox", "Blackbox probes", (
-    _exporter_down("BlackboxExporterDown", "Blackbox"),
+    exporter_down("BlackboxExporterDown", "Blackbox"),
     PackAlert("BlackboxProbeFailed", "probe_success{$job} == 0", "{{ $labels.instance }} is failing its probe",
               "The blackbox exporter's probe of {{ $labels.instance }} has failed for $for: users reaching it "
               "the same way fail too.",
@@ -338,4 +325,20 @@ BLACKBOX = Pack("blackbox", "Blackbox probes", (
     )),
 ))
 
-PACKS: dict[str, Pack] = {p.kind: p for p in (NODE, POSTGRES, REDIS, KAFKA, BLACKBOX)}
+
+
+def _kinds() -> dict[str, Pack]:
+    """The packs in resolve/packs/kinds, one module each."""
+    import importlib
+    import pkgutil
+
+    from obsgen.resolve.packs import kinds
+
+    out = {}
+    for info in sorted(pkgutil.iter_modules(kinds.__path__), key=lambda m: m.name):
+        pack = importlib.import_module(f"{kinds.__name__}.{info.name}").PACK
+        out[pack.kind] = pack
+    return out
+
+
+PACKS: dict[str, Pack] = {p.kind: p for p in (NODE, POSTGRES, REDIS, KAFKA, BLACKBOX)} | _kinds()

@@ -37,7 +37,7 @@ from obsgen.targets.operator.common import (
     resource,
     secret_key,
 )
-from obsgen.targets.prometheus import SA_DIR, scrape_job
+from obsgen.targets.prometheus import SA_DIR, honors_exporter_labels, scrape_job
 
 _ROLES = {"pod": "Pod", "endpoints": "Endpoints", "endpointslice": "EndpointSlice", "service": "Service",
           "node": "Node", "ingress": "Ingress"}
@@ -112,6 +112,8 @@ def _scrape_config(model: Model, service: ServiceSpec, sc: ScrapeSpec) -> dict:
         spec["staticConfigs"] = [dict(c) for c in job["static_configs"]]
     if job.get("relabel_configs"):
         spec["relabelings"] = [relabeling(rc) for rc in job["relabel_configs"]]
+    if honors_exporter_labels(sc):
+        spec["honorLabels"] = True
     return resource(MONITORING_V1ALPHA1, "ScrapeConfig", metadata(model, service.name), spec)
 
 
@@ -128,6 +130,8 @@ def _monitor(model: Model, service: ServiceSpec, sc: ScrapeSpec) -> dict:
     if k.port:
         endpoint["port"] = k.port
     endpoint.update({**_path_and_scheme(sc, "path"), "interval": interval, "scrapeTimeout": timeout, **_auth(sc)})
+    if honors_exporter_labels(sc):
+        endpoint["honorLabels"] = True
     relabelings = _job_and_labels(sc.job or service.name, sc.labels)
     spec: dict = {"selector": {"matchLabels": dict(sorted(k.selector.items()))},
                   "namespaceSelector": _namespace_selector(k.namespaces)}
