@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from obsgen.api import load_texts
-from obsgen.features.verify import secret_scan
 from obsgen.check.secrets import scan_files, scan_text
+from obsgen.features.verify import secret_scan
 
 ROOT = Path(__file__).parents[1]
 
@@ -146,3 +146,38 @@ teams:
     assert result.returncode == 1
     assert "Traceback" not in result.stderr and "nothing written" in result.stderr
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+# ----------------------------------------------------------------------------- the scanner itself
+
+def test_redact_replaces_each_credential_and_keeps_every_character_around_it():
+    from obsgen.core.credentials import REDACTED, redact
+
+    assert redact(None) is None and redact("") == ""
+    assert redact("nothing to hide here") == "nothing to hide here"
+    token = "ghp_" + "a1B2c3D4e5" * 4
+    assert redact(f"{token} then AKIAIOSFODNN7EXAMPLE, end") == f"{REDACTED} then {REDACTED}, end"
+    assert redact(f"a {token} b") == f"a {REDACTED} b"
+    # one credential inside another: one [redacted] for the outer
+    assert redact(f"x password: {token} y") == f"x {REDACTED} y"
+    # two that overlap (a token in a URL, and a password assignment running past it): one for both
+    text = "https://x.example/?password=eyJaaaaaaaaa.eyJbbbbbbbbb.cccccccccc&z done"
+    assert redact(text) == f"https://x.example/{REDACTED} done"
+
+
+def test_the_scanner_reports_what_it_found_in_order_of_position():
+    from obsgen.core.credentials import scan_text
+
+    token = "ghp_" + "a1B2c3D4e5" * 4
+    hits = scan_text(f"AKIAIOSFODNN7EXAMPLE and {token}")
+    assert [(h.kind, h.what, h.start) for h in hits] == [("aws_key", "an AWS access key", 0),
+                                                        ("github_token", "a GitHub token", 25)]
+
+
+def test_offsets_stay_those_of_the_text_when_a_character_lower_cases_to_two():
+    from obsgen.core.credentials import REDACTED, redact, scan_text
+
+    text = "İstanbul PASSWORD: Hunter2Hunter2 ok"  # 'İ'.lower() is two characters
+    hits = scan_text(text)
+    assert [(h.kind, text[h.start:h.end]) for h in hits] == [("assignment", "PASSWORD: Hunter2Hunter2")]
+    assert redact(text) == f"İstanbul {REDACTED} ok"
