@@ -62,7 +62,7 @@ def mutants(session: nox.Session) -> None:
     """Mutation testing (mutmut, pinned in the test extras) of the modules whose mistakes would
     silently break users' monitoring; then mutation/REPORT.md. Slow (an hour or more on two cores):
     not part of the default run. Run it before closing an issue that touches those modules."""
-    session.run("mutmut", "run", *session.posargs, env={"OBSGEN_SHARED": str(Path(SHARED).resolve())})
+    session.run("python", "mutation/run.py", *session.posargs, env={"OBSGEN_SHARED": str(Path(SHARED).resolve())})
     session.run("python", "mutation/report.py")
 
 

@@ -395,7 +395,13 @@ def _write_locked(out: Path, files: dict[str, str]) -> Changes:
         return changes
     if out.exists():
         os.rename(out, previous)
-    os.rename(stage, out)
+    try:
+        os.rename(stage, out)
+    except BaseException:  # the old tree back where it was, so that the error's "left as it was" holds
+        if _is_real_dir(previous) and not os.path.lexists(out):
+            os.rename(previous, out)
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
     if previous.exists():
         shutil.rmtree(previous)
     return changes
