@@ -22,6 +22,7 @@ from obsgen.core.diagnostics import format_text
 from obsgen.core.exporters import catalogs
 from obsgen.core.promql_tree import parse, selectors
 from obsgen.features.verify import check_tree
+from obsgen.resolve.packs import packs_of
 from obsgen.resolve.packs.exporters import PACKS
 from obsgen.resolve.packs.signals import CONVENTIONS, TYPES
 from obsgen.resolve.packs.signals import pack as type_pack
@@ -116,6 +117,19 @@ EVERY_PACK = FOUR + """\
   - name: alerting
     team: web
     scrape: {exporter: {kind: alertmanager, targets: ["alertmanager-0", "alertmanager-1"]}}
+  - name: mailer
+    team: web
+    tier: 1
+    type: worker
+    depends_on: [queue]
+    signals: {backlog: mail_queue_jobs_waiting, oldest_age: mail_queue_oldest_job_age_seconds}
+    scrape: {static: ["mailer-1:9464", "mailer-2:9464"]}
+  - name: nightly-backup
+    team: web
+    type: batch
+    signals: {last_success: backup_last_success_timestamp_seconds, requests: backup_runs_total,
+              errors: 'status="failed"'}
+    scrape: {static: ["pushgateway:9091"], honor_labels: true}
 """
 
 
@@ -231,11 +245,13 @@ def test_every_type_reads_what_its_conventions_name(kind):
                 [e for _, row in pack.rows for p in row for e, _ in p.queries]
         for expr in exprs:
             text = (expr.replace("$job", 'job="x"').replace("$sel", 'job="x"').replace("$threshold", "1")
+                    .replace("$backlog", "backlog").replace("$oldest_age", "oldest_age")
                     .replace("$__rate_interval", "5m").replace("$requests", conv.requests)
                     .replace("$errors", conv.errors).replace("$bucket", conv.duration + "_bucket")
                     .replace("$per_second", ""))
             for sel in selectors(parse(text)):
-                assert sel.name in families or sel.name.startswith("job:"), (kind, sel.name)
+                assert sel.name in families | {"backlog", "oldest_age"} or sel.name.startswith("job:"), \
+                    (kind, sel.name)
 
 
 @needs("promtool", "amtool")
@@ -245,7 +261,8 @@ def test_the_files_pass_promtool_amtool_and_grafanas_schema(every, tmp_path):
     failed = [f"{r.file}: {r.check}\n{r.detail}" for r in check_tree(tmp_path) if not r.ok]
     assert not failed, "\n\n".join(failed)
     dashboards = sorted(tmp_path.glob("default/grafana/dashboards/**/*.json"))
-    assert len([d for d in dashboards if d.name.startswith("svc-")]) == len(PACKS) + 4  # and the typed services
+    made = [s for s in every.models[0].services if packs_of(s)]
+    assert len([d for d in dashboards if d.name.startswith("svc-")]) == len(made) > len(PACKS)
     printed, errors = grafana_schema(*dashboards)
     assert not errors, printed
 
@@ -499,6 +516,45 @@ def test_what_reads_a_collector_off_by_default_comes_with_the_collector_and_an_u
     assert len(found) == 1 and "diagnosticdata" in (found[0].hint or ""), found
     assert found[0].pos.line == wrong.splitlines().index(
         next(line for line in wrong.splitlines() if "diagnosticsdata" in line)) + 1
+
+
+def test_a_worker_gets_its_queue_alerts_only_for_the_gauges_it_names_and_a_batch_job_its_last_success(every):
+    model = every.models[0]
+    got = {(a.service, a.name) for a in model.alerts}
+    assert {("mailer", n) for n in ("WorkerHighFailureRatio", "WorkerBacklogHigh", "WorkerStalled",
+                                    "WorkerOldestJobTooOld")} <= got
+    assert {("nightly-backup", "BatchJobNotSucceeded"), ("nightly-backup", "BatchRunsFailing")} <= got
+    assert sorted(s.spec.name for s in model.slos if s.service.name == "mailer") == ["availability", "latency"]
+    assert not [s for s in model.slos if s.service.name == "nightly-backup"]  # no SLO of a batch job
+    latency = next(s for s in model.slos if s.service.name == "mailer" and s.spec.name == "latency")
+    assert latency.spec.sli.latency.threshold == 10  # seconds: a job, not a request
+    bare = EVERY_PACK.replace("    signals: {backlog: mail_queue_jobs_waiting, oldest_age: "
+                              "mail_queue_oldest_job_age_seconds}\n", "")
+    model = _project(bare).models[0]
+    mailer = next(s for s in model.services if s.name == "mailer")
+    states = {a.name: a.state for a in model.battery(mailer).added}
+    assert states["WorkerBacklogHigh"] == "off: reads signals.backlog, which the service does not name"
+    assert states["WorkerHighFailureRatio"] == "added"
+    assert "Backlog" not in [p.title for row in dict(model.dashboards)["svc-mailer"].panels for p in row.panels]
+
+
+@pytest.mark.parametrize("change, message, where", [
+    (("    type: worker\n", "    type: worker\n    signals: {convention: prometheus-client}\n"),
+     "no client library names a worker's jobs", "convention: prometheus-client"),
+    (("    signals: {last_success: backup_last_success_timestamp_seconds, requests: backup_runs_total,\n"
+      "              errors: 'status=\"failed\"'}\n", ""), "names no signals.last_success", "type: batch"),
+    (("requests: backup_runs_total,", ""), "which is not named", "errors:"),
+    (("  - name: api\n    team: web\n", "  - name: api\n    team: web\n    signals: {backlog: q}\n"),
+     "signals.backlog is read by the worker type only, and the service is a http", "signals: {backlog: q}"),
+])
+def test_signals_a_type_needs_or_another_type_reads_are_errors_at_their_line(change, message, where):
+    text = EVERY_PACK.replace("    signals: {backlog: mail_queue_jobs_waiting, oldest_age: "
+                              "mail_queue_oldest_job_age_seconds}\n", "")
+    assert change[0] in text
+    text = text.replace(change[0], change[1], 1)
+    found = [d for d in load_texts({"spec.yaml": text}).diagnostics if d.code == "OBS076"]
+    assert len(found) == 1 and message in found[0].message, found
+    assert where in text.splitlines()[found[0].pos.line - 1], (found[0].pos, where)
 
 
 # ----------------------------------------------------------------------------- the heartbeat

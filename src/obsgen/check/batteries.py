@@ -9,7 +9,7 @@ from obsgen.core.diagnostics import error, warning
 from obsgen.load.yaml import YMap
 from obsgen.resolve.merge import DEFAULT_BUCKETS
 from obsgen.resolve.model import Model
-from obsgen.resolve.packs import UNROUTED, convention, dashboard_uid, offered
+from obsgen.resolve.packs import PRESET_PACKS, UNROUTED, convention, dashboard_uid, offered
 from obsgen.resolve.slo import dashboard_uid as slo_dashboard_uid
 from obsgen.spec.parse import Parsed, did_you_mean, locate
 
@@ -49,7 +49,8 @@ class BatteryChecks(Context):
                                   f"{uid!r} (a uid has at most 40 characters)", self.at("services", i, "name"),
                         hint="shorten one of the names within their first 36 characters"))
         for i, s in self.svcs:
-            if (s.type is not None or (s.scrape is not None and s.scrape.exporter is not None)) \
+            if (s.type is not None or (s.scrape is not None and (s.scrape.exporter is not None or (
+                    s.scrape.kubernetes is not None and s.scrape.kubernetes.preset in PRESET_PACKS)))) \
                     and s.batteries.enabled and dashboard_uid(s.name).casefold() in folded:
                 self.diags.append(error("OBS020", f"dashboard uid {dashboard_uid(s.name)!r} is taken by the dashboard "
                                                   f"service {s.name!r} gets from its {self._sources(s)}",
@@ -68,6 +69,7 @@ class BatteryChecks(Context):
                             hint=did_you_mean(name, sorted(known)) or (
                                 f"its collectors: {', '.join(sorted(known))}" if known else
                                 f"everything the {ex.kind} exporter exposes is on by default")))
+            self._signals(i, s)
             for j, name in enumerate(s.depends_on):
                 if name == s.name:
                     self.diags.append(error("OBS021", f"service {s.name!r} depends on itself",
@@ -114,11 +116,44 @@ class BatteryChecks(Context):
                                   f"le={threshold:g}, so the share of requests under it cannot be counted",
                         self.at("services", i, *where), hint=f"buckets: {', '.join(f'{b:g}' for b in buckets)}"))
 
+    def _signals(self, i: int, s) -> None:
+        """OBS076: what a type needs named is named, and what only another type reads is not."""
+        sig = s.signals
+        given = sig.model_fields_set
+        if s.type == "worker" and sig.convention == "prometheus-client" and not (
+                sig.requests and sig.errors and sig.duration):
+            self.diags.append(error(
+                "OBS076", f"service {s.name!r} is a worker with convention prometheus-client: no client library "
+                          f"names a worker's jobs, so signals.requests, errors and duration must", self.at(
+                    "services", i, "signals", "convention"),
+                hint="name the counter of jobs handled, the matchers of failed ones and the histogram of "
+                     "processing time; or instrument with OpenTelemetry's messaging conventions "
+                     "(the default convention)"))
+        if s.type == "batch" and not sig.last_success:
+            self.diags.append(error(
+                "OBS076", f"service {s.name!r} is a batch job but names no signals.last_success: nothing tells "
+                          f"when it last succeeded", self.at("services", i, "type"),
+                hint="name the gauge each good run sets to the time it ended (a Pushgateway job pushes it), "
+                     "e.g. signals: {last_success: db_backup_last_success_timestamp_seconds}"))
+        if s.type == "batch" and sig.errors and not sig.requests:
+            self.diags.append(error(
+                "OBS076", f"service {s.name!r}: signals.errors picks failed runs out of signals.requests, which "
+                          f"is not named", self.at("services", i, "signals", "errors"),
+                hint="name the counter of runs, e.g. requests: backup_runs_total"))
+        for field, only in (("backlog", "worker"), ("oldest_age", "worker"), ("last_success", "batch")):
+            if field in given and getattr(sig, field) and s.type != only:
+                self.diags.append(error(
+                    "OBS076", f"service {s.name!r}: signals.{field} is read by the {only} type only, and the "
+                              f"service is {'a ' + s.type if s.type else 'not typed'}",
+                    self.at("services", i, "signals", field), hint=f"give it type: {only}, or leave {field} out"))
+
     @staticmethod
     def _sources(s) -> str:
         parts = []
         if s.scrape is not None and s.scrape.exporter is not None:
             parts.append(f"{s.scrape.exporter.kind} pack")
+        elif s.scrape is not None and s.scrape.kubernetes is not None and s.scrape.kubernetes.preset in PRESET_PACKS:
+            parts.append(f"{PRESET_PACKS[s.scrape.kubernetes.preset]} pack")
         if s.type is not None:
             parts.append(f"type ({s.type}) and tier ({s.tier})")
         return " and ".join(parts) or "packs, type and tier"

@@ -94,6 +94,7 @@ REGISTRY: dict[str, Code] = {
     "OBS074": _w("lint", "a pack's heartbeat (Watchdog) left out: no route of the spec's own sends it to a dead "
                          "man's switch", True),
     "OBS075": _e("check", "an exporter collector its catalog does not know"),
+    "OBS076": _e("check", "a service type's signals missing or named for another type"),
     "OBS080": _e("check", "setting needs a newer Alertmanager than the spec targets"),
     "OBS082": _e("check", "setting the targeted Prometheus does not have (global.prometheus_version)"),
     "OBS083": _w("check", "TLS certificate verification turned off (insecure_skip_verify)"),

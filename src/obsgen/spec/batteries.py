@@ -17,7 +17,7 @@ from obsgen.spec.base import (
     Spec,
 )
 
-ServiceType = Literal["http", "grpc"]
+ServiceType = Literal["http", "grpc", "worker", "batch"]
 
 
 class SignalsSpec(Spec):
@@ -37,6 +37,16 @@ class SignalsSpec(Spec):
     errors: str | None = Field(
         None, min_length=1, description="label matchers that pick the failed requests out of `requests`, instead "
                                         "of the convention's", examples=['code=~"5.."', 'outcome="failure"'])
+    backlog: MetricName | None = Field(
+        None, description="worker: a gauge of the jobs waiting in its queue, exported by the worker's own job; "
+                          "gives the backlog and stalled alerts", examples=["queue_jobs_waiting"])
+    oldest_age: MetricName | None = Field(
+        None, description="worker: a gauge of how long, in seconds, the oldest waiting job has waited; gives "
+                          "the job-age alert", examples=["queue_oldest_job_age_seconds"])
+    last_success: MetricName | None = Field(
+        None, description="batch (and required there): a gauge of the Unix time the last run succeeded, set at "
+                          "the end of each good run (pushed to a Pushgateway with the service's job name)",
+        examples=["db_backup_last_success_timestamp_seconds"])
 
 
 class BatteryAlert(Spec):

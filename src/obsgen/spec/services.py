@@ -496,10 +496,11 @@ class ServiceSpec(Spec):
                           "and alert on error spikes; unset: its logs are not handled by obsgen",
         examples=[{"format": "cri"}, {"path": "/var/log/qlib-pro/api-*.log", "format": "json"}])
     type: ServiceType | None = Field(
-        None, description="what the service is: an http or a grpc server. Gives its golden signals: recording "
-                          "rules, error and latency alerts, an overview dashboard, and with its tier the SLOs; "
-                          "unset: none",
-        examples=["http"])
+        None, description="what the service is: an http or a grpc server, a worker taking jobs from a queue, or "
+                          "a batch job. Gives its golden signals: recording rules, error and latency alerts (a "
+                          "worker's backlog and job age, a batch job's last success), an overview dashboard, and "
+                          "with its tier the SLOs (not for batch jobs); unset: none",
+        examples=["http", "worker"])
     signals: SignalsSpec = Field(
         default_factory=SignalsSpec, description="where the type's golden signals are read from: OpenTelemetry's "
                                                  "metric names unless told otherwise",

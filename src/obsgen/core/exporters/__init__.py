@@ -15,7 +15,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 KINDS = ("node", "postgres", "redis", "kafka", "blackbox", "mysql", "mongodb", "rabbitmq", "nginx", "haproxy",
-         "elasticsearch", "kube-state-metrics", "jvm", "prometheus", "alertmanager")
+         "elasticsearch", "kube-state-metrics", "jvm", "prometheus", "alertmanager", "kubelet", "cadvisor")
 TYPES = ("counter", "gauge", "histogram", "summary", "untyped")
 
 

@@ -26,7 +26,7 @@ from obsgen.core.routes import parse_matchers
 from obsgen.resolve.derived import Derived
 from obsgen.resolve.packs.data import Pack, PackAlert, PackPanel
 from obsgen.resolve.packs.exporters import PACKS
-from obsgen.resolve.packs.signals import CONVENTIONS, SATURATION, Convention
+from obsgen.resolve.packs.signals import CONVENTIONS, LATENCY_THRESHOLDS, SATURATION, Convention
 from obsgen.resolve.packs.signals import pack as type_pack
 from obsgen.resolve.slo import fmt_duration, fmt_number
 from obsgen.spec import AlertSpec, DashboardSpec, RecordingRuleSpec, RouteSpec, ServiceSpec
@@ -35,7 +35,6 @@ from obsgen.spec.slos import SLOSpec
 
 # Tier -> (availability objective, latency objective, whether fast burns page); tiers 3 and 4: none.
 TIER_SLOS = {1: (99.9, 99.0, True), 2: (99.9, 99.0, False)}
-LATENCY_THRESHOLD = 0.5  # seconds: a bucket boundary of every convention's default buckets
 
 
 @dataclass(frozen=True)
@@ -75,12 +74,19 @@ def job_of(service: ServiceSpec) -> str:
     return (sc.job if sc is not None and sc.job else None) or service.name
 
 
+# Kubernetes presets whose component has a pack: the kubelets, and the cAdvisor inside them.
+PRESET_PACKS = {"nodes": "kubelet", "cadvisor": "cadvisor"}
+
+
 def packs_of(service: ServiceSpec) -> list[tuple[Pack, str, tuple]]:
     """(pack, where it comes from in words, the spec path that brings it) for the service."""
     out = []
     sc = service.scrape
     if sc is not None and sc.exporter is not None and sc.exporter.kind in PACKS:
         out.append((PACKS[sc.exporter.kind], f"{sc.exporter.kind} pack", ("scrape", "exporter", "kind")))
+    elif sc is not None and sc.kubernetes is not None and PRESET_PACKS.get(sc.kubernetes.preset or "") in PACKS:
+        kind = PRESET_PACKS[sc.kubernetes.preset or ""]
+        out.append((PACKS[kind], f"{kind} pack", ("scrape", "kubernetes", "preset")))
     if service.type is not None:
         out.append((type_pack(service.type), f"{service.type} type", ("type",)))
     return out
@@ -96,8 +102,12 @@ def rows_of(pack: Pack, service: ServiceSpec) -> tuple:
 def convention(service: ServiceSpec) -> Convention | None:
     if service.type is None:
         return None
-    base = CONVENTIONS[(service.type, service.signals.convention)]
     s = service.signals
+    base = CONVENTIONS.get((service.type, s.convention))
+    if base is None:  # no convention names it (a batch job, a worker's Prometheus client): the service's own
+        if not s.requests:
+            return None
+        return Convention(s.requests, s.errors or "", s.duration or "", 1, (), None)
     if not (s.requests or s.duration or s.errors):
         return base
     return Convention(s.requests or base.requests, s.errors or base.errors, s.duration or base.duration,
@@ -105,8 +115,11 @@ def convention(service: ServiceSpec) -> Convention | None:
                       base.saturation)
 
 
-def _words(conv: Convention | None, job: str) -> dict[str, str]:
+def _words(conv: Convention | None, job: str, service: ServiceSpec | None = None) -> dict[str, str]:
     words = {"job": job_matcher(job)}
+    if service is not None:
+        s = service.signals
+        words.update({name: getattr(s, name) for name in ("backlog", "oldest_age", "last_success") if getattr(s, name)})
     if conv is not None:
         words.update(requests=conv.requests, errors=conv.errors, bucket=f"{conv.duration}_bucket",
                      per_second="" if conv.scale == 1 else f" / {fmt_number(conv.scale)}",
@@ -122,13 +135,22 @@ UNROUTED = "off: no route of routing.routes names it to take it to a dead man's 
 
 
 def needs_collector(collector: str) -> str:
+    if collector.startswith("signals."):
+        return f"off: reads {collector}, which the service does not name"
     return f"off: reads the exporter's {collector} collector, not in scrape.exporter.collectors"
 
 
 def collectors_of(service: ServiceSpec) -> frozenset[str]:
-    """The exporter collectors the service turns on beyond the defaults."""
+    """What the service has that a pack alert or panel may need (PackAlert.needs): the exporter
+    collectors it turns on beyond the defaults, and `signals.<field>` for each signal it names (a
+    worker's backlog, a batch job's last success; `signals.errors` where it names failed runs)."""
     sc = service.scrape
-    return frozenset(sc.exporter.collectors) if sc is not None and sc.exporter is not None else frozenset()
+    out = set(sc.exporter.collectors) if sc is not None and sc.exporter is not None else set()
+    s = service.signals
+    out |= {f"signals.{name}" for name in ("backlog", "oldest_age", "last_success") if getattr(s, name)}
+    if s.requests and s.errors:
+        out.add("signals.errors")
+    return frozenset(out)
 
 
 def heartbeat_route(routes: list[RouteSpec], labels: dict[str, str]) -> RouteSpec | None:
@@ -154,7 +176,7 @@ def battery(service: ServiceSpec, services: dict[str, ServiceSpec], runbooks_url
         return EMPTY
     job = job_of(service)
     conv = convention(service)
-    words = _words(conv, job)
+    words = _words(conv, job, service)
     own_alerts = {a.name for a in service.alerts}
     own_records = {r.record for r in service.recording_rules}
     own_slos = {s.name for s in service.slos}
@@ -162,7 +184,10 @@ def battery(service: ServiceSpec, services: dict[str, ServiceSpec], runbooks_url
     records: list[RecordingRuleSpec] = []
     added: list[Added] = []
     packs = packs_of(service)
+    have = collectors_of(service)
     for pack, source, path in packs:
+        if pack.kind == service.type and conv is None and pack.kind != "batch":
+            continue  # no metric names to read its signals from (OBS076 said so)
         for rec in pack.records:
             name = rec.record
             if name in own_records:
@@ -174,10 +199,11 @@ def battery(service: ServiceSpec, services: dict[str, ServiceSpec], runbooks_url
             if pa.name in own_alerts:
                 added.append(Added("alert", pa.name, source, "replaced by the service's own"))
                 continue
-            made = _alert(pa, service, tune.alerts.get(pa.name), words, runbooks_url)
-            if made is not None and pa.needs and pa.needs not in collectors_of(service):
+            if pa.needs and pa.needs not in have:
                 added.append(Added("alert", pa.name, source, needs_collector(pa.needs)))
-            elif made is None:
+                continue
+            made = _alert(pa, service, tune.alerts.get(pa.name), words, runbooks_url)
+            if made is None:
                 added.append(Added("alert", pa.name, source, "off"))
             elif pa.heartbeat and not routed(made[0]):
                 added.append(Added("alert", pa.name, source, UNROUTED))
@@ -244,7 +270,8 @@ def _alert(pa: PackAlert, service: ServiceSpec, tuned, words: dict[str, str],
 
 def _tier_slos(service: ServiceSpec, conv: Convention | None, job: str, own: set[str],
                runbooks_url: str | None) -> tuple[list[SLOSpec], list[Added]]:
-    if conv is None or service.tier not in TIER_SLOS:
+    if conv is None or service.tier not in TIER_SLOS or service.type not in LATENCY_THRESHOLDS or not conv.errors \
+            or not conv.duration:
         return [], []
     availability, latency, page = TIER_SLOS[service.tier]
     source = f"tier {service.tier}"
@@ -254,7 +281,7 @@ def _tier_slos(service: ServiceSpec, conv: Convention | None, job: str, own: set
                          "sli": {"ratio": {"bad": f"{conv.requests}{{{sel}, {conv.errors}}}",
                                            "total": f"{conv.requests}{{{sel}}}"}}},
         "latency": {"objective": latency, "description": f"Requests to {service.name} answered in time",
-                    "sli": {"latency": {"histogram": conv.duration, "threshold": LATENCY_THRESHOLD * conv.scale,
+                    "sli": {"latency": {"histogram": conv.duration, "threshold": LATENCY_THRESHOLDS[service.type] * conv.scale,
                                         "matchers": sel}}},
     }
     out, added = [], []
@@ -327,7 +354,7 @@ def _dashboards(service: ServiceSpec, services: dict[str, ServiceSpec], packs,
         dep = services.get(name)
         if dep is None or not dep.batteries.enabled:
             continue
-        dep_words = _words(convention(dep), job_of(dep))
+        dep_words = _words(convention(dep), job_of(dep), dep)
         key = [p for pack, _, _ in packs_of(dep) for _, panels in rows_of(pack, dep) for p in panels if p.key]
         chosen = _panels(tuple(key), dep_words, dep_words["job"], {}, collectors_of(dep))
         if chosen:
@@ -370,10 +397,12 @@ def offered(service: ServiceSpec) -> Offered:
     conv = convention(service)
     slos: tuple[str, ...] = ()
     latency = None
-    if conv is not None and service.tier in TIER_SLOS:
+    if conv is not None and service.tier in TIER_SLOS and service.type in LATENCY_THRESHOLDS and conv.errors \
+            and conv.duration:
         slos = ("availability", "latency")
         tuned = service.batteries.slos.get("latency")
         if service.batteries.enabled and (tuned is None or tuned.enabled):
-            threshold = tuned.threshold if tuned is not None and tuned.threshold is not None else LATENCY_THRESHOLD
+            threshold = tuned.threshold if tuned is not None and tuned.threshold is not None \
+                else LATENCY_THRESHOLDS[service.type]
             latency = (conv.duration, threshold * conv.scale)
     return Offered(alerts, slos, tuple(panels), latency)
