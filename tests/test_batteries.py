@@ -124,6 +124,12 @@ EVERY_PACK = FOUR + """\
     depends_on: [queue]
     signals: {backlog: mail_queue_jobs_waiting, oldest_age: mail_queue_oldest_job_age_seconds}
     scrape: {static: ["mailer-1:9464", "mailer-2:9464"]}
+  - name: kubelets
+    team: web
+    scrape: {kubernetes: {preset: nodes}}
+  - name: containers
+    team: web
+    scrape: {kubernetes: {preset: cadvisor}}
   - name: nightly-backup
     team: web
     type: batch
@@ -479,7 +485,7 @@ def test_every_exporter_kind_has_a_pack_and_a_service_in_the_spec_that_proves_th
     from obsgen.core.exporters import KINDS
 
     assert set(PACKS) == set(KINDS) == set(catalogs())
-    used = {s.scrape.exporter.kind for s in every.models[0].services if s.scrape and s.scrape.exporter}
+    used = {pack.kind for s in every.models[0].services for pack, source, _ in packs_of(s) if "pack" in source}
     assert used == set(PACKS)
 
 

@@ -38,8 +38,11 @@ EXPORTER_PREFIXES = {"node": ("node_",), "postgres": ("pg_", "postgres_exporter_
                      "jvm": ("jvm_", "jmx_"), "prometheus": ("prometheus_",), "alertmanager": ("alertmanager_",)}
 # Kubernetes presets scrape components whose metrics no catalog lists.
 PRESET_PREFIXES = {"apiservers": ("apiserver_", "etcd_", "workqueue_", "rest_client_"),
-                   "nodes": ("kubelet_", "rest_client_", "storage_operation_", "volume_manager_"),
-                   "cadvisor": ("container_", "machine_")}
+                   "nodes": ("kubelet_", "rest_client_", "storage_operation_", "volume_manager_", "csi_operations_",
+                             "dra_", "plugin_manager_", "volume_operation_", "reconstruct_volume_", "force_cleaned_",
+                             "workqueue_", "kubernetes_build_info", "kubernetes_feature_enabled",
+                             "registered_metrics_total", "disabled_metrics_total", "hidden_metrics_total"),
+                   "cadvisor": ("container_", "machine_", "cadvisor_version_info")}
 # Series the client libraries (Go, Python) add to every instrumented process, exporters included.
 CLIENT_PREFIXES = ("process_", "go_", "python_", "promhttp_")
 # Presets that copy every Kubernetes node label onto their series (labelmap): labels unknowable.
