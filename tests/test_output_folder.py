@@ -442,7 +442,7 @@ def test_read_inside_refuses_a_folder_where_a_file_is_read(tmp_path):
 
 def test_read_inside_refuses_a_fifo_without_waiting_for_a_writer(tmp_path):
     os.mkfifo(tmp_path / "x.yml")
-    with deadline(2), pytest.raises(OutputError, match=exactly(f"{tmp_path / 'x.yml'} is not a regular file")):
+    with deadline(60), pytest.raises(OutputError, match=exactly(f"{tmp_path / 'x.yml'} is not a regular file")):
         read_inside(tmp_path, "x.yml")
 
 
@@ -919,7 +919,7 @@ def test_a_build_waits_for_the_one_holding_the_folder_and_says_so(tmp_path):
         os.close(held)  # the other build finishes
 
     try:
-        with deadline(3):
+        with deadline(60):
             write_tree(out, {"x.yml": "x\n"}, waiting=waiting)
     finally:
         if not calls:
