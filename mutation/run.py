@@ -27,8 +27,8 @@ WORK = ROOT / "mutants-work"
 # group -> (the modules mutated, the tests that are meant to catch their mistakes)
 GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "credentials": (("src/obsgen/core/credentials.py",), ("tests/test_secrets.py",)),
-    "routes": (("src/obsgen/core/routes.py", "src/obsgen/core/regex.py"),
-               ("tests/test_routing.py", "tests/test_routing_custom.py", "tests/test_regex.py")),
+    "regex": (("src/obsgen/core/regex.py",), ("tests/test_regex.py", "tests/test_routing.py")),
+    "routes": (("src/obsgen/core/routes.py",), ("tests/test_routing.py", "tests/test_routing_custom.py")),
     "merge": (("src/obsgen/resolve/merge.py",), ("tests/test_load.py", "tests/test_dashboard_model.py")),
     "writer": (("src/obsgen/write/tree.py",), ("tests/test_writer.py", "tests/test_output_folder.py")),
     "loader": (("src/obsgen/load/yaml.py",), ("tests/test_load.py", "tests/test_bad_input.py")),
