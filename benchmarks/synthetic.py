@@ -18,18 +18,27 @@ def team_count(n: int) -> int:
     return max(2, n // SERVICES_PER_TEAM)
 
 
-# With packs (`--packs`): one service in four of each: an http server of tier 1 (its type's alerts,
-# SLOs and dashboard), and a postgres, redis and node exporter (their packs).
+# With packs (`--packs`): the services take turns over the service types and the exporter kinds:
+# an http server of tier 1 (its type's alerts, SLOs and dashboard), a worker of tier 2 naming its
+# backlog, and exporters of ten kinds (their packs).
 PACKED = ("type: http\n    tier: 1\n    scrape: {{static: ['{name}-a:8000', '{name}-b:8000']}}",
           "scrape: {{exporter: {{kind: postgres, targets: ['{name}-a:9187']}}}}",
           "scrape: {{exporter: {{kind: redis, targets: ['{name}-a:9121']}}}}",
-          "scrape: {{exporter: {{kind: node, targets: ['{name}-a:9100', '{name}-b:9100']}}}}")
+          "scrape: {{exporter: {{kind: node, targets: ['{name}-a:9100', '{name}-b:9100']}}}}",
+          "type: worker\n    tier: 2\n    signals: {{backlog: jobs_waiting}}\n    scrape: {{static: ['{name}-a:9464']}}",
+          "scrape: {{exporter: {{kind: mysql, targets: ['{name}-a:9104']}}}}",
+          "scrape: {{exporter: {{kind: kafka, targets: ['{name}-a:9308']}}}}",
+          "scrape: {{exporter: {{kind: rabbitmq, targets: ['{name}-a:15692']}}}}",
+          "scrape: {{exporter: {{kind: elasticsearch, targets: ['{name}-a:9114']}}}}",
+          "scrape: {{exporter: {{kind: haproxy, targets: ['{name}-a:8405']}}}}",
+          "scrape: {{exporter: {{kind: jvm, targets: ['{name}-a:9404']}}}}",
+          "scrape: {{exporter: {{kind: mongodb, targets: ['{name}-a:9216'], collectors: [diagnosticdata]}}}}")
 
 
 def service(i: int, team: str, packs: bool = False) -> str:
     name = f"svc-{i}"
     job = f'job="{name}"'
-    scrape = PACKED[i % 4].format(name=name) if packs else f"scrape: {{static: ['{name}-a:8000', '{name}-b:8000']}}"
+    scrape = PACKED[i % len(PACKED)].format(name=name) if packs else f"scrape: {{static: ['{name}-a:8000', '{name}-b:8000']}}"
     return f"""\
   - name: {name}
     team: {team}

@@ -563,6 +563,18 @@ def test_signals_a_type_needs_or_another_type_reads_are_errors_at_their_line(cha
     assert where in text.splitlines()[found[0].pos.line - 1], (found[0].pos, where)
 
 
+def test_the_operator_resources_of_every_pack_pass_the_operator_crds(every, tmp_path):
+    import os
+    from pathlib import Path
+
+    tool = Path(os.environ.get("OBSGEN_SHARED") or Path(__file__).resolve().parents[2] / "shared") / "tools" / \
+        "check-operator-resources"
+    write_tree(tmp_path, generate(every, output="operator"))
+    files = sorted(str(f) for f in (tmp_path / "default" / "operator").rglob("*.yaml"))
+    result = subprocess.run([str(tool), *files], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0 and " 0 problems" in result.stdout, result.stdout + result.stderr
+
+
 # ----------------------------------------------------------------------------- the heartbeat
 
 MONITOR = HEAD.replace("routing: {default_team: web, smtp: {smarthost: \"smtp:25\", from: am@example.com}}\n", "") + """\
