@@ -20,6 +20,70 @@ TARGET = 90.0  # percent killed, per module (issue 23)
 
 # Mutants that behave exactly like the original, and why (each was read and argued, not assumed).
 EQUIVALENT: dict[str, str] = {
+    'obsgen.core.credentials.x__is_literal__mutmut_6':
+        'Adds X to the characters a literal may not start with; the scanner reads the lower-cased text, so a captured value never holds an X.',
+    'obsgen.core.credentials.x_redact__mutmut_11':
+        '`h.end >= at` for `h.end > at`: when the ends are equal, `at = h.end` leaves `at` as it was.',
+    'obsgen.core.regex.x__member__mutmut_37':
+        '`refused = None` for `refused = False`: the flag is only set to True and read as `not refused`.',
+    'obsgen.write.tree.x_safe_relpath__mutmut_11':
+        'A path starting with / has an empty first part, which the next check refuses anyway.',
+    'obsgen.write.tree.x_read_inside__mutmut_26':
+        "Changes the default of getattr(os, 'O_NOFOLLOW'/'O_NONBLOCK', 0); both flags exist on every POSIX system obsgen runs on.",
+    'obsgen.write.tree.x_read_inside__mutmut_29':
+        'As read_inside__mutmut_26: a getattr default for a flag os always has.',
+    'obsgen.write.tree.x_read_inside__mutmut_32':
+        'As read_inside__mutmut_26.',
+    'obsgen.write.tree.x_read_inside__mutmut_35':
+        'As read_inside__mutmut_26.',
+    'obsgen.write.tree.x_read_inside__mutmut_38':
+        'As read_inside__mutmut_26.',
+    'obsgen.write.tree.x_read_inside__mutmut_41':
+        'As read_inside__mutmut_26.',
+    'obsgen.write.tree.x_read_inside__mutmut_63':
+        'Reads more than limit+1 bytes (or all): the result and the refusal of a file over the limit are the same.',
+    'obsgen.write.tree.x_read_inside__mutmut_64':
+        'As read_inside__mutmut_63.',
+    'obsgen.write.tree.x_read_inside__mutmut_67':
+        'As read_inside__mutmut_63.',
+    'obsgen.write.tree.x_read_manifest__mutmut_13':
+        "'UTF-8' for 'utf-8': the same codec.",
+    'obsgen.write.tree.x__write_file__mutmut_24':
+        'A getattr default for O_NOFOLLOW, which os always has (see read_inside__mutmut_26).',
+    'obsgen.write.tree.x__write_file__mutmut_27':
+        'As _write_file__mutmut_24.',
+    'obsgen.write.tree.x__write_file__mutmut_30':
+        'As _write_file__mutmut_24.',
+    'obsgen.write.tree.x__write_file__mutmut_43':
+        "'UTF-8' for 'utf-8': the same codec.",
+    'obsgen.write.tree.x_check_output_folder__mutmut_15':
+        'When the output is not inside the working folder, none of its parents is either: the list of steps is empty both ways.',
+    'obsgen.write.tree.x_check_output_folder__mutmut_39':
+        'For a folder that does not exist yet, a .git found from it is strictly above it, so never inside it.',
+    'obsgen.write.tree.x__exchange__mutmut_2':
+        "Another way to load the C library (CDLL(None) or libc.so.6): both find glibc's renameat2; at worst the fallback renames give the same tree.",
+    'obsgen.write.tree.x__exchange__mutmut_6':
+        'As _exchange__mutmut_2.',
+    'obsgen.write.tree.x__exchange__mutmut_3':
+        'use_errno is never read: the result of renameat2 alone decides.',
+    'obsgen.write.tree.x__exchange__mutmut_5':
+        'As _exchange__mutmut_3.',
+    'obsgen.write.tree.x__exchange__mutmut_12':
+        'As _exchange__mutmut_3.',
+    'obsgen.write.tree.x__exchange__mutmut_15':
+        'Without argtypes ctypes passes these int and bytes arguments the same way on this ABI.',
+    'obsgen.write.tree.x__stage__mutmut_15':
+        'missing_ok on a file just read as a regular file in the output, hence copied into the staging folder: it is always there.',
+    'obsgen.write.tree.x__stage__mutmut_17':
+        'As _stage__mutmut_15.',
+    'obsgen.write.tree.x__prune_empty_dirs__mutmut_3':
+        "str() of a Path is never empty (an empty path prints as '.').",
+    'obsgen.write.tree.x__write_locked__mutmut_53':
+        "ignore_errors on removing the staging folder whose rename just failed: it exists and is obsgen's own, so removing it does not fail.",
+    'obsgen.write.tree.x__write_locked__mutmut_55':
+        'As _write_locked__mutmut_53.',
+    'obsgen.write.tree.x__write_locked__mutmut_56':
+        'As _write_locked__mutmut_53.',
 }
 
 # mutmut's exit codes per mutant: 0 the tests passed (survived); 1 they failed (killed); 36 timed

@@ -926,3 +926,20 @@ def test_a_build_waits_for_the_one_holding_the_folder_and_says_so(tmp_path):
             os.close(held)
     assert calls == ["waiting"]
     assert (out / "x.yml").read_text() == "x\n"
+
+
+def test_a_first_build_whose_rename_fails_leaves_no_folder_and_says_the_rename_failed(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    stage = tmp_path / ".out.obsgen-staging"
+    real_rename = os.rename
+
+    def fail_stage(src, dst):
+        if Path(src) == stage:
+            raise OSError(errno.EIO, "Input/output error", str(src))
+        real_rename(src, dst)
+    monkeypatch.setattr(os, "rename", fail_stage)
+    with pytest.raises(OutputError, match=exactly(f"cannot write {stage}: Input/output error; "
+                                                  f"{out} was left as it was")):
+        write_tree(out, NEW)
+    assert not os.path.lexists(out)
+    assert leftovers(out) == []
