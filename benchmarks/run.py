@@ -155,7 +155,7 @@ def main() -> None:
     parser.add_argument("--no-reference", action="store_true", help="skip the reference spec in specs/")
     parser.add_argument("--profile", action="store_true", help="cProfile the build of the biggest size")
     parser.add_argument("--packs", action="store_true", help="synthetic services use packs, types and tiers "
-                                                              "(one in four each: http tier 1, postgres, redis, node)")
+                                                              "(in turn: http tier 1, worker tier 2, ten exporter kinds)")
     parser.add_argument("--out", type=Path, help="results file (default benchmarks/results/<date>-<commit>.json)")
     args = parser.parse_args()
 
