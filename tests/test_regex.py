@@ -237,3 +237,16 @@ def test_member():
     assert _member(_tree(r"[^xa0\-_Z]")[0][1]) == "x"  # every candidate refused: x, and the regex judges
     assert _member([(sre.CATEGORY, sre.CATEGORY_LINEBREAK)]) == "x"  # a category without a sample
     assert _member([(sre.NOT_LITERAL, ord("a"))]) == "x"  # an item it does not know
+
+
+def test_a_second_quoted_literal_is_skipped_from_its_own_start_to_its_own_end():
+    # \Q...\E twice: each ends at the first \E after it (not an earlier one, not the last one)
+    assert re2_problem(r"\Qa\E\Q(?<x>\E") is None
+    assert re2_problem(r"\Qa\E(?<y>b)\Qc\E") == "named groups are written (?P<name>...) in Go's regular expressions"
+
+
+def test_a_refused_pattern_is_reported_once_and_nothing_is_logged_to_stderr(capfd):
+    assert re2_problem("a(") is not None
+    assert re2_problem(r"\Qa\E(?<y>b)") is not None
+    out, err = capfd.readouterr()
+    assert err == "" and out == ""
