@@ -29,9 +29,9 @@ GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "credentials": (("src/obsgen/core/credentials.py",), ("tests/test_secrets.py",)),
     "regex": (("src/obsgen/core/regex.py",), ("tests/test_regex.py", "tests/test_routing.py")),
     "routes": (("src/obsgen/core/routes.py",), ("tests/test_routing.py", "tests/test_routing_custom.py")),
-    "merge": (("src/obsgen/resolve/merge.py",), ("tests/test_load.py", "tests/test_dashboard_model.py")),
+    "merge": (("src/obsgen/resolve/merge.py",), ("tests/test_load.py", "tests/test_dashboard_model.py", "tests/test_merge.py")),
     "writer": (("src/obsgen/write/tree.py",), ("tests/test_writer.py", "tests/test_output_folder.py")),
-    "loader": (("src/obsgen/load/yaml.py",), ("tests/test_load.py", "tests/test_bad_input.py")),
+    "loader": (("src/obsgen/load/yaml.py",), ("tests/test_load.py", "tests/test_loader.py")),
     "slo": (("src/obsgen/resolve/slo.py",), ("tests/test_slo.py",)),
     "lint": (("src/obsgen/check/lint",), ("tests/test_lint.py", "tests/test_no_silent_failures.py")),
 }
