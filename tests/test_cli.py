@@ -21,7 +21,7 @@ def obsgen(*args, cwd=None, env=None):
 def test_validate_accepts_the_reference_spec():
     proc = obsgen("validate", SPECS)
     assert proc.returncode == 0, proc.stderr
-    assert "2 environment(s), 10 service(s), 56 alert(s), 3 SLO(s)" in proc.stderr
+    assert "2 environment(s), 10 service(s), 64 alert(s), 3 SLO(s)" in proc.stderr
 
 
 def test_validate_reads_specs_folder_by_default(tmp_path):
@@ -64,7 +64,7 @@ def test_build_writes_every_environment_and_a_manifest(tmp_path):
         for rel in ("prometheus/prometheus.yml", "alertmanager/alertmanager.yml", "jaeger/jaeger.yaml",
                     "jaeger/sampling-strategies.json", "prometheus/rules/waardhaven-api.rules.yml"):
             assert (out / env / rel).is_file(), rel
-        assert len(list((out / env / "grafana" / "dashboards").rglob("*.json"))) == 12  # 6 + the SLO dashboard + the probes dashboard of qlib-pro-api + 4 exporter packs
+        assert len(list((out / env / "grafana" / "dashboards").rglob("*.json"))) == 13  # 6 + the SLO dashboard + the probes dashboard of qlib-pro-api + 4 exporter packs + the kubelet pack
     manifest = json.loads((out / ".obsgen-manifest.json").read_text())
     assert "production/prometheus/prometheus.yml" in manifest["files"]
 
