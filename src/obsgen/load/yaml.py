@@ -176,11 +176,13 @@ class _Builder:
 
 _BRACKETS = re.compile(r"[^\[\]{}]+")
 _INDENT = re.compile(r"^ {%d,}" % (MAX_DEPTH + 1), re.MULTILINE)
+# Compact nested block collections (`- - - 1`, `? ? a`) nest without brackets or indentation.
+_COMPACT = re.compile(r"(?:[-?][ \t]+){%d,}" % (MAX_DEPTH // 2))
 
 
 def _looks_deep(text: str) -> bool:
     """Could this text nest deeper than MAX_DEPTH? A cheap over-estimate: unclosed flow brackets
-    (ignoring quoting) and indentation width."""
+    (ignoring quoting), indentation width, and runs of compact block entries (`- - - …`)."""
     depth = peak = 0
     for ch in _BRACKETS.sub("", text):  # only the brackets are left: a short string
         if ch in "[{":
@@ -188,7 +190,7 @@ def _looks_deep(text: str) -> bool:
             peak = max(peak, depth)
         else:
             depth -= 1
-    return peak > MAX_DEPTH // 2 or _INDENT.search(text) is not None
+    return peak > MAX_DEPTH // 2 or _INDENT.search(text) is not None or _COMPACT.search(text) is not None
 
 
 class _TooDeep(Exception):
@@ -298,6 +300,12 @@ def _compose_checked(text: str, file: str) -> tuple[list | None, list[Diagnostic
     except YAMLError as exc:
         return None, [error("OBS001", f"YAML error: {str(exc).splitlines()[0] if str(exc) else 'unreadable'}",
                             Pos(file, 1, 1))]
+    except UnicodeEncodeError as exc:  # a lone surrogate in a str given through the API (no file holds one)
+        at = exc.start
+        line = text.count("\n", 0, at) + 1
+        col = at - (text.rfind("\n", 0, at) + 1) + 1
+        return None, [error("OBS001", f"character U+{ord(text[at]):04X} is not allowed in YAML", Pos(file, line, col),
+                            hint="remove it; a spec is plain text")]
     return [d for d in docs if not _empty(d)], []
 
 
