@@ -20,6 +20,72 @@ TARGET = 90.0  # percent killed, per module (issue 23)
 
 # Mutants that behave exactly like the original, and why (each was read and argued, not assumed).
 EQUIVALENT: dict[str, str] = {
+    'obsgen.load.yaml.x__looks_deep__mutmut_9':
+        "Only brackets are left after the substitution: 'XX[{XX' holds the same [ and {.",
+    'obsgen.load.yaml.x__looks_deep__mutmut_24':
+        'MAX_DEPTH / 2 is 100.0, as MAX_DEPTH // 2 is 100: the comparison is the same.',
+    'obsgen.load.yaml.x__compose_checked__mutmut_68':
+        'A None start is the same as 0 for count.',
+    'obsgen.load.yaml.x__compose_checked__mutmut_81':
+        'A None start is the same as 0 for rfind.',
+    'obsgen.load.yaml.x__compose_checked__mutmut_141':
+        'As _compose_checked__mutmut_68.',
+    'obsgen.load.yaml.x__compose_checked__mutmut_154':
+        'As _compose_checked__mutmut_81.',
+    'obsgen.load.yaml.xǁ_Builderǁ_build__mutmut_2':
+        "ruamel's Node.tag is a property that always returns a str: the branch for other tags is never taken.",
+    'obsgen.load.yaml.xǁ_Builderǁ_build__mutmut_3':
+        "ruamel's Node.tag is a property that always returns a str: the branch for other tags is never taken.",
+    'obsgen.load.yaml.xǁ_Builderǁ_build__mutmut_4':
+        "ruamel's Node.tag is a property that always returns a str: the branch for other tags is never taken.",
+    'obsgen.load.yaml.xǁ_Builderǁ_build__mutmut_5':
+        "ruamel's Node.tag is a property that always returns a str: the branch for other tags is never taken.",
+    'obsgen.load.yaml.xǁ_Builderǁ_build__mutmut_6':
+        "ruamel's Node.tag is a property that always returns a str: the branch for other tags is never taken.",
+    'obsgen.load.yaml.xǁ_Builderǁ_build__mutmut_7':
+        "ruamel's Node.tag is a property that always returns a str: the branch for other tags is never taken.",
+    'obsgen.load.yaml.xǁ_Builderǁ_build__mutmut_8':
+        "ruamel's Node.tag is a property that always returns a str: the branch for other tags is never taken.",
+    'obsgen.load.yaml.xǁ_Builderǁ_build__mutmut_9':
+        "ruamel's Node.tag is a property that always returns a str: the branch for other tags is never taken.",
+    'obsgen.load.yaml.xǁ_Builderǁ_build__mutmut_10':
+        "ruamel's Node.tag is a property that always returns a str: the branch for other tags is never taken.",
+    'obsgen.load.yaml.xǁ_Builderǁ_build__mutmut_11':
+        "ruamel's Node.tag is a property that always returns a str: the branch for other tags is never taken.",
+    'obsgen.load.yaml.xǁ_Builderǁ_build__mutmut_12':
+        "ruamel's Node.tag is a property that always returns a str: the branch for other tags is never taken.",
+    'obsgen.load.yaml.x__scalar__mutmut_4':
+        "Values with tags outside the core schema are refused before _scalar; only a key's tag reaches it, and keys are made strings.",
+    'obsgen.load.yaml.x__scalar__mutmut_29':
+        'int(s) and int(s, 10) are the same for a str.',
+    'obsgen.load.yaml.x__scalar__mutmut_43':
+        "The text is already lower-cased: stripping 'XX+XX' strips only '+', as '+' does.",
+    'obsgen.load.yaml.xǁ_Builderǁbuild__mutmut_16':
+        'A fresh node never sits inside a node reached again through an alias, so the count of aliased nodes is the same.',
+    'obsgen.load.yaml.xǁ_Builderǁbuild__mutmut_26':
+        "Each document's root is built fresh first, so the in-place list is never empty when the budget runs out.",
+    'obsgen.load.yaml.xǁ_Builderǁmapping__mutmut_27':
+        'For a str key the fallback str(key) is the same string.',
+    'obsgen.load.yaml.x__check_depth__mutmut_5':
+        'pure=None or left out: ruamel uses libyaml either way.',
+    'obsgen.load.yaml.x__check_depth__mutmut_7':
+        'As _check_depth__mutmut_5.',
+    'obsgen.load.yaml.x__compose__mutmut_12':
+        'pure=None: libyaml as before.',
+    'obsgen.load.yaml.x__compose__mutmut_7':
+        "When libyaml's depth check fails, its composer fails at the same event and the code falls back to the pure parser anyway.",
+    'obsgen.load.yaml.x__compose__mutmut_8':
+        'As _compose__mutmut_7.',
+    'obsgen.load.yaml.xǁ_Resolverǁresolve__mutmut_3':
+        'Skipping the cached table costs only speed: it is rebuilt the same.',
+    'obsgen.load.yaml.x__compose_pure__mutmut_4':
+        'Ignoring every warning instead of ReusedAnchorWarning alone: the composer raises no other.',
+    'obsgen.load.yaml.x_load_file__mutmut_75':
+        'A None start is the same as 0 for count and rfind.',
+    'obsgen.load.yaml.x_load_file__mutmut_66':
+        "Codec names are case-insensitive ('UTF-8-SIG').",
+    'obsgen.load.yaml.x_read_yaml__mutmut_16':
+        'The loader returns no diagnostic that is not an error, so `errors and diags` gives diags[0] as before.',
     'obsgen.resolve.merge.x__merge_named__mutmut_56':
         "The patch's position is never read: deep_merge puts the result at the base item's position.",
     'obsgen.resolve.merge.x__renames__mutmut_24':

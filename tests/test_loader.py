@@ -571,3 +571,10 @@ def test_load_file_refuses_binary(tmp_path):
     path.write_bytes(b"a: 1\nb: \x00\x01\n")
     assert refused(path, load=load_file, file="bin.yaml") == (
         "OBS005", "file is binary (contains NUL bytes), not YAML text", Pos("bin.yaml", 1, 1), None)
+
+
+@pytest.mark.parametrize("text, line, col", [("\n\nb: x\ud800\n", 3, 5), ("\nb: \ud800", 2, 4), ("\ud800", 1, 1)])
+def test_a_lone_surrogate_is_placed_by_lines_and_columns_of_the_text(text, line, col):
+    data, diags = load_text(text, F)
+    assert data is None and [(d.code, d.message, d.pos, d.hint) for d in diags] == [
+        ("OBS001", "character U+D800 is not allowed in YAML", Pos(F, line, col), "remove it; a spec is plain text")]
