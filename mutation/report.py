@@ -201,6 +201,13 @@ def main() -> int:
         print("no results in mutants-work/: run `nox -s mutants` first", file=sys.stderr)
         return 1
     rows, sections, below = [], [], []
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("mutation_run", ROOT / "mutation" / "run.py")
+    run = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run)  # type: ignore[union-attr]
+    missing = sorted(m.removesuffix(".py") for modules, _ in run.GROUPS.values() for m in modules
+                     if not any(k.startswith(m.removesuffix(".py")) for k in by_module))
     for module, results in sorted(by_module.items()):
         total = len(results)
         killed = sum(1 for code in results.values() if code in KILLED)
@@ -228,9 +235,12 @@ def main() -> int:
         "killed. Mutants not run (a run stopped early) count as not killed.", "",
         "| module | mutants | killed | survived | equivalent | not run | killed % | with equivalents |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |", *rows, "",
+        *([f"No results yet (their groups were not run): {', '.join(f'`{m}`' for m in missing)}.", ""]
+          if missing else []),
         "## Survivors", "", *sections])
     REPORT.write_text(text.rstrip() + "\n")
-    print(f"wrote {REPORT.relative_to(ROOT)}; below {TARGET:g}%: {', '.join(below) or 'none'}")
+    print(f"wrote {REPORT.relative_to(ROOT)}; below {TARGET:g}%: {', '.join(below) or 'none'}; "
+          f"not run: {', '.join(missing) or 'none'}")
     return 0
 
 
