@@ -544,6 +544,20 @@ def test_a_worker_gets_its_queue_alerts_only_for_the_gauges_it_names_and_a_batch
     assert "Backlog" not in [p.title for row in dict(model.dashboards)["svc-mailer"].panels for p in row.panels]
 
 
+def test_a_team_a_service_tunes_on_an_added_alert_is_the_team_the_alert_notifies():
+    text = HEAD.replace("teams:\n", "teams:\n  - name: dba\n    email: {to: dba@example.com}\n") + """\
+  - name: db
+    team: web
+    scrape: {exporter: {kind: postgres, targets: ["pg:9187"]}}
+    batteries:
+      alerts:
+        PostgresDeadlocks: {team: dba}
+"""
+    alerts = {a.name: a for a in _project(text).models[0].alerts}
+    assert (alerts["PostgresDeadlocks"].team, alerts["PostgresDeadlocks"].labels["team"]) == ("dba", "dba")
+    assert alerts["PostgresDown"].labels["team"] == "web"
+
+
 @pytest.mark.parametrize("change, message, where", [
     (("    type: worker\n", "    type: worker\n    signals: {convention: prometheus-client}\n"),
      "no client library names a worker's jobs", "convention: prometheus-client"),

@@ -63,6 +63,14 @@ class Silenced:
     message: str
 
 
+
+def _alert_of(spec: AlertSpec, service: ServiceSpec, origin: tuple = ()) -> Alert:
+    """An alert rule of the service: its team the alert's own (a spec's, or one a battery tunes),
+    else the service's; its labels the rule group's."""
+    return Alert(spec, service.name, spec.team or service.team, tuple(service.rule_group.alert_labels), origin,
+                 tuple(sorted(service.rule_group.labels.items())))
+
+
 @dataclass(frozen=True)
 class Model:
     env: str
@@ -87,9 +95,8 @@ class Model:
 
         def routed(service: ServiceSpec):
             def takes(spec) -> bool:
-                alert = Alert(spec, service.name, spec.team or service.team, tuple(service.rule_group.alert_labels),
-                              group_labels=tuple(sorted(service.rule_group.labels.items())))
-                return packs.heartbeat_route(routes, {**alert.sent_labels, "alertname": spec.name}) is not None
+                labels = {**_alert_of(spec, service).sent_labels, "alertname": spec.name}
+                return packs.heartbeat_route(routes, labels) is not None
             return takes
         return {s.name: packs.battery(s, by_name, self.spec.global_.runbooks_url, routed(s)) for s in self.services}
 
@@ -104,11 +111,8 @@ class Model:
     def alerts(self) -> list[Alert]:
         """Every alert rule: the spec's, those derived from probes and logs (derived.py), and those
         packs and service types add (packs)."""
-        out = [Alert(a, s.name, a.team or s.team, tuple(s.rule_group.alert_labels),
-                     group_labels=tuple(sorted(s.rule_group.labels.items())))
-               for s in self.services for a in s.alerts]
-        out += [Alert(d.spec, s.name, s.team, tuple(s.rule_group.alert_labels), d.origin,
-                      tuple(sorted(s.rule_group.labels.items())))
+        out = [_alert_of(a, s) for s in self.services for a in s.alerts]
+        out += [_alert_of(d.spec, s, d.origin)
                 for s in self.services for d in (*derived.alerts(s, self.spec.logging), *self.battery(s).alerts)]
         return sorted(out, key=lambda a: (a.service, a.name))  # stable: a name's rules keep spec order
 
