@@ -9,7 +9,7 @@ from obsgen.core.diagnostics import error, warning
 from obsgen.load.yaml import YMap
 from obsgen.resolve.merge import DEFAULT_BUCKETS
 from obsgen.resolve.model import Model
-from obsgen.resolve.packs import PRESET_PACKS, UNROUTED, convention, dashboard_uid, offered
+from obsgen.resolve.packs import SIGNAL_TYPES, UNROUTED, convention, dashboard_uid, offered, packs_of
 from obsgen.resolve.slo import dashboard_uid as slo_dashboard_uid
 from obsgen.spec.parse import Parsed, did_you_mean, locate
 
@@ -49,9 +49,7 @@ class BatteryChecks(Context):
                                   f"{uid!r} (a uid has at most 40 characters)", self.at("services", i, "name"),
                         hint="shorten one of the names within their first 36 characters"))
         for i, s in self.svcs:
-            if (s.type is not None or (s.scrape is not None and (s.scrape.exporter is not None or (
-                    s.scrape.kubernetes is not None and s.scrape.kubernetes.preset in PRESET_PACKS)))) \
-                    and s.batteries.enabled and dashboard_uid(s.name).casefold() in folded:
+            if packs_of(s) and s.batteries.enabled and dashboard_uid(s.name).casefold() in folded:
                 self.diags.append(error("OBS020", f"dashboard uid {dashboard_uid(s.name)!r} is taken by the dashboard "
                                                   f"service {s.name!r} gets from its {self._sources(s)}",
                                         self.at("services", i, "name"),
@@ -119,7 +117,6 @@ class BatteryChecks(Context):
     def _signals(self, i: int, s) -> None:
         """OBS076: what a type needs named is named, and what only another type reads is not."""
         sig = s.signals
-        given = sig.model_fields_set
         if s.type == "worker" and sig.convention == "prometheus-client" and not (
                 sig.requests and sig.errors and sig.duration):
             self.diags.append(error(
@@ -140,8 +137,8 @@ class BatteryChecks(Context):
                 "OBS076", f"service {s.name!r}: signals.errors picks failed runs out of signals.requests, which "
                           f"is not named", self.at("services", i, "signals", "errors"),
                 hint="name the counter of runs, e.g. requests: backup_runs_total"))
-        for field, only in (("backlog", "worker"), ("oldest_age", "worker"), ("last_success", "batch")):
-            if field in given and getattr(sig, field) and s.type != only:
+        for field, only in SIGNAL_TYPES.items():
+            if getattr(sig, field) and s.type != only:
                 self.diags.append(error(
                     "OBS076", f"service {s.name!r}: signals.{field} is read by the {only} type only, and the "
                               f"service is {'a ' + s.type if s.type else 'not typed'}",
@@ -149,11 +146,7 @@ class BatteryChecks(Context):
 
     @staticmethod
     def _sources(s) -> str:
-        parts = []
-        if s.scrape is not None and s.scrape.exporter is not None:
-            parts.append(f"{s.scrape.exporter.kind} pack")
-        elif s.scrape is not None and s.scrape.kubernetes is not None and s.scrape.kubernetes.preset in PRESET_PACKS:
-            parts.append(f"{PRESET_PACKS[s.scrape.kubernetes.preset]} pack")
+        parts = [source for pack, source, _ in packs_of(s) if pack.kind != s.type]  # an exporter's or preset's
         if s.type is not None:
             parts.append(f"type ({s.type}) and tier ({s.tier})")
         return " and ".join(parts) or "packs, type and tier"

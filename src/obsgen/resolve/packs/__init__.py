@@ -74,6 +74,9 @@ def job_of(service: ServiceSpec) -> str:
     return (sc.job if sc is not None and sc.job else None) or service.name
 
 
+# The gauges a service names for its type's alerts, and the type that reads each.
+SIGNAL_TYPES = {"backlog": "worker", "oldest_age": "worker", "last_success": "batch"}
+
 # Kubernetes presets whose component has a pack: the kubelets, and the cAdvisor inside them.
 PRESET_PACKS = {"nodes": "kubelet", "cadvisor": "cadvisor"}
 
@@ -119,7 +122,7 @@ def _words(conv: Convention | None, job: str, service: ServiceSpec | None = None
     words = {"job": job_matcher(job)}
     if service is not None:
         s = service.signals
-        words.update({name: getattr(s, name) for name in ("backlog", "oldest_age", "last_success") if getattr(s, name)})
+        words.update({name: getattr(s, name) for name in SIGNAL_TYPES if getattr(s, name)})
     if conv is not None:
         words.update(requests=conv.requests, errors=conv.errors, bucket=f"{conv.duration}_bucket",
                      per_second="" if conv.scale == 1 else f" / {fmt_number(conv.scale)}",
@@ -147,7 +150,7 @@ def collectors_of(service: ServiceSpec) -> frozenset[str]:
     sc = service.scrape
     out = set(sc.exporter.collectors) if sc is not None and sc.exporter is not None else set()
     s = service.signals
-    out |= {f"signals.{name}" for name in ("backlog", "oldest_age", "last_success") if getattr(s, name)}
+    out |= {f"signals.{name}" for name in SIGNAL_TYPES if getattr(s, name)}
     if s.requests and s.errors:
         out.add("signals.errors")
     return frozenset(out)
@@ -268,10 +271,16 @@ def _alert(pa: PackAlert, service: ServiceSpec, tuned, words: dict[str, str],
     return spec, ("tuned: " + "; ".join(changes)) if changes else "added"
 
 
+def _gets_tier_slos(service: ServiceSpec, conv: Convention | None) -> bool:
+    """Whether the service's tier gives it SLOs: a tier with SLOs, a type with a latency threshold,
+    and a convention (or names of its own) with failed requests and a duration histogram."""
+    return (conv is not None and service.tier in TIER_SLOS and service.type in LATENCY_THRESHOLDS
+            and bool(conv.errors) and bool(conv.duration))
+
+
 def _tier_slos(service: ServiceSpec, conv: Convention | None, job: str, own: set[str],
                runbooks_url: str | None) -> tuple[list[SLOSpec], list[Added]]:
-    if conv is None or service.tier not in TIER_SLOS or service.type not in LATENCY_THRESHOLDS or not conv.errors \
-            or not conv.duration:
+    if not _gets_tier_slos(service, conv):
         return [], []
     availability, latency, page = TIER_SLOS[service.tier]
     source = f"tier {service.tier}"
@@ -385,6 +394,7 @@ def offered(service: ServiceSpec) -> Offered:
     alerts: dict[str, tuple[str, str, tuple, bool]] = {}
     panels: list[str] = []
     own = {a.name for a in service.alerts}
+    have = collectors_of(service)
     for pack, _, path in packs_of(service):
         for pa in pack.alerts:
             tuned = service.batteries.alerts.get(pa.name)
@@ -392,13 +402,12 @@ def offered(service: ServiceSpec) -> Offered:
             alerts[pa.name] = ((tuned.severity if tuned is not None and tuned.severity else pa.severity),
                                (tuned.category if tuned is not None and tuned.category else pa.category), origin,
                                service.batteries.enabled and (tuned is None or tuned.enabled)
-                               and pa.name not in own and (not pa.needs or pa.needs in collectors_of(service)))
+                               and pa.name not in own and (not pa.needs or pa.needs in have))
         panels += [p.title for _, row in rows_of(pack, service) for p in row]
     conv = convention(service)
     slos: tuple[str, ...] = ()
     latency = None
-    if conv is not None and service.tier in TIER_SLOS and service.type in LATENCY_THRESHOLDS and conv.errors \
-            and conv.duration:
+    if _gets_tier_slos(service, conv):
         slos = ("availability", "latency")
         tuned = service.batteries.slos.get("latency")
         if service.batteries.enabled and (tuned is None or tuned.enabled):
