@@ -173,7 +173,8 @@ class GeneratedTests:
         for a in model.alerts:
             if a.service in self.services:
                 self.same_name[(a.service, a.name)] = self.same_name.get((a.service, a.name), 0) + 1
-                self.twins[_twin(a)] = self.twins.get(_twin(a), 0) + 1
+                twin = _twin(a)
+                self.twins[twin] = self.twins.get(twin, 0) + 1
         self.reasons: dict[tuple[str, str, str], str] = {}
 
     def _context(self, service: ServiceSpec):
