@@ -857,17 +857,22 @@ def test_a_first_build_without_an_exchange_renames_the_staging_folder_into_place
     assert leftovers(out) == []
 
 
+def _fail_renaming(monkeypatch, source: Path) -> None:
+    """os.rename fails with an I/O error when it moves `source`, and works for anything else."""
+    real_rename = os.rename
+
+    def rename(src, dst):
+        if Path(src) == source:
+            raise OSError(errno.EIO, "Input/output error", str(src))
+        real_rename(src, dst)
+    monkeypatch.setattr(os, "rename", rename)
+
+
 def test_a_build_failing_between_the_two_renames_puts_the_old_tree_back_at_once(built, monkeypatch):
     before = tree_of(built)
     monkeypatch.setattr(tree, "_exchange", lambda a, b: False)
-    real_rename = os.rename
     stage = built.parent / ".out.obsgen-staging"
-
-    def fail_second(src, dst):
-        if Path(src) == stage:
-            raise OSError(errno.EIO, "Input/output error", str(src))
-        real_rename(src, dst)
-    monkeypatch.setattr(os, "rename", fail_second)
+    _fail_renaming(monkeypatch, stage)
     with pytest.raises(OutputError, match=exactly(f"cannot write {stage}: Input/output error; "
                                                   f"{built} was left as it was")):
         write_tree(built, NEW)
@@ -931,13 +936,7 @@ def test_a_build_waits_for_the_one_holding_the_folder_and_says_so(tmp_path):
 def test_a_first_build_whose_rename_fails_leaves_no_folder_and_says_the_rename_failed(tmp_path, monkeypatch):
     out = tmp_path / "out"
     stage = tmp_path / ".out.obsgen-staging"
-    real_rename = os.rename
-
-    def fail_stage(src, dst):
-        if Path(src) == stage:
-            raise OSError(errno.EIO, "Input/output error", str(src))
-        real_rename(src, dst)
-    monkeypatch.setattr(os, "rename", fail_stage)
+    _fail_renaming(monkeypatch, stage)
     with pytest.raises(OutputError, match=exactly(f"cannot write {stage}: Input/output error; "
                                                   f"{out} was left as it was")):
         write_tree(out, NEW)
