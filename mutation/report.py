@@ -1,5 +1,10 @@
-"""Write mutation/REPORT.md from the last `nox -s mutants` run (mutmut's results, per group of
-modules, in mutants-work/<group>/mutants/: see mutation/run.py).
+"""Write mutation/REPORT.md from the last `nox -s mutants` runs.
+
+mutmut's results per group of modules sit in mutants-work/<group>/ (see mutation/run.py), which
+git ignores. This records each module's counts and survivors in mutation/results.json, which is
+committed: a run of one group replaces that group's modules and keeps the others'. Each record
+carries the digest of the code and tests it was made from; a record whose code or tests have
+changed since is reported as stale, never as current.
 
 Per module: how many mutants were made, how many the tests killed, the score, and every
 surviving mutant with its diff; a survivor judged equivalent (no test could tell it apart,
@@ -7,6 +12,7 @@ because the program behaves the same) says why, from EQUIVALENT below.
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -16,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "mutants-work"
 REPORT = ROOT / "mutation" / "REPORT.md"
+RESULTS = ROOT / "mutation" / "results.json"
 TARGET = 90.0  # percent killed, per module (issue 23)
 
 # Mutants that behave exactly like the original, and why (each was read and argued, not assumed).
@@ -173,57 +180,74 @@ EQUIVALENT: dict[str, str] = {
 KILLED = {1, 3, 36, -11, -9, -24}  # -24: SIGXCPU, the CPU-time limit mutmut puts on a mutant that hangs
 
 
-def outcomes() -> dict[str, dict[str, int | None]]:
-    by_module: dict[str, dict[str, int | None]] = defaultdict(dict)
-    for meta in sorted(WORK.glob("*/mutants/**/*.meta")):
-        mutants = next(p for p in meta.parents if p.name == "mutants")
-        module = meta.relative_to(mutants).with_suffix("").with_suffix("").as_posix()
-        for key, code in json.loads(meta.read_text())["exit_code_by_key"].items():
-            by_module[module][key] = code
-            _GROUP[key] = mutants.parent
-    return by_module
+def _load_run():
+    spec = importlib.util.spec_from_file_location("mutation_run", ROOT / "mutation" / "run.py")
+    run = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run)  # type: ignore[union-attr]
+    return run
 
 
-_GROUP: dict[str, Path] = {}  # mutant -> the group's folder, where `mutmut show` finds it
-
-
-def diff(key: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "mutmut", "show", key], cwd=_GROUP.get(key, ROOT),
-                          capture_output=True, text=True)
+def diff(key: str, home: Path) -> str:
+    done = subprocess.run([sys.executable, "-m", "mutmut", "show", key], cwd=home, capture_output=True, text=True)
     lines = done.stdout.splitlines()
     start = next((i for i, line in enumerate(lines) if line.startswith("---")), 0)
     return "\n".join(lines[start:])
 
 
-def main() -> int:
-    by_module = outcomes()
-    if not by_module:
-        print("no results in mutants-work/: run `nox -s mutants` first", file=sys.stderr)
-        return 1
-    rows, sections, below = [], [], []
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("mutation_run", ROOT / "mutation" / "run.py")
-    run = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(run)  # type: ignore[union-attr]
-    missing = sorted(m.removesuffix(".py") for modules, _ in run.GROUPS.values() for m in modules
-                     if not any(k.startswith(m.removesuffix(".py")) for k in by_module))
-    for module, results in sorted(by_module.items()):
-        total = len(results)
-        killed = sum(1 for code in results.values() if code in KILLED)
-        not_run = sum(1 for code in results.values() if code is None)
+def fresh(run, group: str) -> dict[str, dict]:
+    """The records of one group's last run in mutants-work/, by module; empty if it was not run
+    (or not to the end of its first pass: a run stamps its digest when mutmut returns)."""
+    home = WORK / group
+    stamp = home / "digest"
+    if not stamp.exists():
+        return {}
+    by_module: dict[str, dict[str, int | None]] = defaultdict(dict)
+    for meta in sorted((home / "mutants").glob("**/*.meta")):
+        module = meta.relative_to(home / "mutants").with_suffix("").with_suffix("").as_posix()
+        by_module[module].update(json.loads(meta.read_text())["exit_code_by_key"])
+    records = {}
+    for module, results in by_module.items():
         survived = sorted(k for k, code in results.items() if code not in KILLED and code is not None)
+        records[module] = {
+            "group": group, "digest": stamp.read_text().strip(), "mutants": len(results),
+            "killed": sum(1 for code in results.values() if code in KILLED),
+            "not_run": sum(1 for code in results.values() if code is None),
+            "survivors": {k: diff(k, home) for k in survived},
+        }
+    return records
+
+
+def main(argv: list[str]) -> int:
+    run = _load_run()
+    recorded: dict[str, dict] = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    updated = []
+    for group in (argv or list(run.GROUPS)):
+        records = fresh(run, group)
+        if records:
+            recorded = {m: r for m, r in recorded.items() if r["group"] != group} | records
+            updated.append(group)
+    RESULTS.write_text(json.dumps(dict(sorted(recorded.items())), indent=1, ensure_ascii=False) + "\n")
+    digests = {g: run.digest(g) for g in run.GROUPS}
+    rows, sections, below, stale = [], [], [], []
+    missing = sorted(m.removesuffix(".py") for g in run.GROUPS for m in run.GROUPS[g][0]
+                     if not any(k.startswith(m.removesuffix(".py")) for k in recorded))
+    for module, r in sorted(recorded.items()):
+        total, killed = r["mutants"], r["killed"]
+        survived = sorted(r["survivors"])
         equivalent = [k for k in survived if k in EQUIVALENT]
         score = 100.0 * killed / total if total else 100.0
         adjusted = 100.0 * (killed + len(equivalent)) / total if total else 100.0
+        current = r["digest"] == digests.get(r["group"])
+        if not current:
+            stale.append(module)
         rows.append(f"| `{module}` | {total} | {killed} | {len(survived) - len(equivalent)} | {len(equivalent)} | "
-                    f"{not_run} | {score:.1f}% | {adjusted:.1f}% |")
+                    f"{r['not_run']} | {score:.1f}% | {adjusted:.1f}% | {'yes' if current else '**stale**'} |")
         if score < TARGET:
             below.append(module)
         for key in survived:
             why = EQUIVALENT.get(key)
             title = f"#### `{key}`" + (" (equivalent)" if why else "")
-            sections.append("\n".join([title, "", *( [why, ""] if why else []), "```diff", diff(key), "```", ""]))
+            sections.append("\n".join([title, "", *([why, ""] if why else []), "```diff", r["survivors"][key], "```", ""]))
     text = "\n".join([
         "# Mutation testing", "",
         "Made by `nox -s mutants` (mutmut over the modules whose mistakes would silently break users' "
@@ -231,18 +255,21 @@ def main() -> int:
         "writer, the mergers), then `python mutation/report.py`. A mutant is killed when a test fails on it; "
         f"the goal is at least {TARGET:g}% killed in each module. Each group of modules is run against the tests "
         "written for it (mutation/run.py), so a mutant only a test elsewhere catches counts as a survivor. "
-        "Equivalent mutants behave exactly like the original (each says why); the last column counts them as "
-        "killed. Mutants not run (a run stopped early) count as not killed.", "",
-        "| module | mutants | killed | survived | equivalent | not run | killed % | with equivalents |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |", *rows, "",
+        "Equivalent mutants behave exactly like the original (each says why); the last but one column counts "
+        "them as killed. Mutants not run (a run stopped early) count as not killed. A result is current while "
+        "the module's code and its group's tests are as they were when it was made; a stale one needs a new "
+        "run of its group.", "",
+        "| module | mutants | killed | survived | equivalent | not run | killed % | with equivalents | current |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |", *rows, "",
         *([f"No results yet (their groups were not run): {', '.join(f'`{m}`' for m in missing)}.", ""]
           if missing else []),
         "## Survivors", "", *sections])
     REPORT.write_text(text.rstrip() + "\n")
-    print(f"wrote {REPORT.relative_to(ROOT)}; below {TARGET:g}%: {', '.join(below) or 'none'}; "
+    print(f"wrote {REPORT.relative_to(ROOT)} (new results: {', '.join(updated) or 'none'}); "
+          f"below {TARGET:g}%: {', '.join(below) or 'none'}; stale: {', '.join(stale) or 'none'}; "
           f"not run: {', '.join(missing) or 'none'}")
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))

@@ -10,7 +10,9 @@ a lower bound, and the report lists it, so a test belongs where the module is te
     python mutation/run.py [GROUP ...] [-- mutmut run arguments]    (default: every group)
 
 Results stay in each copy (mutmut resumes there and reruns only what changed: a function whose
-code changed, all of a group when its tests changed); `python mutation/report.py` reads them all.
+code changed, all of a group when its tests changed); `python mutation/report.py` records them in
+mutation/results.json (committed, so a run of one group keeps the others' results) and writes
+mutation/REPORT.md from it.
 """
 from __future__ import annotations
 
@@ -53,6 +55,24 @@ def _tests_digest(tests: tuple[str, ...]) -> str:
     return h.hexdigest()
 
 
+def sources(group: str, root: Path = ROOT) -> list[str]:
+    """The files a group mutates (a folder stands for the .py files under it), sorted."""
+    out: list[str] = []
+    for m in GROUPS[group][0]:
+        path = root / m
+        out += sorted(p.relative_to(root).as_posix() for p in path.rglob("*.py")) if path.is_dir() else [m]
+    return out
+
+
+def digest(group: str, root: Path = ROOT) -> str:
+    """What a group's results depend on: the code mutated and the tests run against it. A result
+    recorded under another digest is stale (mutation/report.py says so)."""
+    h = hashlib.sha256()
+    for name in (*sources(group, root), *GROUPS[group][1], "tests/conftest.py"):
+        h.update(name.encode() + b"\0" + (root / name).read_bytes() + b"\0")
+    return h.hexdigest()
+
+
 def prepare(group: str) -> Path:
     modules, tests = GROUPS[group]
     home = WORK / group
@@ -73,10 +93,10 @@ def prepare(group: str) -> Path:
     # Tests that changed invalidate the group's results: mutmut keeps a result while the mutated
     # function is unchanged, and would keep a survivor that a new test kills.
     stamp = home / "tests.sha256"
-    digest = _tests_digest(tests)
-    if stamp.exists() and stamp.read_text() != digest and (home / "mutants").exists():
+    tests_now = _tests_digest(tests)
+    if stamp.exists() and stamp.read_text() != tests_now and (home / "mutants").exists():
         shutil.rmtree(home / "mutants")
-    stamp.write_text(digest)
+    stamp.write_text(tests_now)
     return home
 
 
@@ -92,8 +112,12 @@ def main(argv: list[str]) -> int:
         home = prepare(group)
         print(f"== {group}: {', '.join(GROUPS[group][0])} against {', '.join(GROUPS[group][1])}", flush=True)
         env = {**os.environ, "OBSGEN_SHARED": os.environ.get("OBSGEN_SHARED", str((ROOT.parent / "shared").resolve()))}
+        started = digest(group)
         done = subprocess.run([sys.executable, "-m", "mutmut", "run", *extra], cwd=home, env=env)
         failed |= done.returncode != 0
+        # What these results were made from, read by mutation/report.py (an edit during the run
+        # makes them stale: the stamp is the digest at the start).
+        (home / "digest").write_text(started)
     return 1 if failed else 0
 
 
