@@ -173,6 +173,12 @@ EQUIVALENT: dict[str, str] = {
         'As _write_locked__mutmut_53.',
     'obsgen.write.tree.x__write_locked__mutmut_56':
         'As _write_locked__mutmut_53.',
+    'obsgen.core.routes.x_parse_matcher__mutmut_15':
+        '`escaped = None` for `False` at the start: it is only tested for truth, and None is false.',
+    'obsgen.core.routes.x_parse_matcher__mutmut_22':
+        '`escaped = None` for `False` after an escape: it is only tested for truth.',
+    'obsgen.core.routes.x_parse_matcher__mutmut_51':
+        '`quoted = None` for `False` at the closing quote: it is only tested for truth.',
 }
 
 # mutmut's exit codes per mutant: 0 the tests passed (survived); 1 they failed (killed); 36 timed

@@ -209,6 +209,49 @@ def test_the_root_takes_alertmanagers_defaults_and_group_by_dots_means_all_label
     assert hit.group_by == ("...",)  # an empty group_by inherits, as in Alertmanager
 
 
+def test_group_by_dots_beside_labels_groups_by_the_labels():
+    # Alertmanager refuses such a config; the evaluator, fed one unchecked, reads the labels and drops `...`.
+    hit, = match_routes({"route": {"receiver": "r", "group_by": ["...", "a", "b", "a"]}}, {})
+    assert hit.group_by == ("a", "b")
+
+
+def test_a_route_that_is_not_a_mapping_is_an_error_naming_its_type():
+    with pytest.raises(ValueError, match=r"^a route must be a mapping, not list$"):
+        match_routes(config(["team=a"]), {"team": "a"})
+    with pytest.raises(ValueError, match=r"^a route must be a mapping, not str$"):
+        match_routes(config("r"), {})
+    with pytest.raises(ValueError, match=r"^the configuration has no `route`$"):
+        match_routes({"receivers": []}, {})
+    with pytest.raises(ValueError, match=r"^the configuration has no `route`$"):
+        match_routes({"route": ["r"]}, {})
+
+
+def test_any_mapping_is_a_route_not_only_a_dict():
+    from types import MappingProxyType
+    child = MappingProxyType({"matchers": ['team="a"'], "receiver": "team-a"})
+    root = MappingProxyType({"receiver": "default", "routes": [child]})
+    assert [h.receiver for h in match_routes({"route": root}, {"team": "a"})] == ["team-a"]
+    assert [h.receiver for h in match_routes({"route": root}, {"team": "b"})] == ["default"]
+
+
+def test_not_equal_compares_text_and_never_reads_the_value_as_a_regex():
+    assert Matcher("a", "!=", "x.y").matches({"a": "xzy"})
+    assert not Matcher("a", "!=", "x.y").matches({"a": "x.y"})
+    assert Matcher("a", "=", "x.y").matches({"a": "x.y"}) and not Matcher("a", "=", "x.y").matches({"a": "xzy"})
+
+
+@pytest.mark.parametrize("value, written", [
+    ('back\\slash', 'a="back\\\\slash"'),
+    ("two\nlines", 'a="two\\nlines"'),
+    ('say "hi"', 'a="say \\"hi\\""'),
+    ('all \\ "three"\n', 'a="all \\\\ \\"three\\"\\n"'),
+])
+def test_a_matcher_is_written_with_alertmanagers_escapes_and_reads_back_the_same(value, written):
+    m = Matcher("a", "=", value)
+    assert str(m) == written
+    assert parse_matcher(str(m)) == m
+
+
 def test_a_missing_label_matches_as_the_empty_string():
     cfg = config({"matchers": ['x=""'], "receiver": "empty", "continue": True},
                  {"matchers": ['x=~".*"'], "receiver": "any", "continue": True},
