@@ -24,6 +24,7 @@ from obsgen.core.naming import DEFAULT_RECEIVER, receiver_name
 from obsgen.core.routes import RouteHit, match_routes, receiver_integrations, route_matchers
 from obsgen.load.yaml import YMap
 from obsgen.resolve.model import Model
+from obsgen.resolve.routing_table import custom_route
 from obsgen.resolve.slo import alert_rules
 from obsgen.spec.parse import Parsed, locate
 
@@ -68,11 +69,20 @@ class RoutingTree:
             matchers = route_matchers(route)
             self.read |= {m.name for m in matchers}
             stack += route.get("routes") or []
+        # obsgen's category routes: `category="c", team!="<c's team>"`, continuing. A route of the
+        # spec's own on `category` is not one, whatever it continues to.
+        teams_of = {c: cfg.team for c, cfg in model.spec.routing.categories.items() if cfg and cfg.team}
         for route in self.config["route"].get("routes") or []:
             matchers = route_matchers(route)
             category = next((m.value for m in matchers if m.name == "category" and m.op == "="), None)
-            if category is not None and route.get("continue"):
+            if category in teams_of and route.get("continue") and any(
+                    m.name == "team" and m.op == "!=" and m.value == teams_of[category] for m in matchers):
                 self.categories[tuple(str(m) for m in matchers)] = category
+        # The spec's own top-level routes, by their matchers: whether each goes on to the routes after it.
+        self.own_routes: dict[tuple[str, ...], bool] = {}
+        for r in model.spec.routing.routes:
+            key = tuple(str(m) for m in route_matchers(custom_route(r)))
+            self.own_routes[key] = self.own_routes.get(key, True) and bool(r.continue_)
         self.integrations = {rc["name"]: receiver_integrations(self.config, rc["name"])
                              for rc in self.config["receivers"]}
         self.owners = {receiver_name(t, sev): t for t in model.teams for sev in model.spec.routing.severity_names}
@@ -95,6 +105,15 @@ class RoutingTree:
 
     def notifies(self, receiver: str) -> bool:
         return bool(self.integrations.get(receiver))
+
+    def by_spec(self, hit: RouteHit) -> bool:
+        """Whether a top-level route of the spec's own led to the hit."""
+        return bool(hit.path) and hit.path[0] in self.own_routes
+
+    def decided_by_spec(self, hit: RouteHit) -> bool:
+        """Whether a top-level route of the spec's own that stops there (no `continue`) led to the hit:
+        where the alert goes is then where the spec says."""
+        return bool(hit.path) and self.own_routes.get(hit.path[0]) is False
 
     def category(self, hit: RouteHit) -> str | None:
         """The category whose route (top level, `continue: true`) led to the hit, if one did."""
@@ -129,6 +148,17 @@ def sent_alerts(parsed: Parsed, model: Model, tree: RoutingTree) -> list[Sent]:
     return out
 
 
+def _mislabelled(kind: str, alerts: list[Sent]) -> str:
+    """Why a team's alerts (`alerts`: those whose `team` label is not the team) do not reach it."""
+    if not alerts:
+        return ""
+    if all(a.team is None for a in alerts):
+        return f"its {kind}alerts carry no `team` label (their rule group's alert_labels leave it out)"
+    others = sorted({a.team for a in alerts if a.team is not None})
+    return (f"its {kind}alerts carry `team` {' or '.join(map(repr, others))} instead "
+            f"(global.external_labels or the alerts' labels)")
+
+
 def _channels(model: Model, team: str, severity: str) -> list[str]:
     """The channels `team` lists for `severity` (its own, else routing.severities'), had or not."""
     t = model.teams[team]
@@ -160,20 +190,25 @@ def obs060(alerts: list[Sent], routes: RoutingTree, model: Model, tree: YMap, te
     out = []
     groups: dict[tuple[str, str], list[Sent]] = {}
     # An alert the spec's own routes send to a receiver of its own goes where the spec says (a null
-    # receiver included): only the others can have lost their way.
+    # receiver included), as does one a route of the spec's own takes and keeps (to another team's
+    # receiver, say): only the others can have lost their way.
     own = {rc.name for rc in model.spec.routing.receivers}
     astray = [a for a in alerts if not (a.team in model.teams and receiver_name(a.team, a.severity) in a.receivers)
-              and not own.intersection(a.receivers)]
+              and not own.intersection(a.receivers) and not any(routes.decided_by_spec(h) for h in a.hits)]
     for a in sorted(astray, key=lambda a: at(*a.at)):  # only these: locating every alert is not free
         if a.team in model.teams:
             if model.teams[a.team].channels.get(a.severity) == []:  # none, on purpose
                 continue
             groups.setdefault((a.team, a.severity), []).append(a)
-        elif a.team is None and not any(routes.notifies(r) for r in a.receivers):
+        elif not any(routes.notifies(r) for r in a.receivers):
+            carries = ("has no `team` label" if a.team is None else
+                       f"carries `team: {a.team}`, which is no team of the spec,")
             out.append(Finding(warning(
-                "OBS060", f"this {a.severity} alert has no `team` label and there is no default team with channels: "
+                "OBS060", f"this {a.severity} alert {carries} and there is no default team with channels: "
                           f"it reaches no receiver", at(*a.at),
-                hint="set routing.default_team, or add `team` to the rule group's alert_labels"),
+                hint="set routing.default_team, or add `team` to the rule group's alert_labels" if a.team is None
+                else "name a team of the spec in the `team` label (global.external_labels, the alert's labels), "
+                     "or set routing.default_team"),
                 a.at[:4], "alert"))
     for (team, sev), group in groups.items():
         goes: list[str] = []
@@ -236,10 +271,11 @@ def team_channels(alerts: list[Sent], routes: RoutingTree, parsed: Parsed, at) -
                 continue
             if t.name == routes.default and sev == "warning":
                 continue  # the default receiver uses these channels for whatever falls through
-            unlabelled = any(a.spec_team == t.name and a.severity == sev and a.team is None for a in alerts)
-            why = (f"its {sev} alerts carry no `team` label (their rule group's alert_labels leave it out)"
-                   if unlabelled else
-                   f"no {sev} alert or SLO alert of the team, or of a category routed to it, exists")
+            of_team = [a for a in alerts if a.spec_team == t.name and a.severity == sev]
+            diverted = sorted({h.receiver for a in of_team for h in a.hits if routes.by_spec(h)})
+            why = (_mislabelled(sev + " ", [a for a in of_team if a.team != t.name]) or
+                   (f"the spec's own routes send its {sev} alerts to {', '.join(map(repr, diverted))}"
+                    if diverted else f"no {sev} alert or SLO alert of the team, or of a category routed to it, exists"))
             out.append(Finding(warning(
                 "OBS061", f"team {t.name!r} lists channels for {sev} alerts, but it never receives one: {why}",
                 at("teams", i, "channels", sev, "[key]"),
@@ -268,11 +304,15 @@ def obs062(alerts: list[Sent], routes: RoutingTree, parsed: Parsed, model: Model
         sent = sorted({a.severity for a in alerts if a.team == t.name or (
             a.category is not None and categories.get(a.category) == t.name)}, key=model.spec.routing.severity_names.index)
         message = f"team {t.name!r} has notification channels ({', '.join(have)}), but no alert reaches them: "
-        if sent:
+        diverted = sorted({h.receiver for a in alerts if a.spec_team == t.name for h in a.hits if routes.by_spec(h)})
+        lists_none = not any(set(_channels(model, t.name, sev)) & set(have) for sev in sent)
+        if sent and (lists_none or not diverted):
             message += (f"the alerts meant for it are {' and '.join(sent)}, and it lists none of its channels for "
                         f"{'that severity' if len(sent) == 1 else 'those severities'}")
-        elif any(a.spec_team == t.name and a.team is None for a in alerts):
-            message += "its alerts carry no `team` label (their rule group's alert_labels leave it out)"
+        elif diverted:
+            message += f"the spec's own routes send its alerts to {', '.join(map(repr, diverted))}"
+        elif mislabelled := _mislabelled("", [a for a in alerts if a.spec_team == t.name and a.team != t.name]):
+            message += mislabelled
         elif t.name == routes.default:
             message += "it is routing.default_team, but it has no warning channels, which the default receiver uses"
         else:
