@@ -204,9 +204,9 @@ year""".split())
 # Fine on a counter: they look at its increase, or only at whether samples exist.
 COUNTER_SAFE = frozenset("""rate irate increase resets changes absent absent_over_time present_over_time
 count_over_time timestamp""".split())
-# A counter's raw value goes through unchanged (and is judged where it is used).
+# A counter's raw value goes through, unchanged or element by element (and is judged where it is used).
 COUNTER_PASS = frozenset("""label_replace label_join sort sort_desc sort_by_label sort_by_label_desc
-last_over_time abs ceil floor round clamp clamp_min clamp_max scalar sgn""".split())
+last_over_time abs ceil floor round clamp clamp_min clamp_max scalar sgn sqrt exp ln log2 log10""".split())
 # These read a counter's raw values over time: drops at restarts become falls or negative slopes.
 COUNTER_MISREAD = frozenset("""avg_over_time sum_over_time min_over_time max_over_time quantile_over_time
 stddev_over_time stdvar_over_time mad_over_time delta idelta deriv predict_linear holt_winters

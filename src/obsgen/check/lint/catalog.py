@@ -83,11 +83,13 @@ def _opens(sc) -> bool:
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-def _dropped(sc) -> frozenset[str]:
-    """Labels a job's metric relabelling removes from its series: a labeldrop of plain label names
-    (`pod|instance`); a labelkeep makes every other label go, which the catalog cannot list."""
+def _dropped(sc, target: bool = False) -> frozenset[str]:
+    """Labels a job's metric relabelling removes from its series (with `target`, those its target
+    relabelling removes from the target's labels, which come after obsgen's own): a labeldrop of
+    plain label names (`pod|instance`); a labelkeep makes every other label go, which the catalog
+    cannot list."""
     out: set[str] = set()
-    for r in sc.metric_relabel_configs:
+    for r in (sc.relabel_configs if target else sc.metric_relabel_configs):
         if r.action == "labeldrop" and r.regex:
             names = r.regex.split("|")
             if all(_NAME.fullmatch(n) for n in names):
@@ -182,8 +184,9 @@ class Catalog:
             intervals = ({sc.job or s.name: naming.duration_seconds(sc.interval or g.scrape_interval)}
                          if sc is not None else {"": self.scrape_interval})
             dropped = _dropped(sc) if sc is not None else frozenset()
-            for m in s.metrics:
-                own = None if open_labels else (frozenset(m.labels) | self.targets) - dropped
+            job_targets = self.targets - _dropped(sc, target=True) if sc is not None else self.targets
+            for m in model.metrics(s):  # the type's convention metrics too
+                own = None if open_labels else (frozenset(m.labels) | job_targets) - dropped
                 series = {"counter": [(m.name, "counter", own)],
                           "gauge": [(m.name, "gauge", own)],
                           "histogram": [(f"{m.name}_bucket", "bucket", _with(own, "le")),

@@ -56,6 +56,19 @@ def _names(n, limit: int = 3) -> str:
     return shown + (" …" if len(names) > limit else "")
 
 
+def _rated(arg) -> Sel | None:
+    """The series a rate()/irate()/increase() argument reads: a range selector's, or a subquery's
+    over a selector (through sum, min, max or avg of it: still that series' values)."""
+    if isinstance(arg, Sel):
+        return arg if arg.range is not None else None
+    if not isinstance(arg, Sub):
+        return None
+    inner = arg.expr
+    while isinstance(inner, Agg) and inner.op in ("sum", "min", "max", "avg"):
+        inner = inner.expr
+    return inner if isinstance(inner, Sel) and inner.range is None else None
+
+
 def _keep_le(culprit: str) -> str:
     """How to write `culprit` (an aggregation or vector matching) so that it keeps `le`."""
     if culprit.endswith(")") and (" by (" in culprit or " on (" in culprit):
@@ -226,8 +239,9 @@ class Analysis:
             return self.counters(n.expr)
         if isinstance(n, Fn):
             flows = [self.counters(a) for a in n.args]
-            if n.name in RATES and n.args and isinstance(n.args[0], Sel) and n.args[0].range is not None:
-                name = n.args[0].name
+            read = _rated(n.args[0]) if n.name in RATES and n.args else None
+            if read is not None:
+                name = read.name
                 if self.cat.kind(name) in ("gauge", "summary"):
                     self.add("OBS052", False, f"{n.name}() over gauge `{name}`: it reads every drop of the gauge as "
                                               f"a counter reset",
@@ -289,13 +303,13 @@ class Analysis:
     def histogram(self, arg):
         bad = []
         for s in self.sources(arg):
-            if s.name is None or s.name.endswith("_bucket"):
+            if s.name is None:
                 continue
             known = self.cat.lookup(s.name)
             if known is None:
-                if f"{s.name}_bucket" in self.cat.exact:
+                if not s.name.endswith("_bucket") and f"{s.name}_bucket" in self.cat.exact:
                     bad.append(s.name)  # the histogram's own name: not a series
-                continue
+                continue  # a name ending in _bucket the spec does not know is taken at its word
             if known.source == "record":
                 labels = self.cat.labels(s.name)
                 if labels is not None and "le" not in labels:
