@@ -88,6 +88,32 @@ def test_a_critical_alert_without_for_is_warned_and_a_dead_mans_switch_is_not():
     assert found(watchdog, "OBS066") == [] and found(watchdog, "OBS055") == []
 
 
+# ----------------------------------------------------------------------------- OBS077
+
+BUCKETED = CATALOG.replace("labels: [route]}", "labels: [route], buckets: [0.1, 0.5, 1, 2.5]}")
+P99 = "histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket[5m])))"
+
+
+def test_a_quantile_threshold_at_the_last_finite_bucket_never_fires_and_is_reported_at_the_alert():
+    expr = f"{P99} > 2.5"
+    text = spec(alert(expr)).replace(CATALOG, BUCKETED)
+    [d] = diagnostics(text, "OBS077")
+    assert (f"{d.pos.line}:{d.pos.col}", d.severity) == (at(text, q(expr)), Severity.WARNING)
+    assert d.message == ("alert Checked (service api): histogram_quantile() > 2.5 can never be true: the buckets of "
+                         "`http_request_duration_seconds_bucket` end at le=2.5, and a quantile above the last finite "
+                         "bucket reads as that bound, so the alert never fires")
+    assert d.hint == "add a bucket above 2.5 to the histogram's `buckets` (and to its instrumentation), or alert below 2.5"
+
+
+@pytest.mark.parametrize("expr", [f"{P99} > 1", f"{P99} >= 2.5", f"2 < {P99}", f"{P99} > bool 3"])
+def test_a_quantile_threshold_a_bucket_can_reach_is_not_reported(expr):
+    assert found(spec(alert(expr)).replace(CATALOG, BUCKETED), "OBS077") == []
+
+
+def test_a_quantile_threshold_of_a_histogram_without_declared_buckets_is_not_judged():
+    assert found(spec(alert(f"{P99} > 100")), "OBS077") == []
+
+
 # ----------------------------------------------------------------------------- OBS050
 
 def test_a_metric_nothing_exports_is_reported_with_a_did_you_mean():

@@ -725,6 +725,56 @@ def test_a_series_named_like_buckets_that_is_not_is_judged_by_what_the_spec_says
         not_buckets("route_request_duration_seconds_bucket", hint)]
 
 
+BUCKETS_CAT = catalog(spec(service=(
+    "  - name: other\n    team: web\n    scrape: {static: [\"other:8000\"]}\n    metrics:\n"
+    "      - {name: http_request_duration_seconds, type: histogram, help: L., buckets: [0.5, 10]}\n"
+    "      - {name: job_seconds, type: histogram, help: J., buckets: [1, 60]}\n")).replace(
+    "labels: [route]}", "labels: [route], buckets: [0.1, 1, 5]}", 1))
+
+
+def never(op: str, t: str, top: str, names: str = "`http_request_duration_seconds_bucket`") -> tuple:
+    return ("OBS077", False, f"histogram_quantile() {op} {t} can never be true: the buckets of {names} end at "
+                             f"le={top}, and a quantile above the last finite bucket reads as that bound, so the "
+                             f"alert never fires",
+            f"add a bucket above {t} to the histogram's `buckets` (and to its instrumentation), or alert below {top}")
+
+
+def test_a_histogram_declared_by_two_services_ends_at_the_larger_of_their_last_buckets():
+    assert BUCKETS_CAT.top_bucket == {"http_request_duration_seconds_bucket": 10.0, "job_seconds_bucket": 60.0}
+    assert CAT.top_bucket == {"http_request_duration_seconds_bucket": None}  # buckets left to the client
+
+
+@pytest.mark.parametrize("expr, found", [
+    ("histogram_quantile(0.9, rate(http_request_duration_seconds_bucket[5m])) > 10", [never(">", "10", "10")]),
+    ("histogram_quantile(0.9, rate(http_request_duration_seconds_bucket[5m])) > 12.5", [never(">", "12.5", "10")]),
+    ("histogram_quantile(0.9, rate(http_request_duration_seconds_bucket[5m])) >= 10.5", [never(">=", "10.5", "10")]),
+    ("10 < histogram_quantile(0.9, rate(http_request_duration_seconds_bucket[5m]))", [never(">", "10", "10")]),
+    ("11 <= histogram_quantile(0.9, rate(http_request_duration_seconds_bucket[5m]))", [never(">=", "11", "10")]),
+    ("histogram_quantile(0.9, rate(http_request_duration_seconds_bucket[5m]) or rate(job_seconds_bucket[5m])) > 60",
+     [never(">", "60", "60", "`http_request_duration_seconds_bucket` and `job_seconds_bucket`")]),
+    ("histogram_quantile(0.9, rate(http_request_duration_seconds_bucket[5m]) or rate(job_seconds_bucket[5m])) > 30",
+     []),  # job_seconds reaches 60
+    ("histogram_quantile(0.9, rate(http_request_duration_seconds_bucket[5m])) >= 10", []),
+    ("histogram_quantile(0.9, rate(http_request_duration_seconds_bucket[5m])) > 9.99", []),
+    ("histogram_quantile(0.9, rate(http_request_duration_seconds_bucket[5m])) < 100", []),
+    ("100 > histogram_quantile(0.9, rate(http_request_duration_seconds_bucket[5m]))", []),
+    ("histogram_quantile(0.9, rate(http_request_duration_seconds_bucket[5m])) == 100", []),
+    ("histogram_quantile(0.9, rate(http_request_duration_seconds_bucket[5m])) * 1000 > 100000", []),  # not judged
+    ("histogram_quantile(0.9, rate(http_request_duration_seconds_bucket[5m])) > queue_depth", []),
+    ("histogram_quantile(0.9, rate(unknown_bucket[5m])) > 100", [unknown("unknown_bucket")]),
+])
+def test_an_alert_on_a_quantile_above_the_last_finite_bucket_never_fires(expr, found):
+    assert problems(expr, cat=BUCKETS_CAT) == found
+
+
+def test_a_quantile_above_the_last_bucket_is_only_judged_in_an_alert():
+    expr = "histogram_quantile(0.9, rate(http_request_duration_seconds_bucket[5m])) > 100"
+    assert problems(expr, kind="record", cat=BUCKETS_CAT) == problems(expr, kind="panel", cat=BUCKETS_CAT) == []
+    assert problems(expr, cat=CAT) == []  # no buckets declared: the client's defaults are not known
+    # `> bool` always returns a sample (0 or 1): OBS055 says so, not OBS077
+    assert [p[0] for p in problems(expr.replace(">", "> bool"), cat=BUCKETS_CAT)] == ["OBS055"]
+
+
 def test_buckets_of_a_metric_nothing_declares_are_judged_by_their_name():
     assert problems("histogram_quantile(0.9, sum(rate(unknown_bucket[5m]))) > 1") == [
         no_le("sum", "`sum by (le)`"), unknown("unknown_bucket")]

@@ -95,6 +95,8 @@ REGISTRY: dict[str, Code] = {
                          "man's switch", True),
     "OBS075": _e("check", "an exporter collector its catalog does not know"),
     "OBS076": _e("check", "a service type's signals missing or named for another type"),
+    "OBS077": _w("lint", "`histogram_quantile(...) > t` with t at or above the histogram's last finite bucket: "
+                         "it never fires", True),
     "OBS080": _e("check", "setting needs a newer Alertmanager than the spec targets"),
     "OBS082": _e("check", "setting the targeted Prometheus does not have (global.prometheus_version)"),
     "OBS083": _w("check", "TLS certificate verification turned off (insecure_skip_verify)"),

@@ -133,6 +133,9 @@ class Catalog:
         self._exporters: list[tuple[dict[str, tuple[str | None, tuple[str, ...]]], dict[str, float]]] = []
         self._all_names: list[str] | None = None
         self.prefixes: list[tuple[str, Known]] = []
+        # A declared histogram's bucket series -> its largest finite bound (le); None where one of the
+        # services declaring it leaves `buckets` unset (the client's defaults: not known here).
+        self.top_bucket: dict[str, float | None] = {}
         self._record_labels: dict[str, frozenset[str] | None] = {}
         self._computing: set[str] = set()
         open_jobs = False
@@ -194,6 +197,10 @@ class Catalog:
                           "summary": [(m.name, "summary", _with(own, "quantile")),
                                       (f"{m.name}_sum", "counter", own), (f"{m.name}_count", "counter", own)],
                           }[m.type]
+                if m.type == "histogram":
+                    bound = max(m.buckets) if m.buckets else None
+                    seen = self.top_bucket.get(f"{m.name}_bucket", bound)
+                    self.top_bucket[f"{m.name}_bucket"] = None if bound is None or seen is None else max(bound, seen)
                 if m.type != "gauge":  # prometheus_client's creation timestamps
                     series.append((f"{m.name.removesuffix('_total')}_created", "gauge", own))
                 for name, kind, labels in series:

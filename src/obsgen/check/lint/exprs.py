@@ -163,8 +163,35 @@ class Analysis:
                                               f"label `{label}`", self.label_hint(label, inner))
         elif isinstance(n, Bin):
             self.matching(n)
+            if self.kind == "alert":
+                self.ceiling(n)
         elif isinstance(n, Fn) and n.name == "histogram_quantile" and len(n.args) > 1:
             self.histogram(n.args[1])
+
+    def ceiling(self, n: Bin):
+        """OBS077: `histogram_quantile(...) > t` where every histogram read declares its buckets and
+        none has a finite bound above t. A quantile in the +Inf bucket reads as the largest finite
+        bound, so the quantile never exceeds it and the alert never fires."""
+        if n.bool or n.op not in (">", ">=", "<", "<="):
+            return
+        quantile, threshold, op = n.lhs, n.rhs, n.op
+        if op in ("<", "<="):  # `t < histogram_quantile(...)`
+            quantile, threshold, op = n.rhs, n.lhs, {"<": ">", "<=": ">="}[op]
+        if not (isinstance(quantile, Fn) and quantile.name == "histogram_quantile" and len(quantile.args) > 1
+                and isinstance(threshold, Lit) and isinstance(threshold.value, float)):
+            return
+        names = [s.name for s in self.sources(quantile.args[1])]
+        tops = [self.cat.top_bucket.get(name) if name else None for name in names]
+        if not tops or None in tops:
+            return
+        top, t = max(tops), threshold.value  # type: ignore[type-var]
+        if t > top or (t == top and op == ">"):
+            shown = " and ".join(f"`{x}`" for x in dict.fromkeys(names))
+            self.add("OBS077", False, f"histogram_quantile() {op} {fmt_number(t)} can never be true: the buckets of "
+                                      f"{shown} end at le={fmt_number(top)}, and a quantile above the last finite "
+                                      f"bucket reads as that bound, so the alert never fires",
+                     f"add a bucket above {fmt_number(t)} to the histogram's `buckets` (and to its instrumentation), "
+                     f"or alert below {fmt_number(top)}")
 
     def label_hint(self, label: str, known: frozenset[str]) -> str:
         return did_you_mean(label, sorted(known)) or f"labels it can have: {', '.join(sorted(known)) or 'none'}"
