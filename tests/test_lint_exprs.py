@@ -483,7 +483,9 @@ def test_rate_over_a_gauge_in_an_sli_says_what_obsgen_does_with_it():
 
 
 @pytest.mark.parametrize("expr", ["rate(queue_depth[5m:1m]) > 1", "rate(max(queue_depth)[10m:]) > 1",
-                                  "rate(sum by (queue) (queue_depth)[5m:1m]) > 1"])
+                                  "rate(min(queue_depth)[10m:]) > 1", "rate(avg(queue_depth)[10m:]) > 1",
+                                  "rate(sum by (queue) (queue_depth)[5m:1m]) > 1",
+                                  "rate(max(sum by (queue) (queue_depth))[5m:1m]) > 1"])
 def test_rate_over_a_subquery_of_a_gauge_is_the_same_warning_as_over_its_range(expr):
     assert problems(expr) == [
         ("OBS052", False, "rate() over gauge `queue_depth`: it reads every drop of the gauge as a counter reset",
@@ -725,11 +727,14 @@ def test_a_series_named_like_buckets_that_is_not_is_judged_by_what_the_spec_says
         not_buckets("route_request_duration_seconds_bucket", hint)]
 
 
-BUCKETS_CAT = catalog(spec(service=(
-    "  - name: other\n    team: web\n    scrape: {static: [\"other:8000\"]}\n    metrics:\n"
-    "      - {name: http_request_duration_seconds, type: histogram, help: L., buckets: [0.5, 10]}\n"
-    "      - {name: job_seconds, type: histogram, help: J., buckets: [1, 60]}\n")).replace(
-    "labels: [route]}", "labels: [route], buckets: [0.1, 1, 5]}", 1))
+def other_service(latency_buckets: str) -> str:
+    return ("  - name: other\n    team: web\n    scrape: {static: [\"other:8000\"]}\n    metrics:\n"
+            f"      - {{name: http_request_duration_seconds, type: histogram, help: L.{latency_buckets}}}\n"
+            "      - {name: job_seconds, type: histogram, help: J., buckets: [1, 60]}\n")
+
+
+BUCKETS_CAT = catalog(spec(service=other_service(", buckets: [0.1, 1, 5]")).replace(
+    "labels: [route]}", "labels: [route], buckets: [0.5, 10]}", 1))
 
 
 def never(op: str, t: str, top: str, names: str = "`http_request_duration_seconds_bucket`") -> tuple:
@@ -742,6 +747,14 @@ def never(op: str, t: str, top: str, names: str = "`http_request_duration_second
 def test_a_histogram_declared_by_two_services_ends_at_the_larger_of_their_last_buckets():
     assert BUCKETS_CAT.top_bucket == {"http_request_duration_seconds_bucket": 10.0, "job_seconds_bucket": 60.0}
     assert CAT.top_bucket == {"http_request_duration_seconds_bucket": None}  # buckets left to the client
+    # one service leaves them to the client: the histogram's last bucket is not known, whichever comes first
+    assert catalog(spec(service=other_service(""))).top_bucket["http_request_duration_seconds_bucket"] is None
+    assert catalog(spec(service=other_service(", buckets: [1, 2]")).replace(
+        "labels: [route]}", "labels: [route], buckets: [0.5, 10]}", 1)).top_bucket == {
+        "http_request_duration_seconds_bucket": 10.0, "job_seconds_bucket": 60.0}
+    assert catalog(spec(service=other_service(", buckets: [1, 20]")).replace(
+        "labels: [route]}", "labels: [route], buckets: [0.5, 10]}", 1)).top_bucket == {
+        "http_request_duration_seconds_bucket": 20.0, "job_seconds_bucket": 60.0}
 
 
 @pytest.mark.parametrize("expr, found", [
@@ -773,6 +786,20 @@ def test_a_quantile_above_the_last_bucket_is_only_judged_in_an_alert():
     assert problems(expr, cat=CAT) == []  # no buckets declared: the client's defaults are not known
     # `> bool` always returns a sample (0 or 1): OBS055 says so, not OBS077
     assert [p[0] for p in problems(expr.replace(">", "> bool"), cat=BUCKETS_CAT)] == ["OBS055"]
+
+
+def test_a_selector_without_a_name_does_not_stop_the_check_of_the_series_after_it():
+    assert problems('histogram_quantile(0.9, {__name__=~"a.*"} or rate(http_request_duration_seconds_count[5m])) > 1'
+                    ) == [not_buckets("http_request_duration_seconds_count")]
+
+
+def test_a_histogram_named_like_buckets_read_by_its_own_name_is_not_a_series():
+    cat = catalog(spec().replace(CATALOG, CATALOG + "      - {name: queue_bucket, type: histogram, help: Q.}\n"))
+    assert problems("histogram_quantile(0.9, rate(queue_bucket[5m])) > 1", cat=cat) == [
+        not_buckets("queue_bucket", "use queue_bucket_bucket: histogram_quantile(0.95, sum by (le) "
+                                    "(rate(queue_bucket_bucket[5m])))"),
+        unknown("queue_bucket", "`queue_bucket` is a histogram: its series are queue_bucket_bucket, queue_bucket_sum "
+                                "and queue_bucket_count")]
 
 
 def test_buckets_of_a_metric_nothing_declares_are_judged_by_their_name():

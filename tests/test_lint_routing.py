@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from obsgen.check.lint.routing import (
     RoutingTree,
     Sent,
     _channels,
+    _mislabelled,
     routing_findings,
     sent_alerts,
 )
@@ -288,19 +291,71 @@ def test_a_severity_without_channels_is_said_so_and_with_no_default_team_the_ale
 
 
 def test_alerts_a_route_of_the_spec_own_sends_to_another_teams_receiver_go_where_the_spec_says():
-    """mail lists email for critical alerts, but a route of the spec's own sends them to web's receiver:
+    """mail lists email for critical alerts, but routes of the spec's own send them to web's receivers:
     not lost (OBS060 stays quiet), and the warnings on mail's unused channels say where they go."""
-    routing = "  routes:\n    - {matchers: ['alertname=\"Paging\"'], receiver: web-critical}\n"
-    text = spec(service(alerts=alert("Paging", "critical", team="mail")),
+    routing = ("  routes:\n    - {matchers: ['alertname=\"Paging\"'], receiver: web-critical}\n"
+               "    - {matchers: ['alertname=\"Paged\"'], receiver: web-warning}\n")
+    text = spec(service(alerts=alert("Paging", "critical", team="mail") + alert("Paged", "critical", team="mail")),
                 teams=WEB + MAIL + "    channels: {critical: [email]}\n", routing=routing)
     assert findings(text) == [
         ("OBS061", at(text, "critical: [email]"),
          "team 'mail' lists channels for critical alerts, but it never receives one: the spec's own routes send "
-         "its critical alerts to 'web-critical'", hint061_channels("critical"), ("teams", 1), "team mail"),
+         "its critical alerts to 'web-critical', 'web-warning'", hint061_channels("critical"), ("teams", 1),
+         "team mail"),
         ("OBS062", name_at(text, "mail"),
          "team 'mail' has notification channels (email), but no alert reaches them: the spec's own routes send "
-         "its alerts to 'web-critical'", HINT062, ("teams", 1), "team mail"),
+         "its alerts to 'web-critical', 'web-warning'", HINT062, ("teams", 1), "team mail"),
     ]
+
+
+def test_a_route_of_the_spec_own_that_continues_does_not_decide_where_the_alert_ends():
+    """`continue: true` sends a copy to web and goes on: mail still hears nothing, and OBS060 says where
+    the alert goes, the copy included."""
+    routing = "  routes:\n    - {matchers: ['alertname=\"Paging\"'], receiver: web-critical, continue: true}\n"
+    text = spec(service(alerts=alert("Paging", "critical", team="mail")), teams=WEB + MAIL, routing=routing)
+    assert findings(text) == [
+        ("OBS060", at(text, '"critical"'),
+         obs060("mail", "critical", DEFAULT_CRITICAL, "team web, the default receiver (team web)"),
+         hint060("mail", "critical"), ("teams", 1), "team mail")]
+
+
+def test_own_routes_with_the_same_matchers_decide_if_any_of_them_stops():
+    routing = ("  routes:\n    - {matchers: ['alertname=\"Paging\"'], receiver: web-critical}\n"
+               "    - {matchers: ['alertname=\"Paging\"'], receiver: web-warning, continue: true}\n"
+               "    - {matchers: ['alertname=\"Paged\"'], receiver: web-warning, continue: true}\n")
+    tree = tree_of(spec(service(alerts=alert("Paging", "critical", team="mail")), teams=WEB + MAIL, routing=routing))
+    assert tree.own_routes == {('alertname="Paging"',): False, ('alertname="Paged"',): True}
+
+
+def test_mislabelled_alerts_say_which_team_labels_they_carry_instead():
+    def sent(team):
+        return Sent({"team": team} if team else {}, "web", (), (), ())
+
+    assert _mislabelled("", []) == ""
+    assert _mislabelled("warning ", [sent(None), sent("")]) == (
+        "its warning alerts carry no `team` label (their rule group's alert_labels leave it out)")
+    assert _mislabelled("", [sent("b"), sent(None), sent("a"), sent("b")]) == (
+        "its alerts carry `team` 'a' or 'b' instead (global.external_labels or the alerts' labels)")
+
+
+CATEGORY_LIKE = [
+    "['alertname=\"security\"', 'team!=\"sec\"']",  # no category matcher
+    "['category=\"security\"', 'team!=\"sec\"']",  # does not continue (below, `continue` is left out)
+    "['category=\"security\"']",  # no team!= of the category's team
+    "['category=\"security\"', 'service=\"sec\"']",
+    "['category=\"security\"', 'team=\"web\"']",
+    "['category=\"security\"', 'team!=\"web\"']",
+    "['category=~\"security\"', 'team!=\"sec\"']",
+]
+
+
+@pytest.mark.parametrize("matchers", CATEGORY_LIKE)
+def test_only_the_category_routes_obsgen_writes_are_category_routes(matchers):
+    keep_going = "" if matchers == CATEGORY_LIKE[1] else ", continue: true"
+    routing = ("  categories:\n    security: {team: sec}\n"
+               f"  routes:\n    - {{matchers: {matchers}, receiver: web-warning{keep_going}}}\n")
+    tree = tree_of(spec(service(alerts=alert("Paging", category="security")), teams=HOOKS, routing=routing))
+    assert tree.categories == {('category="security"', 'team!="sec"', 'severity=~"critical|warning"'): "security"}
 
 
 def test_a_route_of_the_spec_own_on_category_is_not_a_category_route_of_obsgens():

@@ -334,7 +334,7 @@ class Analysis:
                 continue
             known = self.cat.lookup(s.name)
             if known is None:
-                if not s.name.endswith("_bucket") and f"{s.name}_bucket" in self.cat.exact:
+                if f"{s.name}_bucket" in self.cat.exact:
                     bad.append(s.name)  # the histogram's own name: not a series
                 continue  # a name ending in _bucket the spec does not know is taken at its word
             if known.source == "record":

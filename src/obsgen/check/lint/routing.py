@@ -185,7 +185,7 @@ def routing_findings(tree: YMap, parsed: Parsed, model: Model) -> list[Finding]:
 
 def obs060(alerts: list[Sent], routes: RoutingTree, model: Model, tree: YMap, team_owner) -> list[Finding]:
     """Per team and severity: where its alerts go when none reaches the team, at the setting that
-    decides it (the team's channels for the severity, else routing.severities'), else at the first alert."""
+    decides it (routing.severities.<severity>.channels), else at the first alert."""
     at = lambda *loc: locate(tree, loc)[0]  # noqa: E731
     out = []
     groups: dict[tuple[str, str], list[Sent]] = {}
@@ -223,15 +223,16 @@ def obs060(alerts: list[Sent], routes: RoutingTree, model: Model, tree: YMap, te
                     owner = routes.owner(hit.receiver)
                     goes.append((f"team {owner}" if owner else f"receiver {hit.receiver!r}")
                                 + (f" (category {via})" if via else ""))
+        # routing.severities' channels decide: a team's own `channels.<sev>` names channels it has set
+        # up (OBS046 otherwise), whose receiver its alerts reach unless a route of the spec's own keeps
+        # them (left out above), and `channels.<sev>: []` is no one on purpose.
         wanted = _channels(model, team, sev)
-        own = model.teams[team].channels.get(sev) is not None  # type: ignore[call-overload]
-        source = f"team {team!r}'s channels.{sev}" if own else f"routing.severities.{sev}.channels"
+        source = f"routing.severities.{sev}.channels"
         why = (f"{source} lists {', '.join(wanted)}, and the team has none of them set up" if wanted
                else f"{source} lists no channel")
         where = f" in environment {model.env!r}" if model.env != "default" else ""
         # The setting that decides it, where the spec (or an environment's override) says it; else the alert.
-        loc = (*team_owner(team), "channels", sev) if own else ("routing", "severities", sev, "channels")
-        pos, said = locate(tree, loc)
+        pos, said = locate(tree, ("routing", "severities", sev, "channels"))
         pos = pos if said else at(*group[0].at)
         out.append(Finding(warning(
             "OBS060", f"{sev} alerts of team {team!r}{where} reach none of its channels: {why}; they go to "
