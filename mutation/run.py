@@ -34,8 +34,10 @@ GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "merge": (("src/obsgen/resolve/merge.py",), ("tests/test_load.py", "tests/test_dashboard_model.py", "tests/test_merge.py")),
     "writer": (("src/obsgen/write/tree.py",), ("tests/test_writer.py", "tests/test_output_folder.py")),
     "loader": (("src/obsgen/load/yaml.py",), ("tests/test_load.py", "tests/test_loader.py")),
-    "slo": (("src/obsgen/resolve/slo.py",), ("tests/test_slo.py",)),
-    "lint": (("src/obsgen/check/lint",), ("tests/test_lint.py", "tests/test_no_silent_failures.py")),
+    "slo": (("src/obsgen/resolve/slo.py",), ("tests/test_slo.py", "tests/test_slo_rules.py")),
+    "lint": (("src/obsgen/check/lint",), ("tests/test_lint.py", "tests/test_no_silent_failures.py",
+                                         "tests/test_lint_exprs.py", "tests/test_lint_catalog.py",
+                                         "tests/test_lint_routing.py")),
 }
 COPIED = ("src", "tests", "specs", "generated", "templates", "schemas", "pyproject.toml")
 

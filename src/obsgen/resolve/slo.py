@@ -149,7 +149,9 @@ def sli_sample_rules(slo: SLO) -> list[dict]:
     rate = lambda sel: f"sum(rate({sel}[5m]))"  # noqa: E731
     if sli.ratio:
         total = rate(sli.ratio.total)
-        bad = rate(sli.ratio.bad) if sli.ratio.bad else f"{total} - {rate(sli.ratio.good)}"
+        # Without a good series (a restarted process creates its labelled series on the first good
+        # event: none during an outage), `total - good` would be empty and a full outage never pages.
+        bad = rate(sli.ratio.bad) if sli.ratio.bad else f"{total} - ({rate(sli.ratio.good)} or vector(0))"
     elif sli.latency:
         lat = sli.latency
         # A regex inside a PromQL string: `\.` for the regex, written `\\.` in the string.
