@@ -612,7 +612,7 @@ def test_the_slo_dashboard_shows_sli_budget_left_and_burn_rate_with_alert_thresh
                             "thresholds (1, 3, 6, 14.4)",
              "queries": burn_queries(["5m", "30m", "1h", "2h", "6h", "1d", "3d"]),
              "thresholds": [{"color": "green"}, {"color": "orange", "value": 1.0}, {"color": "orange", "value": 3.0},
-                            {"color": "orange", "value": 6.0}, {"color": "red", "value": 14.4}]},
+                            {"color": "red", "value": 6.0}, {"color": "red", "value": 14.4}]},
         ]}
     # Defaults the dump leaves out, stated: the SLI and burn-rate panels are time series.
     assert [p.type for p in d.panels] == ["timeseries", "stat", "timeseries"]
@@ -637,13 +637,13 @@ def test_a_period_that_records_1h_shows_it_on_the_sli_panel():
         f"1 - slo:sli_error:ratio_rate1h{{{SEL}}}", "SLI (1h)")
 
 
-def test_burn_rate_thresholds_are_orange_then_red_at_the_highest_factor_for_short_periods():
+def test_burn_rate_thresholds_are_orange_at_a_tickets_factors_and_red_at_a_pages_for_short_periods():
     d = dashboard(ServiceSpec(name="api", team="web"), [make(period="1d", objective=99)])
     burn = d.panels[2]
     assert burn.description == ("Error ratio over each alert window, in multiples of the budget; lines at the alert "
                                 "thresholds (1, 3, 5.76, 6)")
     assert [(t.value, t.color) for t in burn.thresholds] == [
-        (None, "green"), (1.0, "orange"), (3.0, "orange"), (5.76, "orange"), (6.0, "red")]
+        (None, "green"), (1.0, "orange"), (3.0, "orange"), (5.76, "red"), (6.0, "red")]
     assert [q.legend for q in burn.queries] == ["5m", "12m", "48m", "2h24m"]
 
 
@@ -653,7 +653,7 @@ def test_burn_rate_thresholds_are_drawn_at_the_burn_rates_rounded_as_the_alert_d
     assert burn.description == ("Error ratio over each alert window, in multiples of the budget; lines at the alert "
                                 "thresholds (0.933, 2.8, 5.6, 13.44)")
     assert [(t.value, t.color) for t in burn.thresholds] == [
-        (None, "green"), (0.933, "orange"), (2.8, "orange"), (5.6, "orange"), (13.44, "red")]
+        (None, "green"), (0.933, "orange"), (2.8, "orange"), (5.6, "red"), (13.44, "red")]
 
 
 def test_a_service_with_probes_only_gets_a_probes_dashboard_of_its_extra_panels():

@@ -318,6 +318,7 @@ def dashboard(service: ServiceSpec, slos: list[SLO], extra: tuple = ()):
             thresholds=[ThresholdStep(color="red"), ThresholdStep(value=0.1, color="orange"),
                         ThresholdStep(value=0.5, color="green")]))
         factors = sorted({round(w.factor, 3) for w in s.windows})
+        paging = {round(w.factor, 3) for w in s.windows if w.tier == "page"}
         windows = sorted({w for bw in s.windows for w in (bw.long, bw.short)})
         panels.append(PanelSpec(
             title=f"{title}: burn rate", type="timeseries", width=8,
@@ -325,9 +326,9 @@ def dashboard(service: ServiceSpec, slos: list[SLO], extra: tuple = ()):
                         "thresholds (" + ", ".join(fmt_number(f) for f in factors) + ")",
             queries=[QuerySpec(expr=f"{ratio_name(w)}{{{sel}}} / on (service, slo) slo:error_budget:ratio{{{sel}}}",
                                legend=fmt_duration(w)) for w in windows],
+            # A page's burn rates in red, a ticket's in orange: above the lowest page line, it pages.
             thresholds=[ThresholdStep(color="green")] + [
-                ThresholdStep(value=f, color="orange" if i < len(factors) - 1 else "red")
-                for i, f in enumerate(factors)]))
+                ThresholdStep(value=f, color="red" if f in paging else "orange") for f in factors]))
     panels += list(extra)
     title = f"SLOs: {service.name}" if slos else f"Probes: {service.name}"
     tags = (["slo"] if slos else []) + (["probes"] if extra else []) + [service.name]
