@@ -179,6 +179,66 @@ EQUIVALENT: dict[str, str] = {
         '`escaped = None` for `False` after an escape: it is only tested for truth.',
     'obsgen.core.routes.x_parse_matcher__mutmut_51':
         '`quoted = None` for `False` at the closing quote: it is only tested for truth.',
+    'obsgen.check.lint.routing.x_obs060__mutmut_92':
+        "A receiver that notifies and has no owner is one of the spec's own, and alerts that reach one of those are left out of OBS060 before this line.",
+    'obsgen.check.lint.routing.x_obs062__mutmut_18':
+        'Every name in naming.CHANNELS is a field of TeamSpec: getattr never needs its default.',
+    'obsgen.check.lint.exprs.x__rated__mutmut_2':
+        'The parser refuses rate() over an instant selector: a selector reaching here always has a range.',
+    'obsgen.check.lint.exprs.x__keep_le__mutmut_14':
+        'The culprits written here (`sum by (a)`, `x on (b)`) hold one `(`: index and rindex find the same.',
+    'obsgen.check.lint.exprs.x__keep_le__mutmut_20':
+        'As _keep_le__mutmut_14.',
+    'obsgen.check.lint.exprs.xǁAnalysisǁceiling__mutmut_24':
+        'The parser refuses histogram_quantile() with fewer than two arguments.',
+    'obsgen.check.lint.exprs.xǁAnalysisǁceiling__mutmut_31':
+        'top_bucket.get(None) is None, the same as the else branch.',
+    'obsgen.check.lint.exprs.xǁAnalysisǁcounters__mutmut_81':
+        'Every function in COUNTER_PASS takes at least one argument (the parser enforces it): flows is never empty.',
+    'obsgen.check.lint.exprs.xǁAnalysisǁsources__mutmut_13':
+        'vector() takes a scalar: it has no vector argument, so the result is [] either way.',
+    'obsgen.check.lint.exprs.xǁAnalysisǁsources__mutmut_14':
+        'As sources__mutmut_13.',
+    'obsgen.check.lint.exprs.xǁAnalysisǁle__mutmut_10':
+        "'XXXX' does not end in _bucket either.",
+    'obsgen.check.lint.exprs.xǁAnalysisǁle__mutmut_27':
+        'The parser requires five arguments for label_replace and at least three for label_join.',
+    'obsgen.check.lint.exprs.xǁAnalysisǁle__mutmut_28':
+        'As le__mutmut_27.',
+    'obsgen.check.lint.exprs.xǁAnalysisǁle__mutmut_71':
+        'and/unless are many-to-many: without this branch they reach the last line, which also returns le(n.lhs); a scalar side cannot carry on/ignoring.',
+    'obsgen.check.lint.exprs.xǁAnalysisǁle__mutmut_73':
+        'As le__mutmut_71.',
+    'obsgen.check.lint.exprs.xǁAnalysisǁle__mutmut_74':
+        'As le__mutmut_71.',
+    'obsgen.check.lint.exprs.xǁAnalysisǁle__mutmut_75':
+        'As le__mutmut_71.',
+    'obsgen.check.lint.exprs.xǁAnalysisǁle__mutmut_76':
+        'As le__mutmut_71.',
+    'obsgen.check.lint.exprs.xǁAnalysisǁle__mutmut_77':
+        'A scalar right-hand side cannot carry on/ignoring (the parser refuses it), so the last line also gives le(n.lhs).',
+    'obsgen.check.lint.exprs.x_expressions__mutmut_62':
+        "texts starts empty and only one SLI kind's branch runs: += and = give the same list.",
+    'obsgen.check.lint.exprs.x_expressions__mutmut_86':
+        'As expressions__mutmut_62.',
+    'obsgen.check.lint.exprs.x_expressions__mutmut_129':
+        'The datasources are only read inside the loop over dashboards, which does not run without dashboards.',
+    'obsgen.check.lint.exprs.x_expressions__mutmut_137':
+        "A top-level panel taken as its own row gives the same datasource: the panel's own comes first.",
+    'obsgen.check.lint.catalog.x__opens__mutmut_7':
+        "The default action is only compared with 'labelmap': any other default behaves the same.",
+    'obsgen.check.lint.catalog.x__opens__mutmut_8':
+        'As _opens__mutmut_7.',
+    'obsgen.check.lint.catalog.xǁCatalogǁ__init____mutmut_365':
+        "A preset is one of PRESET_PREFIXES' keys (the spec's schema allows only those): the default is never used.",
+    'obsgen.check.lint.catalog.xǁCatalogǁ__init____mutmut_367':
+        'As Catalog.__init____mutmut_365.',
+    'obsgen.check.lint.catalog.xǁCatalogǁ_exporter__mutmut_19':
+        "Neither '' nor 'XXXX' is a key of the map: .get returns None either way.",
+    'obsgen.check.lint.catalog.xǁCatalogǁlabels__mutmut_15':
+        'Labels.of(None) matches no branch and returns None, as the original does.',
+    'obsgen.check.lint.catalog.xǁLabelsǁ_of__mutmut_97':
+        'A binary operation with a scalar side cannot carry on/ignoring/group (the parser refuses it), so the code ends at the same `return lhs`.',
 }
 
 # mutmut's exit codes per mutant: 0 the tests passed (survived); 1 they failed (killed); 36 timed

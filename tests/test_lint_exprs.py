@@ -749,6 +749,9 @@ def test_a_histogram_declared_by_two_services_ends_at_the_larger_of_their_last_b
     assert CAT.top_bucket == {"http_request_duration_seconds_bucket": None}  # buckets left to the client
     # one service leaves them to the client: the histogram's last bucket is not known, whichever comes first
     assert catalog(spec(service=other_service(""))).top_bucket["http_request_duration_seconds_bucket"] is None
+    assert catalog(spec(service=other_service("")).replace(
+        "labels: [route]}", "labels: [route], buckets: [0.5, 10]}", 1)).top_bucket[
+        "http_request_duration_seconds_bucket"] is None
     assert catalog(spec(service=other_service(", buckets: [1, 2]")).replace(
         "labels: [route]}", "labels: [route], buckets: [0.5, 10]}", 1)).top_bucket == {
         "http_request_duration_seconds_bucket": 10.0, "job_seconds_bucket": 60.0}
