@@ -239,6 +239,18 @@ EQUIVALENT: dict[str, str] = {
         'Labels.of(None) matches no branch and returns None, as the original does.',
     'obsgen.check.lint.catalog.xǁLabelsǁ_of__mutmut_97':
         'A binary operation with a scalar side cannot carry on/ignoring/group (the parser refuses it), so the code ends at the same `return lhs`.',
+    'obsgen.resolve.slo.x_fmt_number__mutmut_11':
+        "A number printed with .15f holds no X: rstrip('XX0XX') strips the same zeros.",
+    'obsgen.resolve.slo.x_fmt_number__mutmut_12':
+        'As fmt_number__mutmut_11, for the dot.',
+    'obsgen.resolve.slo.x_alert_rules__mutmut_68':
+        'spent is 0.5 or 0.9 (BUDGET_ALERTS): int(50.5) and int(90.9) are 50 and 90 as before.',
+    'obsgen.resolve.slo.x_dashboard_uid__mutmut_4':
+        'Service names are lower-case letters, digits and dashes (the schema): a uid never ends in X.',
+    'obsgen.resolve.slo.x_dashboard__mutmut_14':
+        "type='timeseries' is PanelSpec.type's default.",
+    'obsgen.resolve.slo.x_dashboard__mutmut_124':
+        'As dashboard__mutmut_14.',
 }
 
 # mutmut's exit codes per mutant: 0 the tests passed (survived); 1 they failed (killed); 36 timed

@@ -647,6 +647,13 @@ def test_burn_rate_thresholds_are_orange_at_a_tickets_factors_and_red_at_a_pages
     assert [q.legend for q in burn.queries] == ["5m", "12m", "48m", "2h24m"]
 
 
+def test_a_page_factor_with_more_than_three_decimals_is_still_drawn_red():
+    # 90061 s: the first page window floors at 5 minutes, burn rate 6.004066..., the second is 751 s (5.996)
+    d = dashboard(ServiceSpec(name="api", team="web"), [make(period="1d1h1m1s", objective=99)])
+    assert [(t.value, t.color) for t in d.panels[2].thresholds] == [
+        (None, "green"), (1.0, "orange"), (3.0, "orange"), (5.996, "red"), (6.004, "red")]
+
+
 def test_burn_rate_thresholds_are_drawn_at_the_burn_rates_rounded_as_the_alert_descriptions_give_them():
     d = dashboard(ServiceSpec(name="api", team="web"), [make(period="28d")])
     burn = d.panels[2]
