@@ -298,14 +298,20 @@ def fresh(run, group: str) -> dict[str, dict]:
 def main(argv: list[str]) -> int:
     run = _load_run()
     recorded: dict[str, dict] = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    digests = {g: run.digest(g) for g in run.GROUPS}
     updated = []
     for group in (argv or list(run.GROUPS)):
+        stamp = WORK / group / "digest"
+        if stamp.exists() and stamp.read_text().strip() != digests[group]:
+            # An older run than the code or tests: it must not replace what results.json holds.
+            print(f"mutants-work/{group} was made from other code or tests: run it again "
+                  f"(`nox -s mutants -- {group}`); results.json keeps its record", file=sys.stderr)
+            continue
         records = fresh(run, group)
         if records:
             recorded = {m: r for m, r in recorded.items() if r["group"] != group} | records
             updated.append(group)
     RESULTS.write_text(json.dumps(dict(sorted(recorded.items())), indent=1, ensure_ascii=False) + "\n")
-    digests = {g: run.digest(g) for g in run.GROUPS}
     rows, sections, below, stale = [], [], [], []
     missing = sorted(m.removesuffix(".py") for g in run.GROUPS for m in run.GROUPS[g][0]
                      if not any(k.startswith(m.removesuffix(".py")) for k in recorded))
