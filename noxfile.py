@@ -60,10 +60,10 @@ def bench(session: nox.Session) -> None:
 @nox.session(python=False)
 def mutants(session: nox.Session) -> None:
     """Mutation testing (mutmut, pinned in the test extras) of the modules whose mistakes would
-    silently break users' monitoring; then mutation/results.json and mutation/REPORT.md. Every group
-    takes about 40 minutes on two cores (`nox -s mutants -- lint` runs one group; the others keep
-    their recorded results): not part of the default run. Run it before closing an issue that
-    touches those modules."""
+    silently break users' monitoring; then mutation/results.json and mutation/REPORT.md. All groups
+    take about 45 minutes on two cores, lint the longest at about 16 (`nox -s mutants -- lint` runs
+    one group; the others keep their recorded results): not part of the default run. Run it before
+    closing an issue that touches those modules."""
     session.run("python", "mutation/run.py", *session.posargs, env={"OBSGEN_SHARED": str(Path(SHARED).resolve())})
     session.run("python", "mutation/report.py")
 
