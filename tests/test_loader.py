@@ -122,10 +122,11 @@ def test_the_pure_parser_places_a_disallowed_character_after_multibyte_text(monk
     assert refused(AFTER_MULTIBYTE)[2] == at(2, 1)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: libyaml's ReaderError position counts UTF-8 bytes and _compose_checked "
-                                       "takes it as a character index (here 4:4, not 2:1)")
 def test_libyaml_places_a_disallowed_character_after_multibyte_text():
+    # libyaml counts UTF-8 bytes (24 here); the place is in characters: 2:1, not 4:4.
     assert refused(AFTER_MULTIBYTE)[2] == at(2, 1)
+    assert refused("a: é\n  b: \x80\n")[2] == at(2, 6)
+    assert refused("a: 日本\nb: x\ufffe\n")[2] == at(2, 5)
 
 
 def test_refusals_name_the_file_they_were_given():

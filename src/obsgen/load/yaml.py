@@ -292,9 +292,13 @@ def _compose_checked(text: str, file: str) -> tuple[list | None, list[Diagnostic
     except RecursionError:
         return None, [error("OBS004", "nesting too deep to read", Pos(file, 1, 1))]
     except ReaderError as exc:  # a character YAML does not allow in a document
-        line = text.count("\n", 0, exc.position) + 1
-        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
         char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        # The reader stops at the first character it refuses, so that character's first place in the
+        # text is where it stopped. (libyaml's position counts UTF-8 bytes, the pure reader's characters.)
+        at = text.find(char)
+        at = exc.position if at < 0 else at
+        line = text.count("\n", 0, at) + 1
+        col = at - (text.rfind("\n", 0, at) + 1) + 1
         return None, [error("OBS001", f"character U+{ord(char):04X} is not allowed in YAML", Pos(file, line, col),
                             hint="remove it; a spec is plain text")]
     except YAMLError as exc:
