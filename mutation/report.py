@@ -31,14 +31,14 @@ EQUIVALENT: dict[str, str] = {
         "Only brackets are left after the substitution: 'XX[{XX' holds the same [ and {.",
     'obsgen.load.yaml.x__looks_deep__mutmut_24':
         'MAX_DEPTH / 2 is 100.0, as MAX_DEPTH // 2 is 100: the comparison is the same.',
-    'obsgen.load.yaml.x__compose_checked__mutmut_68':
+    'obsgen.load.yaml.x__compose_checked__mutmut_80':
         'A None start is the same as 0 for count.',
-    'obsgen.load.yaml.x__compose_checked__mutmut_81':
+    'obsgen.load.yaml.x__compose_checked__mutmut_93':
         'A None start is the same as 0 for rfind.',
-    'obsgen.load.yaml.x__compose_checked__mutmut_141':
-        'As _compose_checked__mutmut_68.',
-    'obsgen.load.yaml.x__compose_checked__mutmut_154':
-        'As _compose_checked__mutmut_81.',
+    'obsgen.load.yaml.x__compose_checked__mutmut_149':
+        'As _compose_checked__mutmut_80.',
+    'obsgen.load.yaml.x__compose_checked__mutmut_162':
+        'As _compose_checked__mutmut_93.',
     'obsgen.load.yaml.xǁ_Builderǁ_build__mutmut_2':
         "ruamel's Node.tag is a property that always returns a str: the branch for other tags is never taken.",
     'obsgen.load.yaml.xǁ_Builderǁ_build__mutmut_3':
@@ -251,6 +251,12 @@ EQUIVALENT: dict[str, str] = {
         "type='timeseries' is PanelSpec.type's default.",
     'obsgen.resolve.slo.x_dashboard__mutmut_124':
         'As dashboard__mutmut_14.',
+    'obsgen.load.yaml.x__compose_checked__mutmut_73':
+        "The refused character came from the text, so find() never returns -1: the fallback to the reader's position is never taken.",
+    'obsgen.load.yaml.x__compose_checked__mutmut_75':
+        "At offset 0 the reader's position is 0 too (bytes and characters agree there): taking it gives the same place.",
+    'obsgen.load.yaml.x__compose_checked__mutmut_76':
+        'As _compose_checked__mutmut_75.',
 }
 
 # mutmut's exit codes per mutant: 0 the tests passed (survived); 1 they failed (killed); 36 timed

@@ -127,6 +127,7 @@ def test_libyaml_places_a_disallowed_character_after_multibyte_text():
     assert refused(AFTER_MULTIBYTE)[2] == at(2, 1)
     assert refused("a: é\n  b: \x80\n")[2] == at(2, 6)
     assert refused("a: 日本\nb: x\ufffe\n")[2] == at(2, 5)
+    assert refused("a: é\x07\nb: \x07\n")[2] == at(1, 5)  # the first of two
 
 
 def test_refusals_name_the_file_they_were_given():
