@@ -16,11 +16,6 @@ from obsgen.load.yaml import YMap, YSeq
 __all__ = ["Hit", "scan_files", "scan_text", "scan_tree"]
 
 
-def _line_col(text: str, offset: int) -> tuple[int, int]:
-    line = text.count("\n", 0, offset) + 1
-    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
-
-
 def scan_tree(tree: YMap) -> list[Diagnostic]:
     """OBS013 for each string value of a loaded spec file that holds a literal credential."""
     out: list[Diagnostic] = []
@@ -64,8 +59,7 @@ def scan_files(files: dict[str, str]) -> list[Diagnostic]:
     out = []
     for path, text in sorted(files.items()):
         for hit in scan_text(text):
-            line, col = _line_col(text, hit.start)
-            out.append(error("OBS015", f"generated file would contain {hit.what}", Pos(path, line, col),
+            out.append(error("OBS015", f"generated file would contain {hit.what}", Pos.of_offset(path, text, hit.start),
                              hint="nothing was written; find where the spec puts it and use a file reference "
                                   "instead"))
     return out

@@ -28,6 +28,11 @@ class Pos:
             return self.file
         return f"{self.file}:{self.line}:{self.col}"
 
+    @classmethod
+    def of_offset(cls, file: str, text: str, offset: int) -> Pos:
+        """The place of the character at 0-based `offset` in `text`."""
+        return cls(file, text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1)
+
 
 @dataclass(frozen=True)
 class Diagnostic:

@@ -296,21 +296,19 @@ def _compose_checked(text: str, file: str) -> tuple[list | None, list[Diagnostic
         # The reader stops at the first character it refuses, so that character's first place in the
         # text is where it stopped. (libyaml's position counts UTF-8 bytes, the pure reader's characters.)
         at = text.find(char)
-        at = exc.position if at < 0 else at
-        line = text.count("\n", 0, at) + 1
-        col = at - (text.rfind("\n", 0, at) + 1) + 1
-        return None, [error("OBS001", f"character U+{ord(char):04X} is not allowed in YAML", Pos(file, line, col),
-                            hint="remove it; a spec is plain text")]
+        return None, [_not_allowed(char, text, exc.position if at < 0 else at, file)]
     except YAMLError as exc:
         return None, [error("OBS001", f"YAML error: {str(exc).splitlines()[0] if str(exc) else 'unreadable'}",
                             Pos(file, 1, 1))]
     except UnicodeEncodeError as exc:  # a lone surrogate in a str given through the API (no file holds one)
-        at = exc.start
-        line = text.count("\n", 0, at) + 1
-        col = at - (text.rfind("\n", 0, at) + 1) + 1
-        return None, [error("OBS001", f"character U+{ord(text[at]):04X} is not allowed in YAML", Pos(file, line, col),
-                            hint="remove it; a spec is plain text")]
+        return None, [_not_allowed(text[exc.start], text, exc.start, file)]
     return [d for d in docs if not _empty(d)], []
+
+
+def _not_allowed(char: str, text: str, at: int, file: str) -> Diagnostic:
+    """OBS001 for a character YAML does not allow, at offset `at` of `text`."""
+    return error("OBS001", f"character U+{ord(char):04X} is not allowed in YAML", Pos.of_offset(file, text, at),
+                 hint="remove it; a spec is plain text")
 
 
 def load_documents(text: str, file: str) -> tuple[list | None, list[Diagnostic]]:
