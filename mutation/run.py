@@ -9,8 +9,8 @@ a lower bound, and the report lists it, so a test belongs where the module is te
 
     python mutation/run.py [GROUP ...] [-- mutmut run arguments]    (default: every group)
 
-Results stay in each copy (mutmut resumes there and reruns only what changed: a function whose
-code changed, all of a group when its tests changed); `python mutation/report.py` records them in
+Results stay in each copy (mutmut resumes there after a stopped run; all of a group is run again
+when its code or tests changed); `python mutation/report.py` records them in
 mutation/results.json (committed, so a run of one group keeps the others' results) and writes
 mutation/REPORT.md from it.
 """
@@ -50,13 +50,6 @@ def _config(modules: tuple[str, ...], tests: tuple[str, ...]) -> str:
             f"pytest_add_cli_args_test_selection = [{quoted(tests)}, \"-p\", \"no:cacheprovider\"]\n")
 
 
-def _tests_digest(tests: tuple[str, ...]) -> str:
-    h = hashlib.sha256()
-    for t in (*tests, "tests/conftest.py"):
-        h.update((ROOT / t).read_bytes())
-    return h.hexdigest()
-
-
 def sources(group: str, root: Path = ROOT) -> list[str]:
     """The files a group mutates (a folder stands for the .py files under it), sorted."""
     out: list[str] = []
@@ -92,13 +85,14 @@ def prepare(group: str) -> Path:
     end = text.find("\n[", start + 1)
     (home / "pyproject.toml").write_text(text[:start] + _config(modules, tests).lstrip() +
                                          (text[end:] if end != -1 else ""), encoding="utf-8")
-    # Tests that changed invalidate the group's results: mutmut keeps a result while the mutated
-    # function is unchanged, and would keep a survivor that a new test kills.
-    stamp = home / "tests.sha256"
-    tests_now = _tests_digest(tests)
-    if stamp.exists() and stamp.read_text() != tests_now and (home / "mutants").exists():
+    # Changed code or tests invalidate the group's results: mutmut keeps a result while the mutated
+    # function is unchanged, so it would keep a survivor that a new test kills, and it keeps its map
+    # of which tests reach which function, so a new function would have "no tests".
+    stamp = home / "inputs.sha256"
+    now = digest(group)
+    if stamp.exists() and stamp.read_text() != now and (home / "mutants").exists():
         shutil.rmtree(home / "mutants")
-    stamp.write_text(tests_now)
+    stamp.write_text(now)
     return home
 
 
